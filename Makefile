@@ -1,0 +1,50 @@
+# The two commands of the README:
+#   make test   installs what the tests need into .venv, then runs every test (CI runs this)
+#   make demo   (issue 5) runs the sync against the bundled simulators
+# Both work on a fresh machine with only Python 3.11 and access to the package registry.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+export PATH := $(BIN):$(PATH)
+STAMP := $(VENV)/.installed
+SANITY_ROOT := .tmp/sanity/ansible_collections/clearip/netsapiens
+BUILD_DIR := .tmp/build
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+
+.PHONY: test venv build lint sanity pytest clean
+
+test: build lint sanity pytest
+
+venv: $(STAMP)
+
+$(STAMP): test-requirements.txt requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r test-requirements.txt -r requirements.txt
+	touch $@
+
+# Build the collection tarball, install it into a temporary path, and prove every module's
+# documentation renders from the installed copy.
+build: venv
+	rm -rf $(BUILD_DIR) && mkdir -p $(BUILD_DIR)/install
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD_DIR) .
+	$(BIN)/ansible-galaxy collection install --force -p $(BUILD_DIR)/install $(BUILD_DIR)/clearip-netsapiens-$(VERSION).tar.gz
+	ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD_DIR)/install) $(BIN)/python hacking/check_installed_docs.py
+
+lint: venv
+	$(BIN)/ansible-lint --offline --profile production
+	$(BIN)/antsibull-changelog lint
+
+# ansible-test insists on running from .../ansible_collections/clearip/netsapiens, so sanity runs on
+# a copy of the files git knows (tracked, or new and not ignored) at such a path.
+sanity: venv
+	$(BIN)/python hacking/install_get_pip_standin.py
+	rm -rf .tmp/sanity && mkdir -p $(SANITY_ROOT)
+	git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c 'test -e "{}" && cp -P --parents "{}" $(SANITY_ROOT)/ || true'
+	cd $(SANITY_ROOT) && git init -q && git add -A && $(BIN)/ansible-test sanity --python 3.11 --color no
+
+pytest: venv
+	$(BIN)/pytest tests/unit tests/integration
+
+clean:
+	rm -rf .tmp $(VENV) .pytest_cache

@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures for the integration tests: both simulators on loopback and the real ansible-playbook.
+
+Tests assert on what the simulators hold and count (read over their ``/_sim/`` HTTP calls), never on
+the modules' own word alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+class Sims(object):
+    """Both simulators of one test, plus the module options that reach them."""
+
+    def __init__(self, dataset, netsapiens, clearip):
+        self.dataset = dataset
+        self.netsapiens = netsapiens
+        self.clearip = clearip
+
+    def ns_vars(self):
+        ns = self.dataset.get('netsapiens', {})
+        client = ns['oauth_clients'][0]
+        user = ns['api_users'][0]
+        return {'host': self.netsapiens.url, 'client_id': client['client_id'], 'client_secret': client['client_secret'],
+                'username': user['username'], 'password': user['password']}
+
+    def cip_vars(self):
+        account = self.dataset.get('clearip', {})['accounts'][0]
+        return {'url': self.clearip.url, 'email': account['email'], 'password': account['password']}
+
+    @staticmethod
+    def add_fault(sim, **fault):
+        answer = requests.post(sim.url + '/_sim/faults', json={'faults': [fault]}, timeout=10)
+        answer.raise_for_status()
+
+    @staticmethod
+    def configure(sim, **config):
+        answer = requests.post(sim.url + '/_sim/config', json=config, timeout=10)
+        answer.raise_for_status()
+
+    @staticmethod
+    def stats(sim):
+        return requests.get(sim.url + '/_sim/stats', timeout=10).json()
+
+    @staticmethod
+    def state(sim):
+        return requests.get(sim.url + '/_sim/state', timeout=10).json()
+
+    @classmethod
+    def total_writes(cls, sim):
+        return sum(cls.stats(sim)['writes'].values())
+
+    @staticmethod
+    def reset_stats(sim):
+        requests.post(sim.url + '/_sim/reset-stats', timeout=10).raise_for_status()
+
+
+@pytest.fixture
+def sims():
+    """``sims(dataset, netsapiens_config=None, clearip_config=None)`` starts both simulators."""
+    from tests.simulators.clearip import ClearIPSimulator
+    from tests.simulators.netsapiens import NetSapiensSimulator
+
+    started = []
+
+    def start(dataset, netsapiens_config=None, clearip_config=None):
+        ns = NetSapiensSimulator(dataset=dataset, config=netsapiens_config).start()
+        started.append(ns)
+        cip = ClearIPSimulator(dataset=dataset, config=clearip_config).start()
+        started.append(cip)
+        return Sims(dataset, ns, cip)
+
+    yield start
+    for sim in started:
+        sim.stop()
+
+
+@pytest.fixture(scope='session')
+def collections_path(tmp_path_factory):
+    """A collections path whose ``clearip.netsapiens`` is this working tree."""
+    path = tmp_path_factory.mktemp('collections')
+    namespace = path / 'ansible_collections' / 'clearip'
+    namespace.mkdir(parents=True)
+    (namespace / 'netsapiens').symlink_to(ROOT)
+    return path
+
+
+class PlaybookRun(object):
+    def __init__(self, rc, stdout, stderr, out):
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.out = out
+
+    def __repr__(self):
+        return 'PlaybookRun(rc=%d)\n--- stdout ---\n%s\n--- stderr ---\n%s' % (self.rc, self.stdout[-6000:], self.stderr[-3000:])
+
+
+def ansible_env(collections_path, home, extra=None):
+    """The environment of an ansible-playbook run: this collection, this venv's Python, no colour."""
+    env = dict(os.environ)
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': str(collections_path),
+        'ANSIBLE_HOME': str(home),
+        'ANSIBLE_LOCAL_TEMP': str(home / 'tmp'),
+        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_FORCE_COLOR': '0',
+        'ANSIBLE_RETRY_FILES_ENABLED': '0',
+        'ANSIBLE_LOCALHOST_WARNING': '0',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
+        'ANSIBLE_DEPRECATION_WARNINGS': '0',
+        'PATH': '%s%s%s' % (BIN, os.pathsep, env.get('PATH', '')),
+    })
+    for key in [k for k in env if k.startswith(('NETSAPIENS_', 'CLEARIP_'))]:
+        del env[key]   # a developer's own settings must not leak into a test
+    env.update(extra or {})
+    return env
+
+
+@pytest.fixture
+def playbook(tmp_path, collections_path):
+    """``playbook(yaml_text, extra_vars=None, check=False, diff=False, env=None, args=())`` runs ansible-playbook."""
+    counter = [0]
+
+    def run(text, extra_vars=None, check=False, diff=False, env=None, args=(), timeout=900):
+        counter[0] += 1
+        work = tmp_path / ('run%d' % counter[0])
+        out_dir = work / 'out'
+        out_dir.mkdir(parents=True)
+        (work / 'home' / 'tmp').mkdir(parents=True)
+        path = work / 'playbook.yml'
+        path.write_text(text)
+        variables = {'out_dir': str(out_dir)}
+        variables.update(extra_vars or {})
+        vars_file = work / 'vars.json'
+        vars_file.write_text(json.dumps(variables))
+        command = [str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', '-e', '@%s' % vars_file, str(path)]
+        if check:
+            command.append('--check')
+        if diff:
+            command.append('--diff')
+        command.extend(args)
+        proc = subprocess.run(command, cwd=str(work), env=ansible_env(collections_path, work / 'home', env),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False)
+        out = {}
+        for item in sorted(out_dir.glob('*.json')):
+            out[item.stem] = json.loads(item.read_text())
+        return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, out)
+
+    return run

@@ -1,0 +1,330 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared HTTP machinery for the NetSapiens and ClearIP simulators.
+
+A simulator is a ``SimServer`` with routes. Everything the tests need to steer or inspect it lives
+under ``/_sim/`` and is never counted as API traffic:
+
+- ``GET  /_sim/state``   what the simulator holds (``SimServer.dump_state``)
+- ``GET  /_sim/stats``   ``{"requests": {endpoint: n}, "writes": {endpoint: n}, "faults_fired": {kind: n}}``
+- ``POST /_sim/faults``  ``{"faults": [fault, ...]}`` adds faults (see ``Fault``)
+- ``DELETE /_sim/faults`` removes every fault
+- ``POST /_sim/config``  updates ``SimServer.config`` keys (token lifetime, page cap, ...)
+- ``POST /_sim/reset-stats`` zeroes the counters
+
+An endpoint is named by its route template, for example ``GET /domains/{domain}/users``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+FAULT_KINDS = (
+    'server_error',       # answer ``status`` (default 503) before the request has any effect
+    'drop_after_commit',  # perform the request, then close the socket without an answer
+    'rate_limit',         # answer 429 with ``Retry-After: retry_after`` before any effect
+    'slow',               # sleep ``delay`` seconds, then answer normally
+    'malformed_json',     # answer 200 with a body that is not JSON, before any effect
+    'html_error',         # answer ``status`` (default 502) with an HTML page, before any effect
+)
+
+
+class Fault(object):
+    """One injected fault.
+
+    ``kind`` is one of FAULT_KINDS. ``method`` and ``path`` (a regular expression matched with
+    ``re.search`` against the request path without query) select the requests it applies to;
+    ``skip`` matching requests pass untouched first, then the next ``times`` matching requests
+    get the fault (``times`` -1 means forever).
+    """
+
+    def __init__(self, kind, path='.*', method=None, times=1, skip=0, status=None, retry_after=1, delay=1.0):
+        if kind not in FAULT_KINDS:
+            raise ValueError('unknown fault kind %r; expected one of %s' % (kind, ', '.join(FAULT_KINDS)))
+        self.kind = kind
+        self.path = re.compile(path)
+        self.method = method.upper() if method else None
+        self.times = int(times)
+        self.skip = int(skip)
+        self.status = status
+        self.retry_after = retry_after
+        self.delay = float(delay)
+
+    def take(self, method, path):
+        """Return True when this fault applies to the request (and consume one use)."""
+        if self.times == 0:
+            return False
+        if self.method and self.method != method:
+            return False
+        if not self.path.search(path):
+            return False
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        if self.times > 0:
+            self.times -= 1
+        return True
+
+
+class Request(object):
+    """What a route handler sees of one HTTP request."""
+
+    def __init__(self, method, path, query, headers, body):
+        self.method = method
+        self.path = path
+        self.query = query          # dict: name -> last value (str)
+        self.query_lists = {}       # dict: name -> list of values
+        self.headers = headers
+        self.raw_body = body
+        self.params = {}            # path parameters of the matched route
+
+    def json(self):
+        """The body as JSON, or raise ApiError(400)."""
+        if not self.raw_body:
+            return None
+        try:
+            return json.loads(self.raw_body.decode('utf-8'))
+        except ValueError:
+            raise ApiError(400, {'message': 'request body is not valid JSON'})
+
+    def form(self):
+        """The body as an HTML form (application/x-www-form-urlencoded): name -> last value."""
+        text = self.raw_body.decode('utf-8') if self.raw_body else ''
+        return dict((k, v[-1]) for k, v in parse_qs(text, keep_blank_values=True).items())
+
+    def bearer(self):
+        """The bearer token of the Authorization header, or None."""
+        value = self.headers.get('Authorization') or ''
+        if value[:7].lower() == 'bearer ':
+            return value[7:].strip()
+        return None
+
+
+class ApiError(Exception):
+    """Raised by a handler to answer ``status`` with a JSON ``body``."""
+
+    def __init__(self, status, body=None, headers=None):
+        super(ApiError, self).__init__(status)
+        self.status = status
+        self.body = body if body is not None else {'message': 'error'}
+        self.headers = headers or {}
+
+
+class Response(object):
+    """A non-JSON answer (XML, HTML, empty)."""
+
+    def __init__(self, status, body, content_type='application/json', headers=None):
+        self.status = status
+        self.body = body if isinstance(body, bytes) else body.encode('utf-8')
+        self.content_type = content_type
+        self.headers = headers or {}
+
+
+class SimServer(object):
+    """A threaded HTTP simulator on loopback. Subclasses add routes with ``route``."""
+
+    name = 'simulator'
+
+    def __init__(self, host='127.0.0.1', port=0, config=None):
+        self.lock = threading.RLock()
+        self.routes = []
+        self.faults = []
+        self.config = dict(self.default_config())
+        self.config.update(config or {})
+        self.requests = {}
+        self.writes = {}
+        self.faults_fired = {}
+        self._host = host
+        self._port = port
+        self._httpd = None
+        self._thread = None
+
+    # -- to override -------------------------------------------------------------------------
+    def default_config(self):
+        return {}
+
+    def dump_state(self):
+        return {}
+
+    # -- routing -----------------------------------------------------------------------------
+    def route(self, method, template, handler, write=False):
+        """Register ``handler(request)`` for ``method template``; ``{name}`` matches one path segment."""
+        pattern = '^' + re.sub(r'\\{(\w[\w-]*)\\}', lambda m: '(?P<%s>[^/]+)' % m.group(1).replace('-', '_'),
+                               re.escape(template)) + '/?$'
+        self.routes.append((method.upper(), re.compile(pattern), '%s %s' % (method.upper(), template), handler, write))
+
+    def _match(self, method, path):
+        allowed = False
+        for r_method, regex, endpoint, handler, write in self.routes:
+            m = regex.match(path)
+            if m:
+                if r_method == method:
+                    return endpoint, handler, write, dict((k, unquote(v)) for k, v in m.groupdict().items())
+                allowed = True
+        return None, None, None, allowed
+
+    def count(self, table, endpoint):
+        with self.lock:
+            table[endpoint] = table.get(endpoint, 0) + 1
+
+    def take_fault(self, method, path):
+        with self.lock:
+            for fault in self.faults:
+                if fault.take(method, path):
+                    self.faults_fired[fault.kind] = self.faults_fired.get(fault.kind, 0) + 1
+                    return fault
+        return None
+
+    # -- admin -------------------------------------------------------------------------------
+    def admin(self, method, path, request):
+        if method == 'GET' and path == '/_sim/state':
+            with self.lock:
+                return 200, self.dump_state()
+        if method == 'GET' and path == '/_sim/stats':
+            with self.lock:
+                return 200, {'requests': dict(self.requests), 'writes': dict(self.writes),
+                             'faults_fired': dict(self.faults_fired)}
+        if method == 'POST' and path == '/_sim/faults':
+            body = request.json() or {}
+            with self.lock:
+                self.faults.extend(Fault(**f) for f in body.get('faults', []))
+            return 200, {'faults': len(self.faults)}
+        if method == 'DELETE' and path == '/_sim/faults':
+            with self.lock:
+                self.faults = []
+            return 200, {'faults': 0}
+        if method == 'POST' and path == '/_sim/config':
+            body = request.json() or {}
+            unknown = sorted(set(body) - set(self.config))
+            if unknown:
+                return 400, {'message': 'unknown config keys: %s' % ', '.join(unknown)}
+            with self.lock:
+                self.config.update(body)
+            return 200, dict(self.config)
+        if method == 'POST' and path == '/_sim/reset-stats':
+            with self.lock:
+                self.requests.clear()
+                self.writes.clear()
+                self.faults_fired.clear()
+            return 200, {}
+        return 404, {'message': 'unknown admin call %s %s' % (method, path)}
+
+    # -- life cycle --------------------------------------------------------------------------
+    @property
+    def url(self):
+        host, port = self._httpd.server_address[:2]
+        return 'http://%s:%d' % (host, port)
+
+    def start(self):
+        server = self
+
+        class Handler(_Handler):
+            sim = server
+
+        self._httpd = ThreadingHTTPServer((self._host, self._port), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._thread.join(5)
+            self._httpd = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'   # keep-alive, as real servers do
+    sim = None                      # set by SimServer.start
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        pass                        # tests read /_sim/stats, not stderr
+
+    def _dispatch(self):
+        parts = urlsplit(self.path)
+        path = parts.path
+        length = int(self.headers.get('Content-Length') or 0)
+        body = self.rfile.read(length) if length else b''
+        qs = parse_qs(parts.query, keep_blank_values=True)
+        request = Request(self.command, path, dict((k, v[-1]) for k, v in qs.items()), self.headers, body)
+        request.query_lists = qs
+        sim = self.sim
+
+        if path.startswith('/_sim/'):
+            try:
+                status, payload = sim.admin(self.command, path, request)
+            except (ApiError, TypeError, ValueError) as ex:
+                status, payload = 400, {'message': str(ex)}
+            return self._send_json(status, payload)
+
+        endpoint, handler, write, params = sim._match(self.command, path)
+        if handler is None:
+            sim.count(sim.requests, '%s %s' % (self.command, path))
+            if params:  # the path exists with another method
+                return self._send_json(405, {'message': 'method not allowed'})
+            return self._send_json(404, {'message': 'not found: %s' % path})
+        request.params = params
+        sim.count(sim.requests, endpoint)
+
+        fault = sim.take_fault(self.command, path)
+        if fault is not None and fault.kind == 'server_error':
+            return self._send_json(fault.status or 503, {'message': 'simulated server error'})
+        if fault is not None and fault.kind == 'rate_limit':
+            return self._send_json(429, {'message': 'too many requests'}, {'Retry-After': str(fault.retry_after)})
+        if fault is not None and fault.kind == 'malformed_json':
+            return self._send_raw(200, b'{"truncated": [', 'application/json')
+        if fault is not None and fault.kind == 'html_error':
+            return self._send_raw(fault.status or 502, b'<html><head><title>502 Bad Gateway</title></head>'
+                                  b'<body><h1>Bad Gateway</h1></body></html>', 'text/html')
+        if fault is not None and fault.kind == 'slow':
+            time.sleep(fault.delay)
+
+        try:
+            result = handler(request)
+            status, payload, headers = 200, result, {}
+            if isinstance(result, tuple):
+                status, payload = result
+        except ApiError as ex:
+            status, payload, headers = ex.status, ex.body, ex.headers
+        if write and 200 <= status < 300:
+            sim.count(sim.writes, endpoint)
+
+        if fault is not None and fault.kind == 'drop_after_commit':
+            self.close_connection = True
+            try:
+                self.connection.shutdown(2)
+            except OSError:
+                pass
+            return None
+        if isinstance(payload, Response):
+            return self._send_raw(payload.status, payload.body, payload.content_type, payload.headers)
+        return self._send_json(status, payload, headers)
+
+    def _send_json(self, status, payload, headers=None):
+        return self._send_raw(status, json.dumps(payload).encode('utf-8'), 'application/json', headers)
+
+    def _send_raw(self, status, body, content_type, headers=None):
+        self.send_response(status)
+        self.send_header('Content-Type', content_type)
+        self.send_header('Content-Length', str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+        return None
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
