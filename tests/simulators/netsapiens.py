@@ -1,0 +1,348 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A strict NetSapiens API simulator (OAuth2, API v2 reads, API v1 reads), per /work/shared/api-contract.md.
+
+Construct with ``NetSapiensSimulator(dataset=None, host='127.0.0.1', port=0, config=None)``; it takes
+``dataset["netsapiens"]`` (records in v2 field names; missing keys are empty lists). Without a
+dataset it holds no records and these credentials (from ``tests.simulators.dataset``):
+client ``sim-client`` / ``sim-client-secret``, user ``api@sim.example`` / ``sim-api-password``,
+API key ``nss_simulatorapikey0000000000000000``.
+
+Endpoints (names as counted in ``/_sim/stats``):
+
+- ``POST /ns-api/oauth2/token/`` form-encoded only. ``grant_type=password`` (client_id,
+  client_secret, username, password) or ``grant_type=refresh_token`` (client_id, client_secret,
+  refresh_token). Unknown client or wrong secret: 401 ``invalid_client``; wrong user, password or
+  refresh token: 400 ``invalid_grant``; missing fields: 400 ``invalid_request``; other grant types:
+  400 ``unsupported_grant_type``. Refresh tokens stay valid after use (each refresh also returns a
+  new one). The token user's ``domain`` is the part of the username after ``@``.
+- ``GET /ns-api/v2/resellers``, ``/ns-api/v2/domains``, ``/ns-api/v2/domains/{domain}/users``,
+  ``/ns-api/v2/connections`` (filters ``domain``, ``reseller``) and each ``.../count`` -> ``{"total": N}``.
+  Authorization: an OAuth access token or an API key (``nss_``/``nsr_``/``nsd_`` + listed in
+  ``api_keys``). Unknown domain in ``/domains/{domain}/users[/count]``: 404.
+- ``POST /ns-api/`` (v1): ``object``, ``action`` (read|count) and ``format`` from the query string
+  or form fields (the form wins), other parameters as form fields; OAuth access token only (an
+  API key gets 401). Objects reseller, domain, subscriber (``domain`` required, else 400), connection.
+  Without ``format=json`` the answer is XML. A subscriber read for an unknown domain is an empty list.
+
+Paging (every list, v2 and v1): ``start`` 0-based (default 0), ``limit`` default 100; a limit above
+1000 answers 400, because a client must not assume a server silently caps it (config
+``over_max_limit: "cap"`` caps instead). Non-integer or negative values answer 400. The v2 lists
+and the v1 subscriber read page by default; the v1 reseller, domain and connection reads return
+everything unless ``limit`` is given, since no source documents paging for them.
+
+Config (``config=`` or ``POST /_sim/config``):
+
+- ``token_lifetime`` seconds (3600); ``token_without_access_token`` (False): 200 without ``access_token``
+- ``page_cap`` (None): at most this many records per page whatever the limit asked
+- ``ignore_start_routes`` ([]): endpoints whose ``start`` is ignored, named ``"GET /ns-api/v2/domains"``
+  or in the short v2 form ``"GET /domains"`` (v1: ``"POST /ns-api/ subscriber"``)
+- ``v2_enabled`` (True): False makes every ``/ns-api/v2`` path answer 404, as an older core does
+- ``order`` ``"stored"`` | ``"reverse"`` | ``"shuffled"`` (seeded by ``order_seed``, the same order on every page)
+- ``default_limit`` (100), ``max_limit`` (1000), ``over_max_limit`` (``"error"`` | ``"cap"``)
+
+``/_sim/stats`` also has ``"v1": {"<object> <action>": n}``, since all v1 calls share one endpoint.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from xml.sax.saxutils import escape
+
+from tests.simulators.base import ApiError, Response, SimServer
+from tests.simulators import dataset as defaults
+
+V2 = '/ns-api/v2'
+V1_ENDPOINT = 'POST /ns-api/'
+API_KEY_PREFIXES = ('nss_', 'nsr_', 'nsd_')
+V1_OBJECTS = ('reseller', 'domain', 'subscriber', 'connection')
+
+
+def default_netsapiens_section():
+    """The credentials a simulator without a dataset accepts, and no records."""
+    return {
+        'oauth_clients': [{'client_id': defaults.NS_CLIENT_ID, 'client_secret': defaults.NS_CLIENT_SECRET}],
+        'api_users': [{'username': defaults.NS_USERNAME, 'password': defaults.NS_PASSWORD}],
+        'api_keys': [defaults.NS_API_KEY],
+    }
+
+
+class NetSapiensSimulator(SimServer):
+    """See the module docstring."""
+
+    name = 'netsapiens-simulator'
+
+    def __init__(self, dataset=None, host='127.0.0.1', port=0, config=None):
+        super(NetSapiensSimulator, self).__init__(host=host, port=port, config=config)
+        section = default_netsapiens_section() if dataset is None else (dataset.get('netsapiens') or {})
+        self.resellers = [dict(r) for r in section.get('resellers', [])]
+        self.domains = [dict(d) for d in section.get('domains', [])]
+        self.users = [dict(u) for u in section.get('users', [])]
+        self.connections = [dict(c) for c in section.get('connections', [])]
+        self.oauth_clients = dict((c['client_id'], c['client_secret']) for c in section.get('oauth_clients', []))
+        self.api_users = dict((u['username'], u) for u in section.get('api_users', []))
+        self.api_keys = set(section.get('api_keys', []))
+        self.access_tokens = {}     # token -> (expires_at monotonic, username)
+        self.refresh_tokens = {}    # token -> (client_id, username)
+        self.v1_requests = {}
+        self._token_lock = threading.Lock()
+
+        self.route('POST', '/ns-api/oauth2/token/', self.token)
+        self.route('POST', '/ns-api/', self.v1)
+        self._v2_route('/resellers/count', self.v2_count, lambda r: self.resellers)
+        self._v2_route('/resellers', self.v2_list, lambda r: self.resellers)
+        self._v2_route('/domains/count', self.v2_count, lambda r: self.domains)
+        self._v2_route('/domains', self.v2_list, lambda r: self.domains)
+        self._v2_route('/domains/{domain}/users/count', self.v2_count, self.domain_users)
+        self._v2_route('/domains/{domain}/users', self.v2_list, self.domain_users)
+        self._v2_route('/connections/count', self.v2_count, self.filtered_connections)
+        self._v2_route('/connections', self.v2_list, self.filtered_connections)
+
+    def _v2_route(self, template, answer, select):
+        """Route ``GET /ns-api/v2<template>`` to ``answer(request, names, select)``."""
+        names = ('GET ' + V2 + template, 'GET ' + template)
+        self.route('GET', V2 + template, lambda request: answer(request, names, select))
+
+    def default_config(self):
+        return {
+            'token_lifetime': 3600,
+            'token_without_access_token': False,
+            'page_cap': None,
+            'ignore_start_routes': [],
+            'v2_enabled': True,
+            'order': 'stored',
+            'order_seed': 0,
+            'default_limit': 100,
+            'max_limit': 1000,
+            'over_max_limit': 'error',
+        }
+
+    def dump_state(self):
+        return {'resellers': self.resellers, 'domains': self.domains, 'users': self.users,
+                'connections': self.connections, 'live_access_tokens': self._live_token_count()}
+
+    def admin(self, method, path, request):
+        status, payload = super(NetSapiensSimulator, self).admin(method, path, request)
+        if method == 'GET' and path == '/_sim/stats':
+            with self.lock:
+                payload['v1'] = dict(self.v1_requests)
+        elif method == 'POST' and path == '/_sim/reset-stats':
+            with self.lock:
+                self.v1_requests.clear()
+        return status, payload
+
+    # -- OAuth2 --------------------------------------------------------------------------------
+    def token(self, request):
+        content_type = (request.headers.get('Content-Type') or '').split(';')[0].strip().lower()
+        if content_type != 'application/x-www-form-urlencoded':
+            raise ApiError(400, {'error': 'invalid_request', 'error_description': 'the body must be form-encoded'})
+        form = request.form()
+        grant = form.get('grant_type')
+        if grant not in ('password', 'refresh_token'):
+            raise ApiError(400, {'error': 'unsupported_grant_type' if grant else 'invalid_request',
+                                 'error_description': 'grant_type must be password or refresh_token'})
+        needed = ('client_id', 'client_secret') + (('username', 'password') if grant == 'password' else ('refresh_token',))
+        missing = [name for name in needed if not form.get(name)]
+        if missing:
+            raise ApiError(400, {'error': 'invalid_request', 'error_description': 'missing: %s' % ', '.join(missing)})
+        if self.oauth_clients.get(form['client_id']) != form['client_secret']:
+            raise ApiError(401, {'error': 'invalid_client', 'error_description': 'The client credentials are invalid'})
+        with self._token_lock:
+            if grant == 'password':
+                account = self.api_users.get(form['username'])
+                if account is None or account.get('password') != form['password']:
+                    raise ApiError(400, {'error': 'invalid_grant', 'error_description': 'Invalid username and password combination'})
+                username = form['username']
+            else:
+                owner = self.refresh_tokens.get(form['refresh_token'])
+                if owner is None or owner[0] != form['client_id']:
+                    raise ApiError(400, {'error': 'invalid_grant', 'error_description': 'Invalid refresh token'})
+                username = owner[1]
+            lifetime = self.config['token_lifetime']
+            access_token = uuid.uuid4().hex
+            refresh_token = uuid.uuid4().hex
+            self.access_tokens[access_token] = (time.monotonic() + lifetime, username)
+            self.refresh_tokens[refresh_token] = (form['client_id'], username)
+        account = self.api_users[username]
+        user, _sep, domain = username.partition('@')
+        answer = {
+            'access_token': access_token,
+            'token_type': 'Bearer',
+            'expires_in': int(lifetime),
+            'refresh_token': refresh_token,
+            'scope': account.get('scope', 'Super User'),
+            'domain': account.get('domain', domain),
+            'territory': account.get('territory', self._reseller_of(domain) or ''),
+            'user': account.get('user', user),
+        }
+        if self.config['token_without_access_token']:
+            del answer['access_token']
+        return answer
+
+    def _live_token_count(self):
+        now = time.monotonic()
+        with self._token_lock:
+            return sum(1 for expires_at, _user in self.access_tokens.values() if expires_at > now)
+
+    def authorize(self, request, allow_api_key):
+        token = request.bearer()
+        if not token:
+            raise ApiError(401, {'code': 401, 'message': 'Authorization header with a Bearer token is required'})
+        if token.startswith(API_KEY_PREFIXES):
+            if allow_api_key and token in self.api_keys:
+                return
+            raise ApiError(401, {'code': 401, 'message': 'API key not accepted here' if token in self.api_keys else 'invalid API key'})
+        with self._token_lock:
+            entry = self.access_tokens.get(token)
+        if entry is None:
+            raise ApiError(401, {'code': 401, 'message': 'invalid access token'})
+        if entry[0] <= time.monotonic():
+            raise ApiError(401, {'code': 401, 'message': 'access token expired'})
+
+    # -- shared list machinery -----------------------------------------------------------------
+    def _reseller_of(self, domain):
+        for item in self.domains:
+            if item.get('domain') == domain:
+                return item.get('reseller')
+        return None
+
+    def ordered(self, records):
+        order = self.config['order']
+        records = list(records)
+        if order == 'reverse':
+            records.reverse()
+        elif order == 'shuffled':
+            random.Random(self.config['order_seed']).shuffle(records)
+        elif order != 'stored':
+            raise ApiError(500, {'code': 500, 'message': 'simulator misconfigured: order %r' % order})
+        return records
+
+    def _int_param(self, params, name, default):
+        value = params.get(name)
+        if value is None or value == '':
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ApiError(400, {'code': 400, 'message': '%s must be an integer' % name})
+        if number < 0:
+            raise ApiError(400, {'code': 400, 'message': '%s must not be negative' % name})
+        return number
+
+    def page(self, records, params, endpoint_names, paged_by_default=True):
+        """Slice ``records`` by start/limit under the configured quirks."""
+        start = self._int_param(params, 'start', 0)
+        limit = self._int_param(params, 'limit', None)
+        if limit is None:
+            if not paged_by_default:
+                limit = len(records)
+            else:
+                limit = self.config['default_limit']
+        elif limit == 0:
+            raise ApiError(400, {'code': 400, 'message': 'limit must be at least 1'})
+        elif limit > self.config['max_limit']:
+            if self.config['over_max_limit'] != 'cap':
+                raise ApiError(400, {'code': 400, 'message': 'limit must be at most %d' % self.config['max_limit']})
+            limit = self.config['max_limit']
+        if self.config['page_cap'] is not None:
+            limit = min(limit, int(self.config['page_cap']))
+        ignored = self.config['ignore_start_routes'] or []
+        if any(name in ignored for name in endpoint_names):
+            start = 0
+        return self.ordered(records)[start:start + limit]
+
+    # -- v2 ------------------------------------------------------------------------------------
+    def _v2_guard(self, request):
+        if not self.config['v2_enabled']:
+            raise ApiError(404, {'code': 404, 'message': 'Not Found'})
+        self.authorize(request, allow_api_key=True)
+
+    def v2_list(self, request, names, select):
+        self._v2_guard(request)
+        return [dict(r) for r in self.page(select(request), request.query, names)]
+
+    def v2_count(self, request, names, select):
+        self._v2_guard(request)
+        return {'total': len(select(request))}
+
+    def domain_users(self, request):
+        domain = request.params['domain']
+        if not any(d.get('domain') == domain for d in self.domains):
+            raise ApiError(404, {'code': 404, 'message': 'domain %s not found' % domain})
+        return [u for u in self.users if u.get('domain') == domain]
+
+    def filtered_connections(self, request):
+        found = self.connections
+        if request.query.get('domain'):
+            found = [c for c in found if c.get('domain') == request.query['domain']]
+        if request.query.get('reseller'):
+            found = [c for c in found if self._reseller_of(c.get('domain')) == request.query['reseller']]
+        return found
+
+    # -- v1 ------------------------------------------------------------------------------------
+    def v1(self, request):
+        params = dict(request.query)
+        params.update(request.form())
+        obj = params.get('object')
+        action = params.get('action')
+        with self.lock:
+            key = '%s %s' % (obj, action)
+            self.v1_requests[key] = self.v1_requests.get(key, 0) + 1
+        self.authorize(request, allow_api_key=False)
+        if obj not in V1_OBJECTS:
+            raise ApiError(400, {'code': 400, 'message': 'unknown object %r' % obj})
+        if action not in ('read', 'count'):
+            raise ApiError(400, {'code': 400, 'message': 'unsupported action %r for %s' % (action, obj)})
+        if obj == 'subscriber' and not params.get('domain'):
+            raise ApiError(400, {'code': 400, 'message': 'domain is required for object=subscriber'})
+        records = getattr(self, '_v1_' + obj)(params)
+        if action == 'count':
+            answer = {'total': len(records)}
+        else:
+            names = (V1_ENDPOINT + ' ' + obj,)
+            answer = self.page(records, params, names, paged_by_default=(obj == 'subscriber'))
+        if params.get('format') == 'json':
+            return answer
+        return Response(200, _xml(obj, answer), content_type='text/xml; charset=utf-8')
+
+    def _v1_reseller(self, params):
+        return [{'territory': r.get('reseller'), 'description': r.get('description', '')}
+                for r in self.resellers if not params.get('territory') or r.get('reseller') == params['territory']]
+
+    def _v1_domain(self, params):
+        return [{'domain': d.get('domain'), 'territory': d.get('reseller'), 'description': d.get('description', '')}
+                for d in self.domains
+                if (not params.get('territory') or d.get('reseller') == params['territory'])
+                and (not params.get('domain') or d.get('domain') == params['domain'])]
+
+    def _v1_subscriber(self, params):
+        return [{'user': u.get('user'), 'domain': u.get('domain'), 'first_name': u.get('name-first-name', ''),
+                 'last_name': u.get('name-last-name', ''), 'srv_code': u.get('service-code', ''),
+                 'subscriber_login': u.get('login-username', '')}
+                for u in self.users if u.get('domain') == params['domain']]
+
+    def _v1_connection(self, params):
+        return [{'aor': c.get('connection-orig-match-pattern'), 'domain': c.get('domain'),
+                 'territory': self._reseller_of(c.get('domain')) or '', 'address': c.get('connection-address')}
+                for c in self.connections
+                if (not params.get('domain') or c.get('domain') == params['domain'])
+                and (not params.get('territory') or self._reseller_of(c.get('domain')) == params['territory'])]
+
+
+def _xml(obj, answer):
+    """The XML a v1 call answers without format=json."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<xml>']
+    if isinstance(answer, dict):
+        lines.append('<total>%d</total>' % answer['total'])
+    else:
+        for item in answer:
+            lines.append('<%s>' % obj)
+            for key, value in item.items():
+                lines.append('<%s>%s</%s>' % (key, escape('' if value is None else str(value)), key))
+            lines.append('</%s>' % obj)
+    lines.append('</xml>')
+    return '\n'.join(lines) + '\n'

@@ -1,0 +1,605 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The NetSapiens simulator keeps every rule of the contract, checked over real HTTP."""
+
+import time
+import xml.etree.ElementTree as ElementTree
+from urllib.parse import urlencode
+
+import pytest
+import requests
+
+from tests.simulators import dataset as D
+from tests.simulators.netsapiens import NetSapiensSimulator
+
+TOKEN_PATH = '/ns-api/oauth2/token/'
+V1_PATH = '/ns-api/'
+V2 = '/ns-api/v2'
+
+
+def password_form(**overrides):
+    form = {'grant_type': 'password', 'client_id': D.NS_CLIENT_ID, 'client_secret': D.NS_CLIENT_SECRET,
+            'username': D.NS_USERNAME, 'password': D.NS_PASSWORD}
+    form.update(overrides)
+    return form
+
+
+def fresh(server):
+    """Undo what an earlier test changed, so one server can serve a whole module (stopping one takes 0.5 s)."""
+    assert requests.delete(server.url + '/_sim/faults', timeout=5).status_code == 200
+    assert requests.post(server.url + '/_sim/config', json=server.default_config(), timeout=5).status_code == 200
+    assert requests.post(server.url + '/_sim/reset-stats', timeout=5).status_code == 200
+    return server
+
+
+@pytest.fixture(scope='module')
+def dataset():
+    return D.make_dataset(resellers=3, domains=6, users=30, system_users=2, seed=7)
+
+
+@pytest.fixture(scope='module')
+def shared_sim(dataset):
+    with NetSapiensSimulator(dataset) as server:
+        yield server
+
+
+@pytest.fixture
+def sim(shared_sim):
+    return fresh(shared_sim)
+
+
+def login(sim):
+    answer = requests.post(sim.url + TOKEN_PATH, data=password_form(), timeout=5)
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def bearer(token):
+    return {'Authorization': 'Bearer ' + token}
+
+
+def get(sim, path, token, **params):
+    return requests.get(sim.url + V2 + path, headers=bearer(token), params=params, timeout=5)
+
+
+def v1(sim, token, obj, action='read', fmt='json', **form):
+    query = {'object': obj, 'action': action}
+    if fmt:
+        query['format'] = fmt
+    return requests.post(sim.url + V1_PATH, headers=bearer(token), params=query, data=form, timeout=5)
+
+
+def set_config(sim, **config):
+    answer = requests.post(sim.url + '/_sim/config', json=config, timeout=5)
+    assert answer.status_code == 200, answer.text
+
+
+def add_fault(sim, **fault):
+    answer = requests.post(sim.url + '/_sim/faults', json={'faults': [fault]}, timeout=5)
+    assert answer.status_code == 200, answer.text
+
+
+def stats(sim):
+    return requests.get(sim.url + '/_sim/stats', timeout=5).json()
+
+
+# -- OAuth2 ------------------------------------------------------------------------------------
+def test_password_grant_answers_every_documented_field(sim):
+    answer = login(sim)
+    assert sorted(answer) == ['access_token', 'domain', 'expires_in', 'refresh_token', 'scope', 'territory',
+                              'token_type', 'user']
+    assert answer['token_type'] == 'Bearer'
+    assert answer['expires_in'] == 3600
+    assert answer['user'] == 'api'
+    assert answer['domain'] == 'sim.example'
+    assert answer['scope'] == 'Super User'
+    assert len(answer['access_token']) == 32
+    assert answer['access_token'] != answer['refresh_token']
+    assert get(sim, '/resellers', answer['access_token']).status_code == 200
+
+
+@pytest.mark.parametrize('overrides', [{'client_secret': 'wrong'}, {'client_id': 'nobody'}])
+def test_wrong_client_is_401_invalid_client(sim, overrides):
+    answer = requests.post(sim.url + TOKEN_PATH, data=password_form(**overrides), timeout=5)
+    assert answer.status_code == 401
+    assert answer.json()['error'] == 'invalid_client'
+
+
+@pytest.mark.parametrize('overrides', [{'password': 'wrong'}, {'username': 'nobody@sim.example'}])
+def test_wrong_user_or_password_is_400_invalid_grant(sim, overrides):
+    answer = requests.post(sim.url + TOKEN_PATH, data=password_form(**overrides), timeout=5)
+    assert answer.status_code == 400
+    assert answer.json()['error'] == 'invalid_grant'
+
+
+def test_wrong_client_wins_over_wrong_password(sim):
+    answer = requests.post(sim.url + TOKEN_PATH, data=password_form(client_secret='x', password='y'), timeout=5)
+    assert answer.status_code == 401
+    assert answer.json()['error'] == 'invalid_client'
+
+
+def test_token_errors_never_echo_secrets(sim):
+    answer = requests.post(sim.url + TOKEN_PATH, data=password_form(password='hunter2-secret', client_secret='cs-secret'),
+                           timeout=5)
+    assert answer.status_code == 401
+    assert 'hunter2-secret' not in answer.text
+    assert 'cs-secret' not in answer.text
+    assert D.NS_CLIENT_SECRET not in answer.text
+
+
+def test_missing_field_and_unknown_grant(sim):
+    form = password_form()
+    del form['password']
+    answer = requests.post(sim.url + TOKEN_PATH, data=form, timeout=5)
+    assert (answer.status_code, answer.json()['error']) == (400, 'invalid_request')
+    answer = requests.post(sim.url + TOKEN_PATH, data=password_form(grant_type='client_credentials'), timeout=5)
+    assert (answer.status_code, answer.json()['error']) == (400, 'unsupported_grant_type')
+
+
+def test_token_endpoint_wants_a_form_not_json(sim):
+    answer = requests.post(sim.url + TOKEN_PATH, json=password_form(), timeout=5)
+    assert answer.status_code == 400
+    assert answer.json()['error'] == 'invalid_request'
+    # The right fields under another content type are refused too.
+    body = urlencode(password_form())
+    answer = requests.post(sim.url + TOKEN_PATH, data=body, headers={'Content-Type': 'text/plain'}, timeout=5)
+    assert (answer.status_code, answer.json()['error']) == (400, 'invalid_request')
+    answer = requests.post(sim.url + TOKEN_PATH, data=body, timeout=5,
+                           headers={'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8'})
+    assert answer.status_code == 200
+
+
+def test_token_endpoint_needs_its_trailing_slash_and_post(sim):
+    assert requests.post(sim.url + '/ns-api/oauth2/token', data=password_form(), timeout=5).status_code == 404
+    assert requests.get(sim.url + TOKEN_PATH, timeout=5).status_code == 405
+
+
+def test_refresh_grant_gives_a_new_working_token(sim):
+    first = login(sim)
+    form = {'grant_type': 'refresh_token', 'client_id': D.NS_CLIENT_ID, 'client_secret': D.NS_CLIENT_SECRET,
+            'refresh_token': first['refresh_token']}
+    answer = requests.post(sim.url + TOKEN_PATH, data=form, timeout=5)
+    assert answer.status_code == 200
+    second = answer.json()
+    assert second['access_token'] != first['access_token']
+    assert second['user'] == 'api'
+    assert get(sim, '/domains', second['access_token']).status_code == 200
+
+
+def test_refresh_errors(sim):
+    first = login(sim)
+    form = {'grant_type': 'refresh_token', 'client_id': D.NS_CLIENT_ID, 'client_secret': D.NS_CLIENT_SECRET,
+            'refresh_token': 'not-a-refresh-token'}
+    answer = requests.post(sim.url + TOKEN_PATH, data=form, timeout=5)
+    assert (answer.status_code, answer.json()['error']) == (400, 'invalid_grant')
+    form.update(refresh_token=first['refresh_token'], client_secret='wrong')
+    answer = requests.post(sim.url + TOKEN_PATH, data=form, timeout=5)
+    assert (answer.status_code, answer.json()['error']) == (401, 'invalid_client')
+    # An access token is not a refresh token.
+    form.update(refresh_token=first['access_token'], client_secret=D.NS_CLIENT_SECRET)
+    answer = requests.post(sim.url + TOKEN_PATH, data=form, timeout=5)
+    assert (answer.status_code, answer.json()['error']) == (400, 'invalid_grant')
+
+
+def test_token_expires_after_its_lifetime_and_refresh_revives(sim):
+    set_config(sim, token_lifetime=1)
+    answer = login(sim)
+    assert answer['expires_in'] == 1
+    assert get(sim, '/resellers', answer['access_token']).status_code == 200
+    assert v1(sim, answer['access_token'], 'reseller').status_code == 200
+    time.sleep(1.2)
+    expired = get(sim, '/resellers', answer['access_token'])
+    assert expired.status_code == 401
+    assert expired.json()['message'] == 'access token expired'
+    assert v1(sim, answer['access_token'], 'reseller').status_code == 401
+    form = {'grant_type': 'refresh_token', 'client_id': D.NS_CLIENT_ID, 'client_secret': D.NS_CLIENT_SECRET,
+            'refresh_token': answer['refresh_token']}
+    fresh = requests.post(sim.url + TOKEN_PATH, data=form, timeout=5).json()
+    assert get(sim, '/resellers', fresh['access_token']).status_code == 200
+
+
+def test_token_without_access_token_switch(sim):
+    set_config(sim, token_without_access_token=True)
+    answer = requests.post(sim.url + TOKEN_PATH, data=password_form(), timeout=5)
+    assert answer.status_code == 200
+    assert 'access_token' not in answer.json()
+    assert answer.json()['token_type'] == 'Bearer'
+
+
+@pytest.mark.parametrize('headers', [{}, {'Authorization': 'Bearer unknown-token'}, {'Authorization': 'Basic abc'}])
+def test_calls_without_a_valid_token_are_401(sim, headers):
+    assert requests.get(sim.url + V2 + '/domains', headers=headers, timeout=5).status_code == 401
+    answer = requests.post(sim.url + V1_PATH, headers=headers, params={'object': 'domain', 'action': 'read',
+                                                                       'format': 'json'}, timeout=5)
+    assert answer.status_code == 401
+
+
+def test_api_key_works_on_v2_only(sim, dataset):
+    answer = get(sim, '/resellers', D.NS_API_KEY)
+    assert answer.status_code == 200
+    assert answer.json() == dataset['netsapiens']['resellers']
+    assert v1(sim, D.NS_API_KEY, 'reseller').status_code == 401
+    assert get(sim, '/resellers', 'nss_notlisted').status_code == 401
+
+
+def test_simulator_without_dataset_has_default_credentials():
+    with NetSapiensSimulator() as sim:
+        token = login(sim)['access_token']
+        assert get(sim, '/domains', token).json() == []
+        assert get(sim, '/resellers/count', D.NS_API_KEY).json() == {'total': 0}
+
+
+def test_dataset_without_credentials_accepts_nobody():
+    with NetSapiensSimulator({'netsapiens': {'resellers': [{'reseller': 'R1', 'description': ''}]}}) as sim:
+        answer = requests.post(sim.url + TOKEN_PATH, data=password_form(), timeout=5)
+        assert answer.status_code == 401
+        assert get(sim, '/resellers', D.NS_API_KEY).status_code == 401
+
+
+# -- v2 reads ------------------------------------------------------------------------------------
+def test_v2_lists_return_records_exactly_as_stored(sim, dataset):
+    ns = dataset['netsapiens']
+    token = login(sim)['access_token']
+    assert get(sim, '/resellers', token).json() == ns['resellers']
+    assert get(sim, '/domains', token).json() == ns['domains']
+    assert get(sim, '/connections', token).json() == ns['connections']
+    domain = ns['domains'][2]['domain']
+    users = get(sim, '/domains/%s/users' % domain, token).json()
+    assert users == [u for u in ns['users'] if u['domain'] == domain]
+    assert len(users) == 5
+    assert sorted(users[0]) == ['domain', 'login-username', 'name-first-name', 'name-last-name', 'service-code', 'user']
+
+
+def test_v2_counts(sim, dataset):
+    ns = dataset['netsapiens']
+    token = login(sim)['access_token']
+    assert get(sim, '/resellers/count', token).json() == {'total': 3}
+    assert get(sim, '/domains/count', token).json() == {'total': 6}
+    assert get(sim, '/connections/count', token).json() == {'total': 6}
+    domain = ns['domains'][0]['domain']
+    expected = len([u for u in ns['users'] if u['domain'] == domain])
+    assert get(sim, '/domains/%s/users/count' % domain, token).json() == {'total': expected}
+    assert expected == 6  # five ordinary users and one system user
+
+
+def test_unknown_domain_users_is_404(sim):
+    token = login(sim)['access_token']
+    assert get(sim, '/domains/nowhere.example/users', token).status_code == 404
+    assert get(sim, '/domains/nowhere.example/users/count', token).status_code == 404
+
+
+def test_connection_filters(sim, dataset):
+    ns = dataset['netsapiens']
+    token = login(sim)['access_token']
+    domain = ns['domains'][1]['domain']
+    assert get(sim, '/connections', token, domain=domain).json() == [ns['connections'][1]]
+    assert get(sim, '/connections/count', token, domain=domain).json() == {'total': 1}
+    reseller = ns['resellers'][2]['reseller']
+    in_reseller = [c for c in ns['connections'] if c['domain'] in
+                   [d['domain'] for d in ns['domains'] if d['reseller'] == reseller]]
+    assert len(in_reseller) == 2
+    assert get(sim, '/connections', token, reseller=reseller).json() == in_reseller
+    assert get(sim, '/connections/count', token, reseller=reseller).json() == {'total': 2}
+    assert get(sim, '/connections', token, domain='nowhere.example').json() == []
+
+
+@pytest.fixture(scope='module')
+def shared_big_sim():
+    with NetSapiensSimulator(D.make_dataset(resellers=2, domains=250, users=0, seed=3)) as server:
+        yield server
+
+
+@pytest.fixture
+def big_sim(shared_big_sim):
+    return fresh(shared_big_sim)
+
+
+def test_default_page_is_100_and_start_is_zero_based(big_sim):
+    domains = [d['domain'] for d in big_sim.domains]
+    token = login(big_sim)['access_token']
+    assert [d['domain'] for d in get(big_sim, '/domains', token).json()] == domains[:100]
+    assert [d['domain'] for d in get(big_sim, '/domains', token, start=100).json()] == domains[100:200]
+    assert [d['domain'] for d in get(big_sim, '/domains', token, start=200, limit=100).json()] == domains[200:]
+    assert get(big_sim, '/domains', token, start=250, limit=100).json() == []
+    assert [d['domain'] for d in get(big_sim, '/domains', token, start=1, limit=2).json()] == domains[1:3]
+    assert len(get(big_sim, '/domains', token, limit=1000).json()) == 250
+    assert len(get(big_sim, '/connections', token).json()) == 100
+    assert get(big_sim, '/domains/count', token).json() == {'total': 250}
+
+
+@pytest.mark.parametrize('params', [{'limit': 1001}, {'limit': 0}, {'limit': 'ten'}, {'start': -1}, {'start': '1.5'}])
+def test_bad_paging_parameters_are_400(big_sim, params):
+    token = login(big_sim)['access_token']
+    assert get(big_sim, '/domains', token, **params).status_code == 400
+
+
+def test_over_max_limit_can_be_capped():
+    ds = D.make_dataset(resellers=1, domains=1, users=1005, seed=1)
+    with NetSapiensSimulator(ds, config={'over_max_limit': 'cap'}) as sim:
+        domain = ds['netsapiens']['domains'][0]['domain']
+        answer = get(sim, '/domains/%s/users' % domain, D.NS_API_KEY, limit=5000)
+        assert answer.status_code == 200
+        assert len(answer.json()) == 1000
+
+
+def test_page_cap_returns_fewer_than_asked_but_honours_start(big_sim):
+    set_config(big_sim, page_cap=7)
+    domains = [d['domain'] for d in big_sim.domains]
+    token = login(big_sim)['access_token']
+    assert [d['domain'] for d in get(big_sim, '/domains', token, limit=50).json()] == domains[:7]
+    assert [d['domain'] for d in get(big_sim, '/domains', token, start=7, limit=50).json()] == domains[7:14]
+    assert len(get(big_sim, '/resellers', token, limit=50).json()) == 2
+    assert get(big_sim, '/domains/count', token).json() == {'total': 250}
+
+
+@pytest.mark.parametrize('name', ['GET /domains', 'GET /ns-api/v2/domains'])
+def test_ignore_start_routes_repeat_the_first_page(big_sim, name):
+    set_config(big_sim, ignore_start_routes=[name])
+    token = login(big_sim)['access_token']
+    first = get(big_sim, '/domains', token, start=0, limit=10).json()
+    assert get(big_sim, '/domains', token, start=10, limit=10).json() == first
+    # Other routes still honour start.
+    conns = big_sim.connections
+    assert get(big_sim, '/connections', token, start=10, limit=2).json() == conns[10:12]
+
+
+def test_ignore_start_for_the_users_template(sim, dataset):
+    set_config(sim, ignore_start_routes=['GET /domains/{domain}/users'])
+    token = login(sim)['access_token']
+    domain = dataset['netsapiens']['domains'][0]['domain']
+    first = get(sim, '/domains/%s/users' % domain, token, start=0, limit=2).json()
+    assert get(sim, '/domains/%s/users' % domain, token, start=2, limit=2).json() == first
+    assert get(sim, '/domains', token, start=2, limit=2).json() == dataset['netsapiens']['domains'][2:4]
+
+
+def test_order_reverse(big_sim):
+    set_config(big_sim, order='reverse')
+    token = login(big_sim)['access_token']
+    domains = [d['domain'] for d in big_sim.domains]
+    assert [d['domain'] for d in get(big_sim, '/domains', token, limit=5).json()] == domains[::-1][:5]
+
+
+def test_order_shuffled_is_stable_per_seed_and_pages_cover_everything(big_sim):
+    set_config(big_sim, order='shuffled', order_seed=11)
+    token = login(big_sim)['access_token']
+    domains = [d['domain'] for d in big_sim.domains]
+    seen = []
+    for start in range(0, 250, 60):
+        seen.extend(d['domain'] for d in get(big_sim, '/domains', token, start=start, limit=60).json())
+    assert seen != domains
+    assert sorted(seen) == sorted(domains)
+    again = [d['domain'] for d in get(big_sim, '/domains', token, limit=250).json()]
+    assert again == seen
+    set_config(big_sim, order_seed=12)
+    assert [d['domain'] for d in get(big_sim, '/domains', token, limit=250).json()] != seen
+
+
+def test_v2_disabled_answers_404_and_v1_still_works(sim):
+    set_config(sim, v2_enabled=False)
+    token = login(sim)['access_token']
+    for path in ('/resellers', '/resellers/count', '/domains', '/connections', '/domains/x/users'):
+        assert get(sim, path, token).status_code == 404
+    assert get(sim, '/domains', D.NS_API_KEY).status_code == 404
+    assert v1(sim, token, 'reseller').status_code == 200
+    set_config(sim, v2_enabled=True)
+    assert get(sim, '/resellers', token).status_code == 200
+
+
+# -- v1 ------------------------------------------------------------------------------------------
+def test_v1_reseller_read_and_count(sim, dataset):
+    token = login(sim)['access_token']
+    expected = [{'territory': r['reseller'], 'description': r['description']} for r in dataset['netsapiens']['resellers']]
+    assert v1(sim, token, 'reseller').json() == expected
+    assert v1(sim, token, 'reseller', action='count').json() == {'total': 3}
+
+
+def test_v1_domain_read_and_count(sim, dataset):
+    token = login(sim)['access_token']
+    expected = [{'domain': d['domain'], 'territory': d['reseller'], 'description': d['description']}
+                for d in dataset['netsapiens']['domains']]
+    assert v1(sim, token, 'domain').json() == expected
+    assert v1(sim, token, 'domain', action='count').json() == {'total': 6}
+
+
+def test_v1_subscriber_read_count_and_paging(sim, dataset):
+    token = login(sim)['access_token']
+    domain = dataset['netsapiens']['domains'][0]['domain']
+    stored = [u for u in dataset['netsapiens']['users'] if u['domain'] == domain]
+    expected = [{'user': u['user'], 'domain': domain, 'first_name': u['name-first-name'],
+                 'last_name': u['name-last-name'], 'srv_code': u['service-code'],
+                 'subscriber_login': u['login-username']} for u in stored]
+    assert v1(sim, token, 'subscriber', domain=domain).json() == expected
+    assert expected[-1]['srv_code'] == 'system-aa'
+    assert v1(sim, token, 'subscriber', domain=domain, start=2, limit=3).json() == expected[2:5]
+    assert v1(sim, token, 'subscriber', action='count', domain=domain).json() == {'total': 6}
+    assert v1(sim, token, 'subscriber', domain='nowhere.example').json() == []
+
+
+def test_v1_subscriber_default_page_is_100():
+    ds = D.make_dataset(resellers=1, domains=1, users=150, seed=2)
+    with NetSapiensSimulator(ds) as sim:
+        token = login(sim)['access_token']
+        domain = ds['netsapiens']['domains'][0]['domain']
+        assert len(v1(sim, token, 'subscriber', domain=domain).json()) == 100
+        assert len(v1(sim, token, 'subscriber', domain=domain, start=100).json()) == 50
+        assert v1(sim, token, 'subscriber', action='count', domain=domain).json() == {'total': 150}
+
+
+def test_v1_subscriber_without_domain_is_400(sim):
+    token = login(sim)['access_token']
+    assert v1(sim, token, 'subscriber').status_code == 400
+    assert v1(sim, token, 'subscriber', action='count').status_code == 400
+
+
+def test_v1_connection_read_and_count(sim, dataset):
+    token = login(sim)['access_token']
+    ns = dataset['netsapiens']
+    reseller_of = dict((d['domain'], d['reseller']) for d in ns['domains'])
+    expected = [{'aor': c['connection-orig-match-pattern'], 'domain': c['domain'], 'territory': reseller_of[c['domain']],
+                 'address': c['connection-address']} for c in ns['connections']]
+    assert v1(sim, token, 'connection').json() == expected
+    assert v1(sim, token, 'connection', domain=ns['domains'][3]['domain']).json() == [expected[3]]
+    assert v1(sim, token, 'connection', action='count').json() == {'total': 6}
+
+
+def test_v1_takes_object_action_and_format_as_form_fields(sim, dataset):
+    token = login(sim)['access_token']
+    answer = requests.post(sim.url + V1_PATH, headers=bearer(token), timeout=5,
+                           data={'object': 'domain', 'action': 'count', 'format': 'json'})
+    assert answer.json() == {'total': 6}
+
+
+@pytest.mark.parametrize('obj, action', [('dialplan', 'read'), ('domain', 'delete'), (None, 'read')])
+def test_v1_unknown_object_or_action_is_400(sim, obj, action):
+    token = login(sim)['access_token']
+    query = {'format': 'json', 'action': action}
+    if obj:
+        query['object'] = obj
+    answer = requests.post(sim.url + V1_PATH, headers=bearer(token), params=query, timeout=5)
+    assert answer.status_code == 400
+
+
+def test_v1_without_format_json_answers_xml(sim, dataset):
+    token = login(sim)['access_token']
+    answer = v1(sim, token, 'domain', fmt=None)
+    assert answer.status_code == 200
+    assert answer.headers['Content-Type'].startswith('text/xml')
+    with pytest.raises(ValueError):
+        answer.json()
+    root = ElementTree.fromstring(answer.content)
+    assert [e.findtext('domain') for e in root.findall('domain')] == [d['domain'] for d in dataset['netsapiens']['domains']]
+    count = ElementTree.fromstring(v1(sim, token, 'domain', action='count', fmt='xml').content)
+    assert count.findtext('total') == '6'
+
+
+def test_v1_only_takes_post(sim):
+    token = login(sim)['access_token']
+    answer = requests.get(sim.url + V1_PATH, headers=bearer(token), params={'object': 'domain', 'action': 'read'},
+                          timeout=5)
+    assert answer.status_code == 405
+
+
+# -- stats and faults ----------------------------------------------------------------------------
+def test_stats_count_requests_per_endpoint_template(sim, dataset):
+    token = login(sim)['access_token']
+    for domain in dataset['netsapiens']['domains'][:4]:
+        get(sim, '/domains/%s/users' % domain['domain'], token)
+    get(sim, '/domains', token)
+    get(sim, '/domains/count', token)
+    v1(sim, token, 'subscriber', domain=dataset['netsapiens']['domains'][0]['domain'])
+    v1(sim, token, 'domain', action='count')
+    v1(sim, token, 'domain', action='count')
+    requests.get(sim.url + '/nothing/here', timeout=5)
+    counted = stats(sim)
+    assert counted['requests'] == {
+        'POST /ns-api/oauth2/token/': 1,
+        'GET /ns-api/v2/domains/{domain}/users': 4,
+        'GET /ns-api/v2/domains': 1,
+        'GET /ns-api/v2/domains/count': 1,
+        'POST /ns-api/': 3,
+        'GET /nothing/here': 1,
+    }
+    assert counted['v1'] == {'subscriber read': 1, 'domain count': 2}
+    assert counted['writes'] == {}
+    assert requests.post(sim.url + '/_sim/reset-stats', timeout=5).status_code == 200
+    assert stats(sim) == {'requests': {}, 'writes': {}, 'faults_fired': {}, 'v1': {}}
+
+
+def test_state_lists_records_without_credentials(sim, dataset):
+    state = requests.get(sim.url + '/_sim/state', timeout=5).json()
+    ns = dataset['netsapiens']
+    assert state['domains'] == ns['domains']
+    assert state['users'] == ns['users']
+    assert D.NS_PASSWORD not in str(state)
+    assert D.NS_CLIENT_SECRET not in str(state)
+
+
+def test_fault_server_error_then_recovery(sim):
+    add_fault(sim, kind='server_error', path='/ns-api/v2/domains$', times=2)
+    token = login(sim)['access_token']
+    assert get(sim, '/domains', token).status_code == 503
+    assert get(sim, '/resellers', token).status_code == 200
+    assert get(sim, '/domains', token).status_code == 503
+    assert get(sim, '/domains', token).status_code == 200
+    assert stats(sim)['faults_fired'] == {'server_error': 2}
+
+
+def test_fault_server_error_with_status_and_skip(sim):
+    add_fault(sim, kind='server_error', path='/users$', status=500, skip=1)
+    token = login(sim)['access_token']
+    domain = sim.domains[0]['domain']
+    assert get(sim, '/domains/%s/users' % domain, token).status_code == 200
+    assert get(sim, '/domains/%s/users' % domain, token).status_code == 500
+    assert get(sim, '/domains/%s/users' % domain, token).status_code == 200
+
+
+def test_fault_on_token_endpoint(sim):
+    add_fault(sim, kind='server_error', path='/oauth2/token/$', method='POST')
+    assert requests.post(sim.url + TOKEN_PATH, data=password_form(), timeout=5).status_code == 503
+    assert requests.post(sim.url + TOKEN_PATH, data=password_form(), timeout=5).status_code == 200
+
+
+def test_fault_drop_after_commit_closes_the_connection(sim):
+    token = login(sim)['access_token']
+    add_fault(sim, kind='drop_after_commit', path='/ns-api/v2/resellers$')
+    with pytest.raises(requests.exceptions.ConnectionError):
+        get(sim, '/resellers', token)
+    assert get(sim, '/resellers', token).status_code == 200
+    counted = stats(sim)
+    assert counted['requests']['GET /ns-api/v2/resellers'] == 2
+    assert counted['faults_fired'] == {'drop_after_commit': 1}
+
+
+def test_fault_drop_after_commit_on_token_still_issues_the_token(sim):
+    before = requests.get(sim.url + '/_sim/state', timeout=5).json()['live_access_tokens']
+    add_fault(sim, kind='drop_after_commit', path='/oauth2/token/$')
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.post(sim.url + TOKEN_PATH, data=password_form(), timeout=5)
+    assert requests.get(sim.url + '/_sim/state', timeout=5).json()['live_access_tokens'] == before + 1
+
+
+def test_fault_rate_limit_sends_retry_after(sim):
+    add_fault(sim, kind='rate_limit', path='/ns-api/$', retry_after=2)
+    token = login(sim)['access_token']
+    answer = v1(sim, token, 'domain')
+    assert answer.status_code == 429
+    assert answer.headers['Retry-After'] == '2'
+    assert v1(sim, token, 'domain').status_code == 200
+
+
+def test_fault_slow_delays_then_answers(sim):
+    add_fault(sim, kind='slow', path='/domains$', delay=0.5)
+    token = login(sim)['access_token']
+    began = time.monotonic()
+    answer = get(sim, '/domains', token)
+    assert time.monotonic() - began >= 0.5
+    assert answer.status_code == 200
+    assert len(answer.json()) == 6
+
+
+def test_fault_malformed_json(sim):
+    add_fault(sim, kind='malformed_json', path='/connections$')
+    token = login(sim)['access_token']
+    answer = get(sim, '/connections', token)
+    assert answer.status_code == 200
+    with pytest.raises(ValueError):
+        answer.json()
+    assert len(get(sim, '/connections', token).json()) == 6
+
+
+def test_fault_html_error(sim):
+    add_fault(sim, kind='html_error', path='/count$', times=-1)
+    token = login(sim)['access_token']
+    for path in ('/domains/count', '/resellers/count'):
+        answer = get(sim, path, token)
+        assert answer.status_code == 502
+        assert answer.headers['Content-Type'] == 'text/html'
+        assert '<h1>Bad Gateway</h1>' in answer.text
+    assert requests.delete(sim.url + '/_sim/faults', timeout=5).status_code == 200
+    assert get(sim, '/domains/count', token).json() == {'total': 6}
+
+
+def test_unknown_config_key_is_refused(sim):
+    answer = requests.post(sim.url + '/_sim/config', json={'page_size': 5}, timeout=5)
+    assert answer.status_code == 400
