@@ -75,7 +75,8 @@ class Fault(object):
 class Request(object):
     """What a route handler sees of one HTTP request."""
 
-    def __init__(self, method, path, query, headers, body):
+    def __init__(self, method, path, query, headers, body, client_ip=None):
+        self.client_ip = client_ip  # the peer's address, e.g. for an IP whitelist
         self.method = method
         self.path = path
         self.query = query          # dict: name -> last value (str)
@@ -250,6 +251,7 @@ class SimServer(object):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'   # keep-alive, as real servers do
+    disable_nagle_algorithm = True  # else small answers wait ~40 ms for a delayed ACK
     sim = None                      # set by SimServer.start
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
@@ -261,7 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(length) if length else b''
         qs = parse_qs(parts.query, keep_blank_values=True)
-        request = Request(self.command, path, dict((k, v[-1]) for k, v in qs.items()), self.headers, body)
+        request = Request(self.command, path, dict((k, v[-1]) for k, v in qs.items()), self.headers, body, self.client_address[0])
         request.query_lists = qs
         sim = self.sim
 

@@ -63,12 +63,10 @@ import copy
 import hashlib
 import json
 import re
-import threading
 import time
 import uuid
-from http.server import ThreadingHTTPServer
 
-from tests.simulators.base import ApiError, SimServer, _Handler
+from tests.simulators.base import ApiError, SimServer
 
 DEFAULT_OPERATOR_ID = '6f1c2a52-0b7e-4c53-9a0e-5c1f7e2d9a01'
 OTHER_OPERATOR_ID = '6f1c2a52-0b7e-4c53-9a0e-5c1f7e2d9a02'
@@ -130,24 +128,10 @@ WHERE_OPERATORS = ('>=', '>', '<=', '<', '!=')
 ORDERS = ('stored', 'reverse', 'shuffled')
 
 _WHERE_KEY = re.compile(r'^where\[([A-Za-z_][A-Za-z0-9_]*)\](?:\[([^\]]+)\])?$')
-_CALLER = threading.local()   # the handler thread's peer address, for the IP whitelist message
 
 
 def now_ms():
     return int(time.time() * 1000)
-
-
-class _CallerAwareHandler(_Handler):
-    """Records the peer address where the login route can see it (``Request`` carries no address)."""
-
-    def _dispatch_with_caller(self):
-        _CALLER.ip = self.client_address[0]
-        try:
-            return _Handler._dispatch(self)
-        finally:
-            _CALLER.ip = None
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch_with_caller
 
 
 class ClearIPSimulator(SimServer):
@@ -214,19 +198,6 @@ class ClearIPSimulator(SimServer):
             obj.setdefault('userId', '')
         return obj
 
-    # -- life cycle: as SimServer.start, with a handler that records the caller's address -------
-    def start(self):
-        server = self
-
-        class Handler(_CallerAwareHandler):
-            sim = server
-
-        self._httpd = ThreadingHTTPServer((self._host, self._port), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={'poll_interval': 0.05}, name=self.name, daemon=True)
-        self._thread.start()
-        return self
-
     def admin(self, method, path, request):
         if method == 'POST' and path == '/_sim/sipMessages':
             body = request.json() or {}
@@ -272,7 +243,7 @@ class ClearIPSimulator(SimServer):
             if account['state'] != 'active':
                 message = ACCOUNT_STATE_MESSAGES[account['state']]
                 if account['state'] == 'ip_not_whitelisted':
-                    message = message % {'ip': getattr(_CALLER, 'ip', None) or 'unknown',
+                    message = message % {'ip': request.client_ip or 'unknown',
                                          'whitelist': ', '.join(account['whitelist']) or 'empty'}
                 raise ApiError(403, {'message': message})
             account['failed_logins'] = 0

@@ -216,7 +216,7 @@ def test_wrong_password_and_unknown_email_are_401_and_count_failures(sim):
 
 
 def test_ten_failed_logins_lock_the_account_even_with_the_right_password(sim):
-    for _ in range(9):
+    for _attempt in range(9):
         assert login(sim, SINGLE, 'wrong').status_code == 401
     assert login(sim, MULTI, 'wrong').status_code == 401   # other accounts count on their own
     assert login(sim, SINGLE, 'wrong').status_code == 401   # the tenth
@@ -229,7 +229,7 @@ def test_ten_failed_logins_lock_the_account_even_with_the_right_password(sim):
 
 
 def test_nine_failures_do_not_lock(sim):
-    for _ in range(9):
+    for _attempt in range(9):
         login(sim, SINGLE, 'wrong')
     assert login(sim, SINGLE).status_code == 200
 
@@ -467,7 +467,7 @@ def test_page_cap_returns_fewer_than_limit_while_more_remain(start):
     api = Api(sim)
     assert len(api.names('serviceProviders', limit=20)) == 7
     seen, skip = [], 0
-    for _ in range(20):   # bounded, so a simulator that ignores skip fails instead of looping
+    for _attempt in range(20):   # bounded, so a simulator that ignores skip fails instead of looping
         page = api.names('serviceProviders', limit=20, skip=skip, sort='name ASC')
         if not page:
             break
@@ -615,7 +615,7 @@ def test_drop_after_commit_makes_the_object_but_gives_no_answer(sim):
 def test_rate_limit_answers_429_with_retry_after_and_no_effect(sim):
     api = Api(sim)
     add_fault(sim, kind='rate_limit', method='POST', path='^/serviceProviders$', retry_after=3, times=2)
-    for _ in range(2):
+    for _attempt in range(2):
         answer = api.post('/serviceProviders', {'serviceProvider': {'name': 'R1'}})
         assert (answer.status_code, answer.headers['Retry-After']) == (429, '3')
     assert admin(sim, 'GET', 'state')['serviceProviders'] == []
@@ -625,7 +625,7 @@ def test_rate_limit_answers_429_with_retry_after_and_no_effect(sim):
 
 def test_rate_limited_login_is_not_a_failed_login(sim):
     add_fault(sim, kind='rate_limit', path='^/auth/login$', times=12)
-    for _ in range(12):
+    for _attempt in range(12):
         assert login(sim, SINGLE, 'wrong').status_code == 429
     admin(sim, 'DELETE', 'faults')
     assert login(sim, SINGLE).status_code == 200

@@ -155,7 +155,7 @@ def test_write_and_load_round_trip(tmp_path):
 def run_cli(*args, **kwargs):
     env = dict(os.environ, PYTHONPATH=ROOT)
     return subprocess.run([sys.executable, '-m', 'tests.simulators.cli'] + list(args), cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=30, **kwargs)
+                          capture_output=True, text=True, timeout=30, check=False, **kwargs)
 
 
 def test_cli_generate_writes_the_generator_output(tmp_path):

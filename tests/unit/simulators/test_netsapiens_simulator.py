@@ -4,7 +4,7 @@
 """The NetSapiens simulator keeps every rule of the contract, checked over real HTTP."""
 
 import time
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from urllib.parse import urlencode
 
 import pytest
