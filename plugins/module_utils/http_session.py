@@ -1,0 +1,312 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP layer shared by the NetSapiens and ClearIP clients.
+
+It owns retries, so that both clients treat a flaky server the same way:
+
+- 429 is retried for every method: the server refused the request before acting on it.
+- 500/502/503/504, a reset connection and a read timeout are retried only for idempotent
+  requests. For a non-idempotent request they raise ``OutcomeUnknown``: the server may have
+  acted, and only the caller can look up whether it did before trying again.
+- A request that could not be sent at all (refused, DNS, TLS, connect timeout) raises
+  ``TransportError`` at once: these are configuration problems, and retrying only delays the
+  message.
+
+Error messages carry the method, the URL, the status and the first bytes of the answer, never
+request headers or bodies, which hold passwords and tokens.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import email.utils
+import json as jsonlib
+import random
+import re
+import time
+import traceback
+
+try:
+    import requests
+    import requests.adapters
+    import requests.exceptions
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+try:
+    from urllib.parse import urlsplit, urlunsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported, this keeps the sanity import test quiet
+    from urlparse import urlsplit, urlunsplit  # type: ignore
+
+COLLECTION_VERSION = '0.1.0'
+DEFAULT_USER_AGENT = 'clearip.netsapiens/%s' % COLLECTION_VERSION
+
+IDEMPOTENT_METHODS = ('GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS')
+RETRY_STATUSES = (500, 502, 503, 504)
+RATE_LIMIT_STATUS = 429
+BODY_EXCERPT_CHARS = 200
+# Sized for the concurrent per-domain readers plus headroom; urllib3 blocks nothing when the pool
+# is full, it only stops keeping the extra connections alive.
+POOL_MAXSIZE = 32
+
+
+def _excerpt(text, limit=BODY_EXCERPT_CHARS):
+    if text is None:
+        return ''
+    text = re.sub(r'\s+', ' ', text).strip()
+    if len(text) > limit:
+        return text[:limit] + '...'
+    return text
+
+
+def _looks_like_html(text):
+    head = (text or '').lstrip()[:100].lower()
+    return head.startswith('<!doctype html') or head.startswith('<html') or head.startswith('<head') or head.startswith('<body')
+
+
+def redact_url(url):
+    """The URL without user:password@ (query strings here never carry secrets)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.username or parts.password:
+        netloc = parts.hostname or ''
+        if parts.port:
+            netloc = '%s:%d' % (netloc, parts.port)
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return url
+
+
+class HttpError(Exception):
+    """A request failed: ``status`` is the HTTP status, or None when there was no answer."""
+
+    def __init__(self, message, status=None, method=None, url=None, body_excerpt=None):
+        super(HttpError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.method = method
+        self.url = url
+        self.body_excerpt = body_excerpt
+
+    def __str__(self):
+        return self.message
+
+
+class TransportError(HttpError):
+    """The server could not be reached or did not answer (DNS, refused, TLS, timeout, reset)."""
+
+
+class OutcomeUnknown(HttpError):
+    """A non-idempotent request may or may not have taken effect: look up before trying again."""
+
+
+class HttpResponse(object):
+    """A received answer."""
+
+    def __init__(self, status, headers, text, method=None, url=None):
+        self.status = status
+        self.headers = headers
+        self.text = text
+        self.method = method
+        self.url = url
+
+    def describe(self):
+        return '%s %s' % (self.method, self.url)
+
+    def json(self):
+        """The body as JSON; an HTML page or any other non-JSON body raises HttpError."""
+        text = self.text or ''
+        if _looks_like_html(text):
+            raise HttpError('%s answered HTTP %s with an HTML page instead of JSON (a proxy, a login page or the wrong host?): %s'
+                            % (self.describe(), self.status, _excerpt(text)),
+                            status=self.status, method=self.method, url=self.url, body_excerpt=_excerpt(text))
+        try:
+            return jsonlib.loads(text)
+        except ValueError:
+            raise HttpError('%s answered HTTP %s with a body that is not JSON: %r'
+                            % (self.describe(), self.status, _excerpt(text)),
+                            status=self.status, method=self.method, url=self.url, body_excerpt=_excerpt(text))
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        parsed = email.utils.parsedate_tz(value)
+    except (TypeError, ValueError):
+        parsed = None
+    if not parsed:
+        return None
+    when = email.utils.mktime_tz(parsed)
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+class HttpSession(object):
+    """One keep-alive ``requests.Session`` against ``base_url``, with retries and clear errors."""
+
+    def __init__(self, base_url, timeout=30, validate_certs=True, ca_path=None, user_agent=None,
+                 retries=5, backoff=0.5, max_backoff=30.0, sleep=time.sleep):
+        if not HAS_REQUESTS:
+            raise HttpError('the Python library "requests" is required')
+        self.base_url = base_url.rstrip('/')
+        self.timeout = timeout
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.retries = max(0, int(retries))
+        self.backoff = float(backoff)
+        self.max_backoff = float(max_backoff)
+        self.sleep = sleep
+        # Replaceable in tests, so that backoff delays are exact.
+        self.random = random.random
+        self.stats = {'requests': 0, 'retries': 0}
+        self.session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_MAXSIZE, max_retries=0)
+        self.session.mount('https://', adapter)
+        self.session.mount('http://', adapter)
+        self.session.headers['User-Agent'] = user_agent or DEFAULT_USER_AGENT
+        self.session.headers['Accept'] = 'application/json'
+        if validate_certs and ca_path:
+            self.session.verify = ca_path
+        else:
+            self.session.verify = bool(validate_certs)
+        # Proxies and CA bundles from the environment still apply, but a session-level auth stops
+        # requests from adding ~/.netrc credentials to calls that carry none (the token request).
+        self.session.trust_env = True
+        self.session.auth = _no_auth
+
+    def close(self):
+        self.session.close()
+
+    def url_for(self, path):
+        if re.match(r'^https?://', path, re.I):
+            return path
+        return '%s/%s' % (self.base_url, path.lstrip('/'))
+
+    def backoff_delay(self, attempt, retry_after=None):
+        """Seconds to wait before retry number ``attempt`` (0-based)."""
+        if retry_after is not None:
+            return min(self.max_backoff, retry_after)
+        ceiling = min(self.max_backoff, self.backoff * (2 ** attempt))
+        return ceiling * self.random()
+
+    def request(self, method, path, params=None, json=None, data=None, headers=None,
+                idempotent=None, expect=(200, 201, 202, 204)):
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        url = self.url_for(path)
+        shown_url = redact_url(url)
+        attempt = 0
+        while True:
+            self.stats['requests'] += 1
+            try:
+                resp = self.session.request(method, url, params=params, json=json, data=data, headers=headers,
+                                            timeout=self.timeout, verify=self.session.verify, allow_redirects=False)
+            except Exception as exc:  # pylint: disable=broad-except
+                if not HAS_REQUESTS or not isinstance(exc, requests.exceptions.RequestException):
+                    raise
+                failure, sent = self._classify(exc)
+                shown = '%s %s' % (method, shown_url)
+                if not sent:
+                    raise TransportError('%s failed: %s' % (shown, failure), method=method, url=shown_url)
+                if not idempotent:
+                    raise OutcomeUnknown('%s failed after the request was sent (%s); it may or may not have taken effect'
+                                         % (shown, failure), method=method, url=shown_url)
+                if attempt < self.retries:
+                    self._wait(attempt, None)
+                    attempt += 1
+                    continue
+                raise TransportError('%s failed after %d attempts: %s' % (shown, attempt + 1, failure),
+                                     method=method, url=shown_url)
+
+            shown_url = redact_url(resp.url or url)
+            status = resp.status_code
+            if status in expect:
+                return HttpResponse(status, resp.headers, resp.text, method=method, url=shown_url)
+            text = resp.text
+            excerpt = _excerpt(text)
+            if status == RATE_LIMIT_STATUS or (status in RETRY_STATUSES and idempotent):
+                if attempt < self.retries:
+                    self._wait(attempt, parse_retry_after(resp.headers.get('Retry-After')))
+                    attempt += 1
+                    continue
+                raise HttpError('%s %s answered HTTP %d after %d attempts: %s' % (method, shown_url, status, attempt + 1, excerpt),
+                                status=status, method=method, url=shown_url, body_excerpt=excerpt)
+            if status in RETRY_STATUSES:
+                raise OutcomeUnknown('%s %s answered HTTP %d; the request may or may not have taken effect: %s'
+                                     % (method, shown_url, status, excerpt),
+                                     status=status, method=method, url=shown_url, body_excerpt=excerpt)
+            if 300 <= status < 400 and resp.headers.get('Location'):
+                # Redirects are not followed: they would turn a POST into a GET and may leave TLS.
+                raise HttpError('%s %s answered HTTP %d redirecting to %s: point the module at the final URL'
+                                % (method, shown_url, status, redact_url(resp.headers['Location'])),
+                                status=status, method=method, url=shown_url, body_excerpt=excerpt)
+            what = 'an HTML page' if _looks_like_html(text) else 'an error'
+            raise HttpError('%s %s answered HTTP %d with %s: %s' % (method, shown_url, status, what, excerpt),
+                            status=status, method=method, url=shown_url, body_excerpt=excerpt)
+
+    def _wait(self, attempt, retry_after):
+        self.stats['retries'] += 1
+        self.sleep(self.backoff_delay(attempt, retry_after))
+
+    @staticmethod
+    def _classify(exc):
+        """(a sentence a person can act on, whether the request may have reached the server)."""
+        if isinstance(exc, requests.exceptions.SSLError):
+            return ('TLS failure: %s; if the server uses a private CA set ca_path to its CA bundle '
+                    '(or validate_certs=false, insecure)' % _reason(exc)), False
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return 'timed out connecting to the server (%s)' % _reason(exc), False
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            return 'timed out waiting for the answer', True
+        if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                            requests.exceptions.InvalidSchema)):
+            return 'invalid URL: %s' % _reason(exc), False
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            reason = _root_reason(exc)
+            name = type(reason).__name__
+            if name in ('NameResolutionError',) or 'Name or service not known' in str(reason) or 'getaddrinfo' in str(reason):
+                return 'cannot resolve the host name (%s)' % _reason(exc), False
+            if name == 'NewConnectionError' or isinstance(reason, OSError) and 'refused' in str(reason).lower():
+                return 'cannot connect to the server (%s)' % _reason(exc), False
+            return 'connection lost (%s)' % _reason(exc), True
+        if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+            return 'the answer was cut off (%s)' % _reason(exc), True
+        return '%s: %s' % (type(exc).__name__, _reason(exc)), True
+
+
+def _no_auth(request):
+    return request
+
+
+def _root_reason(exc):
+    """The innermost urllib3 reason of a requests exception."""
+    reason = exc.args[0] if exc.args else exc
+    seen = 0
+    while seen < 5 and getattr(reason, 'reason', None) is not None:
+        reason = reason.reason
+        seen += 1
+    return reason
+
+
+def _reason(exc):
+    reason = _root_reason(exc)
+    text = str(reason)
+    # urllib3 repeats the connection object's repr; the part after the last colon is what matters.
+    match = re.search(r'>: (.*)$', text)
+    if match:
+        text = match.group(1)
+    return _excerpt(text, 300)

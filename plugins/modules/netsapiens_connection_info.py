@@ -1,0 +1,106 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: netsapiens_connection_info
+short_description: List the SIP connections of a NetSapiens platform
+version_added: 0.1.0
+description:
+  - Reads every connection from the NetSapiens API (v2 C(GET /connections), or v1 C(object=connection) on older cores).
+  - Useful to check that every domain routes to ClearIP before a sync.
+  - Returns them in one shape whatever the API version, sorted by domain, name and address.
+author:
+  - clearip.netsapiens contributors (@clearip)
+extends_documentation_fragment:
+  - clearip.netsapiens.netsapiens
+attributes:
+  check_mode:
+    support: full
+    description: Reads change nothing, so the module runs normally in check mode.
+  diff_mode:
+    support: none
+    description: The module changes nothing, so there is no difference to show.
+options:
+  dest:
+    description:
+      - Write the records as JSON to this file (mode C(0600), replaced atomically) and return only RV(count).
+      - For large platforms, so that the records need not pass through Ansible variables.
+      - The file is written in check mode too, because it is the module's output, not a change to a managed system.
+    type: path
+'''
+
+EXAMPLES = r'''
+- name: List the connections
+  clearip.netsapiens.netsapiens_connection_info:
+    host: pbx.example.com
+    api_key: "{{ ns_api_key }}"
+  register: ns_connections
+
+- name: Domains with a connection to the ClearIP SBC
+  ansible.builtin.debug:
+    msg: "{{ ns_connections.connections | selectattr('address', 'equalto', '198.51.100.7') | map(attribute='domain') | list }}"
+'''
+
+RETURN = r'''
+connections:
+  description: The connections, sorted by domain, name and address. Not returned when O(dest) is set.
+  returned: success and O(dest) is not set
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The connection's origination match pattern (v2 C(connection-orig-match-pattern), v1 C(aor)).
+      type: str
+      sample: sip*@198.51.100.7
+    domain:
+      description: The domain the connection belongs to, empty when it has none.
+      type: str
+      sample: d1.example
+    address:
+      description: The connection address (v2 C(connection-address), v1 C(address)).
+      type: str
+      sample: 198.51.100.7
+count:
+  description: How many connections were read.
+  returned: success
+  type: int
+  sample: 30
+dest:
+  description: The absolute path of the file the records were written to.
+  returned: when O(dest) is set
+  type: str
+  sample: /tmp/connections.json
+api_version:
+  description: The NetSapiens API version that was used.
+  returned: success
+  type: str
+  sample: v2
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
+    netsapiens_argument_spec,
+    netsapiens_module_kwargs,
+    run_info_module,
+)
+
+
+def main():
+    argument_spec = netsapiens_argument_spec()
+    argument_spec.update(dest=dict(type='path'))
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_module_kwargs())
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    run_info_module(module, 'connections', lambda client: client.connections())
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,117 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: netsapiens_domain_info
+short_description: List the domains of a NetSapiens platform
+version_added: 0.1.0
+description:
+  - Reads every domain from the NetSapiens API (v2 C(GET /domains), or v1 C(object=domain) on older cores), page by page.
+  - Returns them in one shape whatever the API version, sorted by name.
+author:
+  - clearip.netsapiens contributors (@clearip)
+extends_documentation_fragment:
+  - clearip.netsapiens.netsapiens
+attributes:
+  check_mode:
+    support: full
+    description: Reads change nothing, so the module runs normally in check mode.
+  diff_mode:
+    support: none
+    description: The module changes nothing, so there is no difference to show.
+options:
+  reseller:
+    description:
+      - Return only the domains of this reseller.
+      - Every domain is still read; the filter runs on the result, so it works the same on every API version.
+    type: str
+  dest:
+    description:
+      - Write the records as JSON to this file (mode C(0600), replaced atomically) and return only RV(count).
+      - For large platforms, so that the records need not pass through Ansible variables.
+      - The file is written in check mode too, because it is the module's output, not a change to a managed system.
+    type: path
+'''
+
+EXAMPLES = r'''
+- name: List every domain
+  clearip.netsapiens.netsapiens_domain_info:
+    host: pbx.example.com
+    client_id: "{{ ns_client_id }}"
+    client_secret: "{{ ns_client_secret }}"
+    username: "{{ ns_username }}"
+    password: "{{ ns_password }}"
+  register: ns_domains
+
+- name: List the domains of one reseller
+  clearip.netsapiens.netsapiens_domain_info:
+    host: pbx.example.com
+    api_key: "{{ ns_api_key }}"
+    reseller: Acme Voice
+  register: acme_domains
+'''
+
+RETURN = r'''
+domains:
+  description: The domains, sorted by name. Not returned when O(dest) is set.
+  returned: success and O(dest) is not set
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The domain name.
+      type: str
+      sample: d1.example
+    reseller:
+      description: The domain's reseller (v2 C(reseller), v1 C(territory)), empty when it has none.
+      type: str
+      sample: Acme Voice
+    description:
+      description: The domain description, empty when it has none.
+      type: str
+      sample: Main office
+count:
+  description: How many domains were returned.
+  returned: success
+  type: int
+  sample: 30
+dest:
+  description: The absolute path of the file the records were written to.
+  returned: when O(dest) is set
+  type: str
+  sample: /tmp/domains.json
+api_version:
+  description: The NetSapiens API version that was used.
+  returned: success
+  type: str
+  sample: v2
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
+    netsapiens_argument_spec,
+    netsapiens_module_kwargs,
+    run_info_module,
+)
+
+
+def main():
+    argument_spec = netsapiens_argument_spec()
+    argument_spec.update(reseller=dict(type='str'), dest=dict(type='path'))
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_module_kwargs())
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    reseller = module.params['reseller']
+    run_info_module(module, 'domains', lambda client: client.domains(reseller=reseller))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,109 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: netsapiens_reseller_info
+short_description: List the resellers of a NetSapiens platform
+version_added: 0.1.0
+description:
+  - Reads every reseller from the NetSapiens API (v2 C(GET /resellers), or v1 C(object=reseller) on older cores).
+  - Returns them in one shape whatever the API version, sorted by name.
+author:
+  - clearip.netsapiens contributors (@clearip)
+extends_documentation_fragment:
+  - clearip.netsapiens.netsapiens
+attributes:
+  check_mode:
+    support: full
+    description: Reads change nothing, so the module runs normally in check mode.
+  diff_mode:
+    support: none
+    description: The module changes nothing, so there is no difference to show.
+options:
+  dest:
+    description:
+      - Write the records as JSON to this file (mode C(0600), replaced atomically) and return only RV(count).
+      - For large platforms, so that the records need not pass through Ansible variables.
+      - The file is written in check mode too, because it is the module's output, not a change to a managed system.
+    type: path
+'''
+
+EXAMPLES = r'''
+- name: List the resellers
+  clearip.netsapiens.netsapiens_reseller_info:
+    host: pbx.example.com
+    client_id: "{{ ns_client_id }}"
+    client_secret: "{{ ns_client_secret }}"
+    username: "{{ ns_username }}"
+    password: "{{ ns_password }}"
+  register: ns_resellers
+
+- name: Show their names
+  ansible.builtin.debug:
+    msg: "{{ ns_resellers.resellers | map(attribute='name') | list }}"
+
+- name: List the resellers with an API key
+  clearip.netsapiens.netsapiens_reseller_info:
+    host: pbx.example.com
+    api_key: "{{ ns_api_key }}"
+'''
+
+RETURN = r'''
+resellers:
+  description: The resellers, sorted by name. Not returned when O(dest) is set.
+  returned: success and O(dest) is not set
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The reseller name (v2 C(reseller), v1 C(territory)).
+      type: str
+      sample: Acme Voice
+    description:
+      description: The reseller description, empty when it has none.
+      type: str
+      sample: Acme Voice LLC
+count:
+  description: How many resellers were read.
+  returned: success
+  type: int
+  sample: 3
+dest:
+  description: The absolute path of the file the records were written to.
+  returned: when O(dest) is set
+  type: str
+  sample: /tmp/resellers.json
+api_version:
+  description: The NetSapiens API version that was used.
+  returned: success
+  type: str
+  sample: v2
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
+    netsapiens_argument_spec,
+    netsapiens_module_kwargs,
+    run_info_module,
+)
+
+
+def main():
+    argument_spec = netsapiens_argument_spec()
+    argument_spec.update(dest=dict(type='path'))
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_module_kwargs())
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    run_info_module(module, 'resellers', lambda client: client.resellers())
+
+
+if __name__ == '__main__':
+    main()
