@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # How to reach and log in to ClearIP (clearip.netsapiens.clearip).
+    DOCUMENTATION = r'''
+options:
+  url:
+    description:
+      - Base URL of the ClearIP API.
+      - If not set, the environment variable E(CLEARIP_URL) is used.
+    type: str
+    default: https://api.clearip.com
+  email:
+    description:
+      - Email address of the ClearIP API account.
+      - The account must have this machine's IP address in its IP whitelist, must have accepted the EULA and must have
+        replaced its temporary password; a login refused for one of these reasons fails with the server's message and
+        the likely fix.
+      - A refused login is never retried, because ten failed logins lock the account.
+      - If not set, the environment variable E(CLEARIP_EMAIL) is used.
+    type: str
+    required: true
+  password:
+    description:
+      - Password of the ClearIP API account.
+      - If not set, the environment variable E(CLEARIP_PASSWORD) is used.
+    type: str
+    required: true
+  operator:
+    description:
+      - The ClearIP Operator to act for, by name or id.
+      - Needed only for an account that is not tied to one Operator (a blank Operator); it is resolved once and then
+        sent with every request.
+      - Leave it unset for an account tied to one Operator.
+      - If not set, the environment variable E(CLEARIP_OPERATOR) is used.
+    type: str
+  validate_certs:
+    description:
+      - Whether to check the TLS certificate of the ClearIP API.
+      - If not set, the environment variable E(CLEARIP_VALIDATE_CERTS) is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - Path of a CA bundle to check the ClearIP API certificate against, for a private CA.
+      - If not set, the environment variable E(CLEARIP_CA_PATH) is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each answer from ClearIP.
+      - If not set, the environment variable E(CLEARIP_TIMEOUT) is used.
+    type: int
+    default: 30
+notes:
+  - ClearIP tokens last five minutes; the modules refresh them before they expire and log in again once when a
+    request is answered 401.
+requirements:
+  - requests
+'''
+
+    # The create-only behaviour shared by the service provider, group and user modules (clearip.netsapiens.clearip.create).
+    CREATE = r'''
+options:
+  state:
+    description:
+      - V(present) creates every listed object that ClearIP does not hold yet.
+      - Objects are only ever added; nothing is updated or deleted.
+    type: str
+    choices: [present]
+    default: present
+  src:
+    description:
+      - Path of a JSON file on the managed host that holds the list of objects, in the same form as the list option,
+        either as a bare JSON list or as an object with the list under the list option's name.
+      - Meant for very large lists, which then need not pass through Ansible variables.
+      - Mutually exclusive with the single-object options and the list option.
+    type: path
+  pending_parents:
+    description:
+      - Names of parent objects that an earlier task of the same check mode run would create.
+      - In check mode, an object whose parent is missing from ClearIP but listed here is predicted as created, so a
+        dry run of a whole sync predicts exactly what a real run would do.
+      - Ignored outside check mode, where the parent must exist.
+    type: list
+    elements: str
+    default: []
+  comment_source:
+    description:
+      - Where the objects come from, for example the NetSapiens host name.
+      - The default comment of created objects is V(Created by clearip.netsapiens sync), followed by
+        V( from <comment_source>) when this is set, so that operators can tell these objects apart.
+    type: str
+  max_workers:
+    description:
+      - How many creates run at the same time.
+      - When ClearIP answers 429, every worker waits for the time the server asks for.
+    type: int
+    default: 4
+  return_objects:
+    description:
+      - Whether to return RV(proposed) and RV(end_state).
+      - Set to V(false) for very large runs, to keep the result small.
+    type: bool
+    default: true
+notes:
+  - "A name is valid when it has fewer than 256 characters, all of them ASCII letters (V(A-Z), V(a-z)), digits,
+    space or one of C(# * + @ . , - _). Letters outside ASCII, such as C(é), are refused. An invalid name fails
+    for that object before any write."
+  - "One run logs in once, lists each needed ClearIP collection once (paged), and then only creates."
+  - "A create whose outcome is unknown (time-out, lost connection, server error) is followed by a lookup of the
+    name before it is tried again, so a fault never makes a duplicate."
+  - "Objects that cannot be done (invalid name, missing or ambiguous parent, a name that exists under another
+    parent or more than once) fail one by one with a reason in RV(failed_items); the others are still created, and the
+    task then fails."
+'''

@@ -1,0 +1,655 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ClearIP API client, and the shared body of the create-only ClearIP modules.
+
+Every ClearIP wire detail (paths, envelopes, query parameters, token handling, how a refused
+login reads) lives in this file, so a real server that disagrees with the contract is a one-line
+change here. Retries of single requests belong to ``http_session.HttpSession``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import threading
+import time
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import (
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpError, HttpSession, OutcomeUnknown)
+from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
+
+DEFAULT_URL = 'https://api.clearip.com'
+LOGIN_PATH = '/auth/login'
+REFRESH_PATH = '/auth/refresh'
+OPERATORS_PATH = '/operators'
+
+# Documented lifetime; the server does not say it in the login answer.
+TOKEN_LIFETIME = 300.0
+# Refresh when less than this share of the lifetime (at most REFRESH_MARGIN_MAX seconds) is left.
+REFRESH_MARGIN_SHARE = 0.25
+REFRESH_MARGIN_MAX = 60.0
+# A 401 on a token younger than the assumed lifetime teaches the real lifetime; this floor keeps a
+# 401 for another reason (a revoked token) from turning every request into a refresh.
+MIN_TOKEN_LIFETIME = 1.0
+
+PAGE_LIMIT = 500
+# Creation order keeps skip-based paging stable while others add objects during a listing; the id
+# breaks ties, since a database orders equal timestamps differently from one page to the next.
+# (Inferred: the contract only shows a single "name ASC"; a server that refuses two keys needs one.)
+LIST_SORT = 'createdAt ASC, id ASC'
+OPERATOR_SORT = 'name ASC'
+MAX_PAGES = 100000
+MALFORMED_PAGE_ATTEMPTS = 3
+
+CREATE_ATTEMPTS = 4
+CREATE_RETRY_DELAY = 0.5
+DEFAULT_MAX_WORKERS = 4
+MAX_MAX_WORKERS = 16
+ACTIVE = 'active'
+
+# kind -> (path, plural envelope of answers, singular envelope of create bodies, parent id field)
+COLLECTIONS = {
+    sync.SERVICE_PROVIDER: ('/serviceProviders', 'serviceProviders', 'serviceProvider', None),
+    sync.GROUP: ('/groups', 'groups', 'group', 'serviceProvider'),
+    sync.USER: ('/users', 'users', 'user', 'group'),
+}
+USER_ID_FIELD = 'userId'
+
+# Why a login was refused, by words of the server's message, most specific first: the IP message
+# also says "password" (one-time password), so it must be tried before the temporary password.
+LOGIN_REFUSALS = (
+    ('account_locked', ('locked', 'too many'), (423,),
+     'the account is locked after too many failed logins: an administrator must unlock it in the ClearIP portal. '
+     'This collection never retries a refused login, so it does not add to the count'),
+    ('ip_not_whitelisted', ('whitelist', 'white list', 'allowlist', 'ip address', 'one-time', 'one time'), (),
+     "this machine's IP address is not in the account's IP whitelist: add it in the ClearIP portal "
+     '(the whitelist is the only way past the one-time password for an API account)'),
+    ('eula_not_accepted', ('eula', 'license agreement', 'licence agreement', 'terms of'), (),
+     'the account has not accepted the EULA: log in to the ClearIP portal once with this account and accept it'),
+    ('temporary_password', ('temporary', 'change your password', 'password change', 'new password', 'expired password'), (),
+     'the account still has its temporary password: log in to the ClearIP portal with this account and set a permanent password'),
+    ('wrong_credentials', ('invalid email', 'invalid password', 'wrong', 'incorrect', 'credentials', 'unknown user',
+                           'invalid username', 'email or password'), (401,),
+     'wrong email or password: check the email and password options (or CLEARIP_EMAIL and CLEARIP_PASSWORD)'),
+)
+LOGIN_REFUSAL_FALLBACK = ('refused', 'check that the machine IP is whitelisted, the EULA is accepted and the temporary password was replaced '
+                          '(all in the ClearIP portal), and that email and password are right')
+OPERATOR_REQUIRED_WORDS = ('operator is required', 'operator required', 'must name the operator')
+
+
+def clearip_argument_spec():
+    """Options every module that talks to ClearIP takes (documented in the clearip doc fragment)."""
+    return dict(
+        url=dict(type='str', default=DEFAULT_URL, fallback=(env_fallback, ['CLEARIP_URL'])),
+        email=dict(type='str', required=True, fallback=(env_fallback, ['CLEARIP_EMAIL'])),
+        password=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['CLEARIP_PASSWORD'])),
+        operator=dict(type='str', fallback=(env_fallback, ['CLEARIP_OPERATOR'])),
+        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['CLEARIP_VALIDATE_CERTS'])),
+        ca_path=dict(type='path', fallback=(env_fallback, ['CLEARIP_CA_PATH'])),
+        timeout=dict(type='int', default=30, fallback=(env_fallback, ['CLEARIP_TIMEOUT'])),
+    )
+
+
+def create_argument_spec():
+    """Options of the create-only modules (documented in the clearip.create doc fragment)."""
+    return dict(
+        state=dict(type='str', default='present', choices=['present']),
+        src=dict(type='path'),
+        pending_parents=dict(type='list', elements='str', default=[]),
+        comment_source=dict(type='str'),
+        max_workers=dict(type='int', default=DEFAULT_MAX_WORKERS),
+        return_objects=dict(type='bool', default=True),
+    )
+
+
+class ClearIPError(Exception):
+    """A ClearIP call failed; ``message`` says what and what to do, never a secret."""
+
+    def __init__(self, message):
+        super(ClearIPError, self).__init__(message)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+class LoginRefused(ClearIPError):
+    """ClearIP refused the login; ``reason`` is one of the LOGIN_REFUSALS keys or ``refused``."""
+
+    def __init__(self, message, reason, status=None):
+        super(LoginRefused, self).__init__(message)
+        self.reason = reason
+        self.status = status
+
+
+def explain_login_refusal(status, server_message):
+    """(reason key, what to fix) for a refused login, from its status and the server's words."""
+    text = (server_message or '').lower()
+    for key, words, statuses, fix in LOGIN_REFUSALS:
+        if any(word in text for word in words):
+            return key, fix
+    for key, words, statuses, fix in LOGIN_REFUSALS:
+        if status in statuses:
+            return key, fix
+    return LOGIN_REFUSAL_FALLBACK
+
+
+def server_message(text):
+    """The ``message`` (or ``error``) of a JSON error body, else the body itself, shortened."""
+    try:
+        body = json.loads(text or '')
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ('message', 'error', 'detail', 'msg'):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value[:500]
+    return ' '.join((text or '').split())[:300]
+
+
+def _error_message(exc):
+    if isinstance(exc, HttpError) and exc.body_excerpt:
+        message = server_message(exc.body_excerpt)
+        if message and any(word in message.lower() for word in OPERATOR_REQUIRED_WORDS):
+            return '%s; this ClearIP account is not tied to one operator: set the operator option (name or id)' % exc.message
+    return str(exc)
+
+
+class ClearIPClient(object):
+    """A logged-in ClearIP API session, safe to share between the create workers."""
+
+    def __init__(self, url, email, password, operator=None, validate_certs=True, ca_path=None, timeout=30,
+                 max_workers=DEFAULT_MAX_WORKERS, session=None, clock=time.time, sleep=time.sleep,
+                 create_attempts=CREATE_ATTEMPTS, page_limit=PAGE_LIMIT):
+        self.url = (url or DEFAULT_URL).rstrip('/')
+        self._email = email
+        self._password = password
+        self.operator_option = operator
+        self.operator_id = None
+        self.operator_name = None
+        self.max_workers = max(1, min(MAX_MAX_WORKERS, int(max_workers or 1)))
+        self.clock = clock
+        self._real_sleep = sleep
+        self.create_attempts = max(1, int(create_attempts))
+        self.page_limit = int(page_limit)
+        self.session = session or HttpSession(self.url, timeout=timeout, validate_certs=validate_certs,
+                                              ca_path=ca_path, sleep=self._pool_sleep)
+        self._auth_lock = threading.RLock()
+        self._token = None
+        self._token_issued = None
+        self._lifetime = TOKEN_LIFETIME
+        self._refused = None
+        self._pause_lock = threading.Lock()
+        self._paused_until = 0.0
+        self.stats = {'logins': 0, 'refreshes': 0, 'relogins_after_401': 0, 'lookups_after_unknown_outcome': 0}
+
+    # -- pacing ----------------------------------------------------------------------------------
+    def _pool_sleep(self, seconds):
+        """HttpSession's backoff: one worker's wait (a 429's Retry-After) holds back every worker."""
+        with self._pause_lock:
+            self._paused_until = max(self._paused_until, self.clock() + max(0.0, seconds))
+        self._wait_for_pool()
+
+    def _wait_for_pool(self):
+        while True:
+            with self._pause_lock:
+                left = self._paused_until - self.clock()
+            if left <= 0:
+                return
+            self._real_sleep(left)
+
+    # -- authentication --------------------------------------------------------------------------
+    def login(self):
+        """Log in with email and password; a refusal raises LoginRefused and is never retried."""
+        with self._auth_lock:
+            if self._refused is not None:
+                raise self._refused
+            self.stats['logins'] += 1
+            # 4xx other than 429 come back as answers, so the refusal text can be read in full.
+            expect = (200, 201) + tuple(s for s in range(400, 500) if s != 429)
+            try:
+                resp = self.session.request('POST', LOGIN_PATH, json={'email': self._email, 'password': self._password},
+                                            idempotent=False, expect=expect)
+            except OutcomeUnknown as exc:
+                raise ClearIPError('ClearIP login failed: %s. The login is not retried, because failed logins lock the account' % exc)
+            except HttpError as exc:
+                raise ClearIPError('ClearIP login failed: %s' % exc)
+            if resp.status >= 400:
+                message = server_message(resp.text)
+                reason, fix = explain_login_refusal(resp.status, message)
+                self._refused = LoginRefused('ClearIP refused the login of %s (HTTP %d: %s). Likely fix: %s'
+                                             % (self._email, resp.status, message or 'no message', fix), reason, resp.status)
+                raise self._refused
+            self._store_token(resp)
+
+    def _store_token(self, resp):
+        try:
+            token = resp.json().get('token')
+        except (HttpError, AttributeError):
+            token = None
+        if not isinstance(token, str) or not token:
+            raise ClearIPError('%s answered HTTP %d without a token' % (resp.describe(), resp.status))
+        self._token = token
+        self._token_issued = self.clock()
+
+    def _refresh(self):
+        """Swap the token for a new one; any failure falls back to one login."""
+        self.stats['refreshes'] += 1
+        try:
+            resp = self.session.request('POST', REFRESH_PATH, json={}, headers=self._bearer(self._token), idempotent=False)
+            self._store_token(resp)
+        except (HttpError, ClearIPError):
+            self.login()
+
+    @staticmethod
+    def _bearer(token):
+        return {'Authorization': 'Bearer %s' % token}
+
+    def _margin(self):
+        return min(REFRESH_MARGIN_MAX, self._lifetime * REFRESH_MARGIN_SHARE)
+
+    def _fresh_token(self):
+        with self._auth_lock:
+            if self._refused is not None:
+                raise self._refused
+            if self._token is None:
+                self.login()
+            elif self.clock() - self._token_issued >= self._lifetime - self._margin():
+                self._refresh()
+            return self._token
+
+    def _renew_after_401(self, rejected_token):
+        with self._auth_lock:
+            if self._token != rejected_token:
+                return  # another worker already renewed it
+            age = self.clock() - self._token_issued
+            if age < self._lifetime:
+                self._lifetime = max(MIN_TOKEN_LIFETIME, age)
+            self.stats['relogins_after_401'] += 1
+            self._token = None
+            self.login()
+
+    def request(self, method, path, params=None, body=None, idempotent=None):
+        """One authenticated call; a 401 means one new login and one more try."""
+        for attempt in (1, 2):
+            self._wait_for_pool()
+            token = self._fresh_token()
+            try:
+                return self.session.request(method, path, params=params, json=body, headers=self._bearer(token),
+                                            idempotent=idempotent)
+            except HttpError as exc:
+                if exc.status != 401 or attempt == 2:
+                    raise
+                self._renew_after_401(token)
+        raise ClearIPError('unreachable')  # pragma: no cover
+
+    # -- operator --------------------------------------------------------------------------------
+    def resolve_operator(self):
+        """Turn the operator option (name or id) into an id, once; without it nothing is sent."""
+        if not self.operator_option or self.operator_id:
+            return self.operator_id
+        wanted = self.operator_option
+        operators = self._list_pages(OPERATORS_PATH, 'operators', {}, OPERATOR_SORT, with_operator=False)
+        by_id = [op for op in operators if op.get('id') == wanted]
+        by_name = [op for op in operators if op.get('name') == wanted]
+        if by_id:
+            chosen = by_id[0]
+        elif len(by_name) == 1:
+            chosen = by_name[0]
+        elif len(by_name) > 1:
+            raise ClearIPError('operator %r: %d operators have that name; give its id instead (%s)'
+                               % (wanted, len(by_name), ', '.join(op.get('id') or '?' for op in by_name)))
+        else:
+            names = sorted(op.get('name') or op.get('id') or '?' for op in operators)
+            raise ClearIPError('operator %r: no operator with that name or id is visible to this account (it sees: %s)'
+                               % (wanted, ', '.join(repr(n) for n in names[:20]) or 'none'))
+        self.operator_id = chosen.get('id')
+        self.operator_name = chosen.get('name')
+        return self.operator_id
+
+    def _operator_params(self, params):
+        params = dict(params)
+        if self.operator_id:
+            params['operator'] = self.operator_id
+        return params
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _page_json(self, path, params):
+        last = None
+        for dummy in range(MALFORMED_PAGE_ATTEMPTS):
+            resp = self.request('GET', path, params=params)
+            try:
+                return resp.json()
+            except HttpError as exc:
+                last = exc
+        raise ClearIPError('%s (%d attempts)' % (last, MALFORMED_PAGE_ATTEMPTS))
+
+    def _list_pages(self, path, plural, where, sort, with_operator=True):
+        records = []
+        seen_ids = set()
+        previous = None
+        skip = 0
+        for dummy in range(MAX_PAGES):
+            params = {'limit': self.page_limit, 'skip': skip, 'sort': sort}
+            for field, value in sorted((where or {}).items()):
+                params['where[%s]' % field] = value
+            if with_operator:
+                params = self._operator_params(params)
+            answer = self._page_json(path, params)
+            page = answer.get(plural) if isinstance(answer, dict) else None
+            if not isinstance(page, list):
+                raise ClearIPError('GET %s%s: the answer has no %r list' % (self.url, path, plural))
+            if not page:
+                return records
+            if page == previous:
+                raise ClearIPError('GET %s%s: the page at skip=%d repeats the previous page; the server ignores skip, '
+                                   'so the listing cannot be trusted' % (self.url, path, skip))
+            previous = page
+            for record in page:
+                record_id = record.get('id') if isinstance(record, dict) else None
+                if record_id is not None:
+                    if record_id in seen_ids:
+                        continue  # an object shifted across a page boundary
+                    seen_ids.add(record_id)
+                records.append(record)
+            skip += len(page)
+        raise ClearIPError('GET %s%s: more than %d pages; giving up' % (self.url, path, MAX_PAGES))
+
+    def list(self, kind, where=None):
+        """Every object of ``kind`` (optionally filtered by exact field values)."""
+        path, plural = COLLECTIONS[kind][0], COLLECTIONS[kind][1]
+        self.resolve_operator()
+        return self._list_pages(path, plural, where, LIST_SORT)
+
+    def find_by_name(self, kind, name):
+        return self.list(kind, where={'name': name})
+
+    # -- writing ---------------------------------------------------------------------------------
+    def create_body(self, kind, name, parent_id=None, comment=None, user_id=None):
+        path, plural, singular, parent_field = COLLECTIONS[kind]
+        obj = {'name': name, 'status': ACTIVE, 'comment': comment or ''}
+        if parent_field:
+            obj[parent_field] = parent_id
+        if kind == sync.USER:
+            obj[USER_ID_FIELD] = user_id if user_id is not None else name
+        body = {singular: obj}
+        if self.operator_id:
+            body['operator'] = self.operator_id
+        return body
+
+    def create(self, kind, name, parent_id=None, comment=None, user_id=None):
+        """Create one object and return it as ClearIP holds it.
+
+        An unknown outcome (timeout, reset, 5xx, an unreadable answer) is followed by a lookup of
+        the name before any new try, so a fault never makes a duplicate.
+        """
+        path, plural, singular, parent_field = COLLECTIONS[kind]
+        body = self.create_body(kind, name, parent_id, comment, user_id)
+        last = None
+        for attempt in range(self.create_attempts):
+            if attempt:
+                self._pool_sleep(CREATE_RETRY_DELAY * attempt)
+            try:
+                resp = self.request('POST', path, body=body, idempotent=False)
+                created = resp.json().get(plural)
+                if isinstance(created, list) and len(created) == 1 and isinstance(created[0], dict):
+                    return created[0]
+                last = ClearIPError('POST %s%s answered HTTP %d without the created object' % (self.url, path, resp.status))
+            except OutcomeUnknown as exc:
+                last = exc
+            except HttpError as exc:
+                if exc.status not in (200, 201):
+                    raise
+                last = exc  # an unreadable success answer: it may or may not have been created
+            found = self._lookup_after_unknown(kind, name)
+            if len(found) > 1:
+                raise ClearIPError('%s %r: after an unknown outcome (%s) ClearIP holds %d objects of that name; resolve by hand'
+                                   % (kind, name, last, len(found)))
+            if found:
+                if parent_field and _ref_id(found[0].get(parent_field)) != parent_id:
+                    raise ClearIPError('%s %r: after an unknown outcome (%s) it exists under another %s (id %s)'
+                                       % (kind, name, last, sync.PARENT_KIND[kind], _ref_id(found[0].get(parent_field))))
+                return found[0]
+        raise ClearIPError('%s %r: not created after %d attempts: %s' % (kind, name, self.create_attempts, last))
+
+    def _lookup_after_unknown(self, kind, name):
+        self.stats['lookups_after_unknown_outcome'] += 1
+        return self.find_by_name(kind, name)
+
+    def create_many(self, kind, jobs):
+        """Create ``jobs`` (dicts: name, parent_id, comment, user_id) with bounded concurrency.
+
+        Returns one ``(job, record or None, error message or None)`` per job, in the given order.
+        A refused login stops everything not yet started.
+        """
+        results = [None] * len(jobs)
+        stop = threading.Event()
+        lock = threading.Lock()
+        next_index = [0]
+
+        def work():
+            while True:
+                with lock:
+                    index = next_index[0]
+                    next_index[0] += 1
+                if index >= len(jobs):
+                    return
+                job = jobs[index]
+                if stop.is_set():
+                    results[index] = (job, None, 'not attempted: %s' % self._refused)
+                    continue
+                try:
+                    record = self.create(kind, job['name'], job.get('parent_id'), job.get('comment'), job.get('user_id'))
+                    results[index] = (job, record, None)
+                except LoginRefused as exc:
+                    stop.set()
+                    results[index] = (job, None, str(exc))
+                except (ClearIPError, HttpError) as exc:
+                    results[index] = (job, None, _error_message(exc))
+                except Exception as exc:  # pylint: disable=broad-except
+                    results[index] = (job, None, 'unexpected error: %s: %s' % (type(exc).__name__, exc))
+
+        workers = [threading.Thread(target=work, name='clearip-create-%d' % n) for n in range(min(self.max_workers, len(jobs)))]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return results
+
+
+def _ref_id(value):
+    """The id of a parent reference, which is an id string or (expanded) an object with an id."""
+    if isinstance(value, dict):
+        return value.get('id')
+    return value
+
+
+def client_from_params(params, **kwargs):
+    return ClearIPClient(params['url'], params['email'], params['password'], operator=params.get('operator'),
+                         validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
+                         timeout=params.get('timeout') or 30, max_workers=params.get('max_workers') or DEFAULT_MAX_WORKERS,
+                         **kwargs)
+
+
+# -- the shared body of clearip_service_provider, clearip_group and clearip_user ----------------
+
+# kind -> (module list option, module parent option)
+MODULE_KINDS = {
+    sync.SERVICE_PROVIDER: ('service_providers', None),
+    sync.GROUP: ('groups', 'service_provider'),
+    sync.USER: ('users', 'group'),
+}
+
+
+class InputError(ValueError):
+    pass
+
+
+def normalize_items(kind, raw_items, where):
+    """Module input (a list option or a src file's list) as desired items for ``sync.plan_tier``."""
+    list_option, parent_option = MODULE_KINDS[kind]
+    if not isinstance(raw_items, list):
+        raise InputError('%s must be a list, got %s' % (where, type(raw_items).__name__))
+    allowed = set(['name', 'comment'])
+    if parent_option:
+        allowed.add(parent_option)
+    if kind == sync.USER:
+        allowed.add('user_id')
+    items = []
+    for index, raw in enumerate(raw_items):
+        if isinstance(raw, str) and kind == sync.SERVICE_PROVIDER:
+            raw = {'name': raw}
+        if not isinstance(raw, dict):
+            expected = 'name or a dict' if kind == sync.SERVICE_PROVIDER else 'dict'
+            raise InputError('%s[%d] must be a %s, got %s' % (where, index, expected, type(raw).__name__))
+        unknown = sorted(set(k for k, v in raw.items() if v is not None) - allowed)
+        if unknown:
+            raise InputError('%s[%d] has unknown keys %s; allowed: %s' % (where, index, ', '.join(unknown), ', '.join(sorted(allowed))))
+        if raw.get('name') is None:
+            raise InputError('%s[%d] has no name' % (where, index))
+        item = {'name': raw['name'], 'parent': raw.get(parent_option) if parent_option else None, 'comment': raw.get('comment')}
+        if kind == sync.USER:
+            item['user_id'] = raw.get('user_id')
+        items.append(item)
+    return items
+
+
+def load_src(kind, path):
+    """The list in a JSON file: either the list itself or an object holding it under the list option's name."""
+    list_option = MODULE_KINDS[kind][0]
+    try:
+        with open(path, 'rb') as handle:
+            data = json.loads(handle.read().decode('utf-8'))
+    except (IOError, OSError) as exc:
+        raise InputError('src %s: cannot read it: %s' % (path, exc))
+    except ValueError as exc:
+        raise InputError('src %s: not valid JSON: %s' % (path, exc))
+    if isinstance(data, dict):
+        if list_option not in data:
+            raise InputError('src %s: a JSON object must hold the list under %r' % (path, list_option))
+        data = data[list_option]
+    return normalize_items(kind, data, 'src %s' % os.path.basename(path))
+
+
+def _parent_label(record_id, names_by_id):
+    if record_id is None:
+        return None
+    return names_by_id.get(record_id, '(unknown id %s)' % record_id)
+
+
+def _predicted(kind, item, comment):
+    parent_option = MODULE_KINDS[kind][1]
+    out = {'name': item['name'], 'status': ACTIVE, 'comment': comment}
+    if parent_option:
+        out[parent_option] = item['parent']
+    if kind == sync.USER:
+        out['user_id'] = item.get('user_id') if item.get('user_id') is not None else item['name']
+    return out
+
+
+def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comment_source=None,
+             return_objects=True, want_diff=False):
+    """Plan and (unless check_mode) create one tier; returns the module's result dict."""
+    parent_field = COLLECTIONS[kind][3]
+    parent_kind = sync.PARENT_KIND[kind]
+    client.resolve_operator()
+
+    parent_names_by_id = {}
+    parent_ids_by_name = {}
+    parent_names = []
+    if parent_kind is not None:
+        for record in client.list(parent_kind):
+            parent_names_by_id[record.get('id')] = record.get('name')
+            parent_ids_by_name.setdefault(record.get('name'), []).append(record.get('id'))
+            parent_names.append(record.get('name'))
+    held = []
+    for record in client.list(kind):
+        parent = _parent_label(_ref_id(record.get(parent_field)), parent_names_by_id) if parent_field else None
+        held.append((record.get('name'), parent))
+
+    plan = sync.plan_tier(kind, desired, held, parents=parent_names,
+                          pending_parents=(pending_parents or ()) if check_mode else ())
+    default = sync.default_comment(comment_source)
+    failed = list(plan.failed)
+    proposed = [_predicted(kind, item, item.get('comment') or default) for item in plan.to_create]
+
+    if check_mode:
+        created_names = [item['name'] for item in plan.to_create]
+        end_state = proposed
+    else:
+        jobs = []
+        for item in plan.to_create:
+            parent_id = parent_ids_by_name[item['parent']][0] if parent_kind is not None else None
+            jobs.append({'name': item['name'], 'parent_id': parent_id, 'comment': item.get('comment') or default,
+                         'user_id': item.get('user_id')})
+        created_names = []
+        end_state = []
+        for job, record, error in client.create_many(kind, jobs):
+            if error is None:
+                created_names.append(job['name'])
+                end_state.append(record)
+            else:
+                failed.append({'name': job['name'], 'reason': '%s %r: create failed: %s' % (kind, job['name'], error)})
+
+    result = {
+        'changed': bool(created_names),
+        'created': created_names,
+        'existing': len(plan.existing),
+        'failed_items': failed,
+    }
+    if return_objects:
+        result['proposed'] = proposed
+        result['end_state'] = end_state
+    if client.operator_id:
+        result['operator'] = {'id': client.operator_id, 'name': client.operator_name}
+    if want_diff:
+        result['diff'] = name_diff(kind, plan.existing_names, created_names)
+    return result
+
+
+def name_diff(kind, existing_names, created_names):
+    """One name a line, so that the diff shows exactly the added names as + lines."""
+    before = sorted(existing_names)
+    after = sorted(before + list(created_names))
+    header = 'ClearIP %ss (of those requested)' % kind
+    return {'before': ''.join('%s\n' % n for n in before), 'after': ''.join('%s\n' % n for n in after),
+            'before_header': header, 'after_header': header}
+
+
+def failure_message(kind, result, total):
+    failed = result['failed_items']
+    shown = '; '.join(item['reason'] for item in failed[:5])
+    more = ' (and %d more, see failed_items)' % (len(failed) - 5) if len(failed) > 5 else ''
+    return '%d of %d %ss could not be done: %s%s' % (len(failed), total, kind, shown, more)
+
+
+def run_module(module, kind, desired_from_options):
+    """The whole life of one create module: input, login, plan, creates, result."""
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    params = module.params
+    try:
+        if params.get('src'):
+            desired = load_src(kind, params['src'])
+        else:
+            desired = desired_from_options(params)
+    except InputError as exc:
+        module.fail_json(msg=str(exc))
+    for item in desired:
+        if item.get('comment') is None:
+            item['comment'] = params.get('comment')
+    try:
+        client = client_from_params(params)
+        result = run_tier(client, kind, desired, check_mode=module.check_mode, pending_parents=params.get('pending_parents'),
+                          comment_source=params.get('comment_source'), return_objects=params.get('return_objects', True),
+                          want_diff=module._diff)
+    except (ClearIPError, HttpError) as exc:
+        # No failed_items here: a caller tells "some items failed" from "the whole call failed" by it.
+        module.fail_json(msg=_error_message(exc), changed=False)
+    if result['failed_items']:
+        module.fail_json(msg=failure_message(kind, result, len(desired)), **result)
+    module.exit_json(**result)

@@ -1,0 +1,480 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ClearIP client against a stub HTTP session: login refusals, tokens, paging, unknown outcomes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.clearip.netsapiens.plugins.module_utils import clearip
+from ansible_collections.clearip.netsapiens.plugins.module_utils.clearip import (
+    ClearIPClient, ClearIPError, LoginRefused, explain_login_refusal)
+from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HttpError, HttpResponse, OutcomeUnknown
+from ansible_collections.clearip.netsapiens.plugins.module_utils.sync import GROUP, SERVICE_PROVIDER, USER
+from tests.simulators import clearip as sim
+
+PASSWORD = 'S3cret-Password'
+
+
+class FakeClock(object):
+    def __init__(self):
+        self.now = 1000.0
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class StubSession(object):
+    """Stands in for HttpSession: ``handler(call)`` returns (status, body) or raises."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.calls = []
+
+    def request(self, method, path, params=None, json=None, data=None, headers=None, idempotent=None,
+                expect=(200, 201, 202, 204)):
+        call = {'method': method, 'path': path, 'params': dict(params or {}), 'json': json,
+                'auth': (headers or {}).get('Authorization'), 'idempotent': idempotent}
+        self.calls.append(call)
+        status, body = self.handler(call)
+        text = body if isinstance(body, str) else _dumps(body)
+        if status in expect:
+            return HttpResponse(status, {}, text, method=method, url='http://stub' + path)
+        raise HttpError('%s http://stub%s answered HTTP %d: %s' % (method, path, status, text), status=status, method=method,
+                        url='http://stub' + path, body_excerpt=text)
+
+    def paths(self, method=None):
+        return ['%s %s' % (c['method'], c['path']) for c in self.calls if method is None or c['method'] == method]
+
+
+def _dumps(body):
+    return json.dumps(body)
+
+
+def make_client(handler, clock=None, **kwargs):
+    clock = clock or FakeClock()
+    session = StubSession(handler)
+    client = ClearIPClient('http://stub', 'api@example.com', PASSWORD, session=session, clock=clock, sleep=clock.sleep, **kwargs)
+    return client, session, clock
+
+
+def login_ok(call):
+    if call['path'] == '/auth/login':
+        return 200, {'token': 'tok-1'}
+    raise AssertionError('unexpected call %r' % call)
+
+
+# -- login refusals --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('status, message, reason', [
+    (401, sim.BAD_CREDENTIALS_MESSAGE, 'wrong_credentials'),
+    (423, sim.LOCKED_MESSAGE, 'account_locked'),
+    (403, sim.EULA_MESSAGE, 'eula_not_accepted'),
+    (403, sim.TEMPORARY_PASSWORD_MESSAGE, 'temporary_password'),
+    (403, sim.IP_NOT_WHITELISTED_MESSAGE % {'ip': '127.0.0.1', 'whitelist': 'empty'}, 'ip_not_whitelisted'),
+    (401, '', 'wrong_credentials'),
+    (423, '', 'account_locked'),
+    (403, 'Forbidden', 'refused'),
+    (400, 'Please accept the Terms of Service (EULA) first', 'eula_not_accepted'),
+    (403, 'Your password has expired, choose a new password', 'temporary_password'),
+])
+def test_login_refusal_is_explained_from_status_and_words(status, message, reason):
+    assert explain_login_refusal(status, message)[0] == reason
+
+
+def test_each_refusal_names_its_fix():
+    assert 'IP whitelist' in explain_login_refusal(403, 'not in the whitelist')[1]
+    assert 'accept' in explain_login_refusal(403, 'EULA')[1]
+    assert 'permanent password' in explain_login_refusal(403, 'temporary password')[1]
+    assert 'unlock' in explain_login_refusal(423, 'locked')[1]
+    assert 'email and password' in explain_login_refusal(401, 'invalid email or password')[1]
+
+
+@pytest.mark.parametrize('status, message, reason', [
+    (403, sim.EULA_MESSAGE, 'eula_not_accepted'),
+    (401, sim.BAD_CREDENTIALS_MESSAGE, 'wrong_credentials'),
+    (423, sim.LOCKED_MESSAGE, 'account_locked'),
+])
+def test_refused_login_is_never_retried(status, message, reason):
+    client, session, clock = make_client(lambda call: (status, {'message': message}))
+    with pytest.raises(LoginRefused) as info:
+        client.list(SERVICE_PROVIDER)
+    assert info.value.reason == reason
+    assert info.value.status == status
+    assert message in str(info.value)
+    assert str(info.value).startswith('ClearIP refused the login of api@example.com (HTTP %d: ' % status)
+    assert PASSWORD not in str(info.value)
+    with pytest.raises(LoginRefused):
+        client.list(GROUP)
+    assert session.paths() == ['POST /auth/login']
+    assert session.calls[0]['json'] == {'email': 'api@example.com', 'password': PASSWORD}
+    assert session.calls[0]['idempotent'] is False
+
+
+def test_login_without_token_is_an_error():
+    client, session, clock = make_client(lambda call: (200, {'access': 'x'}))
+    with pytest.raises(ClearIPError) as info:
+        client.login()
+    assert str(info.value) == 'POST http://stub/auth/login answered HTTP 200 without a token'
+
+
+def test_login_with_unknown_outcome_is_not_retried():
+    def handler(call):
+        raise OutcomeUnknown('POST http://stub/auth/login answered HTTP 503', status=503)
+    client, session, clock = make_client(handler)
+    with pytest.raises(ClearIPError) as info:
+        client.login()
+    assert 'not retried' in str(info.value)
+    assert session.paths() == ['POST /auth/login']
+
+
+# -- tokens ----------------------------------------------------------------------------------------
+
+def test_token_is_refreshed_before_it_expires():
+    tokens = iter(['tok-1', 'tok-2'])
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': next(tokens)}
+        if call['path'] == '/auth/refresh':
+            assert call['json'] == {} and call['auth'] == 'Bearer tok-1'
+            return 200, {'token': 'tok-r'}
+        return 200, {'serviceProviders': []}
+    client, session, clock = make_client(handler)
+    client.list(SERVICE_PROVIDER)
+    clock.now += 239   # 61 s left of the 300 s lifetime: no refresh yet
+    client.list(SERVICE_PROVIDER)
+    clock.now += 2     # 59 s left: refresh first
+    client.list(SERVICE_PROVIDER)
+    assert session.paths() == ['POST /auth/login', 'GET /serviceProviders', 'GET /serviceProviders',
+                               'POST /auth/refresh', 'GET /serviceProviders']
+    assert [c['auth'] for c in session.calls if c['method'] == 'GET'] == ['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-r']
+
+
+def test_failed_refresh_falls_back_to_one_login():
+    tokens = iter(['tok-1', 'tok-2'])
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': next(tokens)}
+        if call['path'] == '/auth/refresh':
+            return 401, {'message': 'token expired'}
+        return 200, {'serviceProviders': []}
+    client, session, clock = make_client(handler)
+    client.login()
+    clock.now += 290
+    client.list(SERVICE_PROVIDER)
+    assert session.paths() == ['POST /auth/login', 'POST /auth/refresh', 'POST /auth/login', 'GET /serviceProviders']
+    assert session.calls[-1]['auth'] == 'Bearer tok-2'
+
+
+def test_a_401_means_one_new_login_and_one_more_try():
+    tokens = iter(['tok-1', 'tok-2'])
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': next(tokens)}
+        if call['path'] == '/auth/refresh':
+            return 200, {'token': 'tok-r'}
+        if call['auth'] == 'Bearer tok-1':
+            return 401, {'message': 'token expired'}
+        return 200, {'serviceProviders': []}
+    client, session, clock = make_client(handler)
+    clock_start = clock.now
+    client.login()
+    clock.now = clock_start + 2.0
+    assert client.list(SERVICE_PROVIDER) == []
+    assert session.paths() == ['POST /auth/login', 'GET /serviceProviders', 'POST /auth/login', 'GET /serviceProviders']
+    assert client.stats['relogins_after_401'] == 1
+    # The server's tokens evidently live about 2 s: the next refresh comes before that.
+    clock.now += 1.6
+    client.list(SERVICE_PROVIDER)
+    assert session.paths()[-2:] == ['POST /auth/refresh', 'GET /serviceProviders']
+
+
+def test_a_second_401_is_an_error():
+    counter = [0]
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            counter[0] += 1
+            return 200, {'token': 'tok-%d' % counter[0]}
+        return 401, {'message': 'invalid token'}
+    client, session, clock = make_client(handler)
+    with pytest.raises(HttpError) as info:
+        client.list(SERVICE_PROVIDER)
+    assert info.value.status == 401
+    assert session.paths() == ['POST /auth/login', 'GET /serviceProviders', 'POST /auth/login', 'GET /serviceProviders']
+
+
+# -- operator --------------------------------------------------------------------------------------
+
+OPERATORS = [{'id': 'op-1', 'name': 'Op A'}, {'id': 'op-2', 'name': 'Op B'}]
+
+
+def operator_handler(call):
+    if call['path'] == '/auth/login':
+        return 200, {'token': 'tok'}
+    if call['path'] == '/operators':
+        assert 'operator' not in call['params']
+        return 200, {'operators': OPERATORS if call['params']['skip'] == 0 else []}
+    if call['method'] == 'GET':
+        return 200, {'groups': []}
+    return 200, {'groups': [dict(call['json']['group'], id='g-new')]}
+
+
+@pytest.mark.parametrize('given', ['Op B', 'op-2'])
+def test_operator_by_name_or_id_is_sent_everywhere(given):
+    client, session, clock = make_client(operator_handler, operator=given)
+    client.list(GROUP)
+    client.create(GROUP, 'd1', parent_id='sp-1', comment='c')
+    assert client.operator_id == 'op-2' and client.operator_name == 'Op B'
+    get = [c for c in session.calls if c['path'] == '/groups' and c['method'] == 'GET'][0]
+    assert get['params']['operator'] == 'op-2'
+    post = [c for c in session.calls if c['method'] == 'POST' and c['path'] == '/groups'][0]
+    assert post['json'] == {'group': {'name': 'd1', 'serviceProvider': 'sp-1', 'status': 'active', 'comment': 'c'},
+                            'operator': 'op-2'}
+    assert session.paths().count('GET /operators') == 2   # one page and the empty page, once per client
+
+
+def test_unknown_operator_lists_what_the_account_sees():
+    client, session, clock = make_client(operator_handler, operator='Op Z')
+    with pytest.raises(ClearIPError) as info:
+        client.list(GROUP)
+    assert str(info.value) == "operator 'Op Z': no operator with that name or id is visible to this account (it sees: 'Op A', 'Op B')"
+
+
+def test_without_operator_nothing_is_sent():
+    client, session, clock = make_client(operator_handler)
+    client.list(GROUP)
+    client.create(GROUP, 'd1', parent_id='sp-1')
+    assert 'GET /operators' not in session.paths()
+    assert all('operator' not in c['params'] for c in session.calls)
+    assert 'operator' not in session.calls[-1]['json']
+
+
+def test_operator_required_answer_names_the_option():
+    error = HttpError('GET http://stub/groups answered HTTP 400 with an error: ...', status=400,
+                      body_excerpt=json.dumps({'message': sim.OPERATOR_REQUIRED_MESSAGE}))
+    assert clearip._error_message(error).endswith('this ClearIP account is not tied to one operator: set the operator option (name or id)')
+
+
+# -- paging ----------------------------------------------------------------------------------------
+
+def paging_handler(records, cap, ignore_skip=False):
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        params = call['params']
+        skip = 0 if ignore_skip else params['skip']
+        size = min(params['limit'], cap)
+        return 200, {'users': records[skip:skip + size]}
+    return handler
+
+
+def test_paging_advances_by_what_was_received_and_stops_on_an_empty_page():
+    records = [{'id': 'u%d' % n, 'name': 'n%d' % n, 'group': 'g'} for n in range(7)]
+    client, session, clock = make_client(paging_handler(records, cap=3), page_limit=5)
+    assert client.list(USER) == records
+    gets = [c['params'] for c in session.calls if c['method'] == 'GET']
+    assert [(p['skip'], p['limit']) for p in gets] == [(0, 5), (3, 5), (6, 5), (7, 5)]
+    assert gets[0]['sort'] == 'createdAt ASC, id ASC'
+
+
+def test_a_repeated_page_is_an_error_not_a_loop():
+    records = [{'id': 'u%d' % n, 'name': 'n%d' % n} for n in range(7)]
+    client, session, clock = make_client(paging_handler(records, cap=3, ignore_skip=True))
+    with pytest.raises(ClearIPError) as info:
+        client.list(USER)
+    assert str(info.value) == ('GET http://stub/users: the page at skip=3 repeats the previous page; the server ignores skip, '
+                               'so the listing cannot be trusted')
+    assert len(session.paths('GET')) == 2
+
+
+def test_filters_are_sent_as_where_field():
+    client, session, clock = make_client(paging_handler([], cap=3))
+    client.find_by_name(USER, 'd 1@x')
+    assert session.calls[-1]['params']['where[name]'] == 'd 1@x'
+
+
+def test_a_malformed_page_is_read_again():
+    answers = iter([(200, '{"truncated": ['), (200, {'groups': [{'id': 'g1', 'name': 'd1'}]}), (200, {'groups': []})])
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        return next(answers)
+    client, session, clock = make_client(handler)
+    assert client.list(GROUP) == [{'id': 'g1', 'name': 'd1'}]
+
+
+# -- creates with unknown outcome ------------------------------------------------------------------
+
+class Store(object):
+    """A tiny ClearIP users collection whose POST can fail in given ways."""
+
+    def __init__(self, post_faults):
+        self.users = []
+        self.post_faults = list(post_faults)
+        self.posts = 0
+
+    def __call__(self, call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        if call['method'] == 'GET':
+            found = [u for u in self.users if u['name'] == call['params'].get('where[name]', u['name'])]
+            return 200, {'users': found[call['params']['skip']:]}
+        self.posts += 1
+        fault = self.post_faults.pop(0) if self.post_faults else None
+        if fault == 'before':
+            raise OutcomeUnknown('POST http://stub/users answered HTTP 503', status=503)
+        user = dict(call['json']['user'], id='id-%d' % len(self.users))
+        self.users.append(user)
+        if fault == 'after':
+            raise OutcomeUnknown('POST http://stub/users failed after the request was sent (connection lost)')
+        if fault == 'garbled':
+            return 200, '{"users": ['
+        return 200, {'users': [user]}
+
+
+def test_unknown_outcome_before_commit_is_looked_up_then_retried():
+    store = Store(['before'])
+    client, session, clock = make_client(store)
+    record = client.create(USER, '100@d1', parent_id='g1', comment='c')
+    assert record == {'id': 'id-0', 'name': '100@d1', 'userId': '100@d1', 'group': 'g1', 'status': 'active', 'comment': 'c'}
+    assert store.posts == 2 and len(store.users) == 1
+    assert session.paths() == ['POST /auth/login', 'POST /users', 'GET /users', 'POST /users']
+    assert session.calls[2]['params']['where[name]'] == '100@d1'
+
+
+@pytest.mark.parametrize('fault', ['after', 'garbled'])
+def test_unknown_outcome_after_commit_finds_the_object_and_makes_no_duplicate(fault):
+    store = Store([fault])
+    client, session, clock = make_client(store)
+    record = client.create(USER, '100@d1', parent_id='g1', user_id='X1')
+    assert record['id'] == 'id-0' and record['userId'] == 'X1'
+    assert store.posts == 1 and len(store.users) == 1
+    assert client.stats['lookups_after_unknown_outcome'] == 1
+
+
+def test_unknown_outcome_attempts_are_bounded():
+    store = Store(['before'] * 10)
+    client, session, clock = make_client(store, create_attempts=3)
+    with pytest.raises(ClearIPError) as info:
+        client.create(USER, '100@d1', parent_id='g1')
+    assert str(info.value) == "user '100@d1': not created after 3 attempts: POST http://stub/users answered HTTP 503"
+    assert store.posts == 3 and store.users == []
+
+
+def test_unknown_outcome_with_the_name_under_another_parent_is_an_error():
+    store = Store(['before'])
+    store.users.append({'id': 'other', 'name': '100@d1', 'group': 'g2'})
+    client, session, clock = make_client(store)
+    with pytest.raises(ClearIPError) as info:
+        client.create(USER, '100@d1', parent_id='g1')
+    assert str(info.value) == ("user '100@d1': after an unknown outcome (POST http://stub/users answered HTTP 503) "
+                               "it exists under another group (id g2)")
+
+
+def test_a_refused_create_is_not_retried():
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        return 404, {'message': 'group g9 not found'}
+    client, session, clock = make_client(handler)
+    with pytest.raises(HttpError) as info:
+        client.create(USER, '100@d1', parent_id='g9')
+    assert info.value.status == 404
+    assert session.paths() == ['POST /auth/login', 'POST /users']
+
+
+def test_create_many_keeps_order_and_reports_each_failure():
+    store = Store([])
+
+    def handler(call):
+        if call['path'] == '/users' and call['method'] == 'POST' and call['json']['user']['name'] == 'bad':
+            return 400, {'message': 'name has invalid characters'}
+        return store(call)
+    client, session, clock = make_client(handler, max_workers=3)
+    jobs = [{'name': 'u%d' % n, 'parent_id': 'g1'} for n in range(5)] + [{'name': 'bad', 'parent_id': 'g1'}]
+    results = client.create_many(USER, jobs)
+    assert [r[0]['name'] for r in results] == ['u0', 'u1', 'u2', 'u3', 'u4', 'bad']
+    assert [r[1]['name'] for r in results[:5]] == ['u0', 'u1', 'u2', 'u3', 'u4']
+    assert results[5][1] is None and 'name has invalid characters' in results[5][2]
+    assert sorted(u['name'] for u in store.users) == ['u0', 'u1', 'u2', 'u3', 'u4']
+
+
+def test_rate_limit_wait_holds_back_the_whole_pool():
+    client, session, clock = make_client(login_ok)
+    client._pool_sleep(2.5)
+    assert clock.slept == [2.5]
+    clock.now -= 1.0   # another worker arrives while the pause is still on
+    client._wait_for_pool()
+    assert clock.slept == [2.5, 1.0]
+
+
+# -- the shared module body ------------------------------------------------------------------------
+
+def tier_handler(posts):
+    groups = [{'id': 'g1', 'name': 'd1', 'serviceProvider': 'sp1'}]
+    sps = [{'id': 'sp1', 'name': 'R1'}]
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        if call['method'] == 'GET':
+            data = {'/groups': ('groups', groups), '/serviceProviders': ('serviceProviders', sps)}[call['path']]
+            return 200, {data[0]: data[1][call['params']['skip']:]}
+        posts.append(call['json'])
+        return 200, {'groups': [dict(call['json']['group'], id='g-%d' % len(posts))]}
+    return handler
+
+
+def test_run_tier_check_mode_predicts_children_of_pending_parents_and_writes_nothing():
+    posts = []
+    client, session, clock = make_client(tier_handler(posts))
+    desired = [{'name': 'd1', 'parent': 'R1'}, {'name': 'd2', 'parent': 'R2'}, {'name': 'd3', 'parent': 'R1', 'comment': 'mine'}]
+    result = clearip.run_tier(client, GROUP, desired, check_mode=True, pending_parents=['R2'], comment_source='pbx', want_diff=True)
+    assert posts == []
+    assert result['created'] == ['d2', 'd3'] and result['existing'] == 1 and result['failed_items'] == [] and result['changed'] is True
+    assert result['proposed'] == [
+        {'name': 'd2', 'service_provider': 'R2', 'status': 'active', 'comment': 'Created by clearip.netsapiens sync from pbx'},
+        {'name': 'd3', 'service_provider': 'R1', 'status': 'active', 'comment': 'mine'}]
+    assert result['end_state'] == result['proposed']
+    assert result['diff'] == {'before': 'd1\n', 'after': 'd1\nd2\nd3\n', 'before_header': 'ClearIP groups (of those requested)',
+                              'after_header': 'ClearIP groups (of those requested)'}
+
+
+def test_run_tier_ignores_pending_parents_outside_check_mode():
+    posts = []
+    client, session, clock = make_client(tier_handler(posts))
+    desired = [{'name': 'd2', 'parent': 'R2'}, {'name': 'd3', 'parent': 'R1'}]
+    result = clearip.run_tier(client, GROUP, desired, check_mode=False, pending_parents=['R2'], return_objects=False)
+    assert posts == [{'group': {'name': 'd3', 'serviceProvider': 'sp1', 'status': 'active', 'comment': 'Created by clearip.netsapiens sync'}}]
+    assert result == {'changed': True, 'created': ['d3'], 'existing': 0,
+                      'failed_items': [{'name': 'd2', 'reason': "group 'd2': its service provider 'R2' does not exist in ClearIP"}]}
+
+
+def test_normalize_items_and_src(tmp_path):
+    assert clearip.normalize_items(SERVICE_PROVIDER, ['R1', {'name': 'R2', 'comment': 'c'}], 'service_providers') == [
+        {'name': 'R1', 'parent': None, 'comment': None}, {'name': 'R2', 'parent': None, 'comment': 'c'}]
+    path = tmp_path / 'users.json'
+    path.write_text(json.dumps([{'name': 'u@d', 'group': 'd'}]))
+    assert clearip.load_src(USER, str(path)) == [{'name': 'u@d', 'parent': 'd', 'comment': None, 'user_id': None}]
+    path.write_text(json.dumps({'users': [{'name': 'u@d', 'group': 'd', 'user_id': 'X'}]}))
+    assert clearip.load_src(USER, str(path))[0]['user_id'] == 'X'
+    with pytest.raises(clearip.InputError) as info:
+        clearip.normalize_items(GROUP, [{'name': 'd1', 'service_provider': 'R1', 'reseller': 'x'}], 'groups')
+    assert str(info.value) == 'groups[0] has unknown keys reseller; allowed: comment, name, service_provider'
+    path.write_text('{"groups": [')
+    with pytest.raises(clearip.InputError) as info:
+        clearip.load_src(GROUP, str(path))
+    assert str(info.value).startswith('src %s: not valid JSON: ' % path)

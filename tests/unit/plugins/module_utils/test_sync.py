@@ -1,0 +1,262 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The pure sync logic: name rule, identifier schemes, tier plans."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
+from ansible_collections.clearip.netsapiens.plugins.module_utils.sync import (
+    GROUP, SERVICE_PROVIDER, USER, IdentifierScheme, SchemeError, name_problem, plan_tier, validate_name)
+
+
+# -- names ---------------------------------------------------------------------------------------
+
+def test_name_of_255_characters_is_valid():
+    assert name_problem('a' * 255) is None
+
+
+def test_name_of_256_characters_is_refused_with_its_length():
+    assert name_problem('a' * 256) == 'name has 256 characters; ClearIP allows at most 255'
+
+
+@pytest.mark.parametrize('char', list(' #*+@.,-_'))
+def test_each_allowed_special_character(char):
+    assert name_problem('a%sb' % char) is None
+
+
+@pytest.mark.parametrize('name', ['abcXYZ', '0123456789', 'Acme Voice', '100@d1.example', 'A.B,C-D_E#F*G+H@I'])
+def test_letters_digits_and_mixes_are_valid(name):
+    assert name_problem(name) is None
+
+
+@pytest.mark.parametrize('char', list('/\\!?$%&()[]{}<>:;"\'=|~^`') + ['\t', '\n'])
+def test_refused_characters(char):
+    assert name_problem('a%sb' % char) == (
+        "name has characters that ClearIP does not allow: %r (allowed: ASCII letters, digits, space and # * + @ . , - _)" % char)
+
+
+@pytest.mark.parametrize('name', ['caf\u00e9', '\u00c5sa', '\u6771\u4eac', '\u0410\u043d\u043d\u0430', 'x\u00a0y', '\uff21'])
+def test_non_ascii_letters_and_spaces_are_refused(name):
+    assert name_problem(name).startswith('name has characters that ClearIP does not allow: ')
+
+
+def test_every_refused_character_is_named_once_in_order():
+    assert name_problem('a/b!c/d').startswith("name has characters that ClearIP does not allow: '/', '!' (allowed")
+
+
+def test_empty_and_non_string_names():
+    assert name_problem('') == 'name is empty'
+    assert name_problem(None) == 'name must be a string, got NoneType'
+    assert name_problem(12) == 'name must be a string, got int'
+
+
+def test_validate_name_names_kind_name_and_rule():
+    assert validate_name('domain', 'a/b') == ("domain 'a/b': name has characters that ClearIP does not allow: '/' "
+                                              "(allowed: ASCII letters, digits, space and # * + @ . , - _)")
+    assert validate_name('reseller', 'x' * 300) == "reseller '%s': name has 300 characters; ClearIP allows at most 255" % ('x' * 300)
+    assert validate_name('user', '100') is None
+
+
+# -- identifier schemes ------------------------------------------------------------------------------
+
+def test_plain_scheme():
+    scheme = IdentifierScheme('plain')
+    assert scheme.service_provider_name('R1') == 'R1'
+    assert scheme.group_name('d1.example', 'R1') == 'd1.example'
+    assert scheme.group_service_provider('d1.example', 'R1') == 'R1'
+    assert scheme.user_id('100', 'd1.example', 'R1') == '100@d1.example'
+    assert scheme.user_name('100', 'd1.example', 'R1') == '100@d1.example'
+    assert scheme.user_group('d1.example', 'R1') == 'd1.example'
+    assert scheme.uses_resellers is True
+
+
+def test_unique_scheme():
+    scheme = IdentifierScheme('unique')
+    assert scheme.service_provider_name('R1') == 'R1'
+    assert scheme.group_name('d1.example', 'R1') == 'd1.example@R1'
+    assert scheme.group_service_provider('d1.example', 'R1') == 'R1'
+    assert scheme.user_id('100', 'd1.example', 'R1') == '100@d1.example@R1'
+    assert scheme.user_name('100', 'd1.example', 'R1') == '100@d1.example@R1'
+    assert scheme.user_group('d1.example', 'R1') == 'd1.example@R1'
+    assert scheme.header_value_template() == '<user>@<domain>@<reseller>'
+
+
+def test_unique_scheme_needs_the_reseller():
+    with pytest.raises(SchemeError) as info:
+        IdentifierScheme('unique').group_name('d1.example', None)
+    assert str(info.value) == "the unique identifier scheme needs the reseller of domain 'd1.example'"
+
+
+def test_no_resellers_scheme_uses_one_service_provider():
+    scheme = IdentifierScheme('no_resellers', service_provider='All Domains')
+    assert scheme.service_provider_name('R1') == 'All Domains'
+    assert scheme.group_name('d1.example', 'R1') == 'd1.example'
+    assert scheme.group_service_provider('d1.example', 'R1') == 'All Domains'
+    assert scheme.group_service_provider('d1.example', None) == 'All Domains'
+    assert scheme.user_id('100', 'd1.example') == '100@d1.example'
+    assert scheme.user_group('d1.example') == 'd1.example'
+    assert scheme.uses_resellers is False
+    assert scheme.header_value_template() == '<user>@<domain>'
+
+
+def test_no_resellers_scheme_needs_its_service_provider():
+    with pytest.raises(SchemeError) as info:
+        IdentifierScheme('no_resellers')
+    assert str(info.value) == 'the no_resellers identifier scheme needs the name of its one Service Provider'
+
+
+def test_unknown_scheme():
+    with pytest.raises(SchemeError) as info:
+        IdentifierScheme('fancy')
+    assert str(info.value) == "unknown identifier scheme 'fancy'; expected one of plain, unique, no_resellers"
+
+
+def test_plain_scheme_refuses_a_domain_without_reseller():
+    with pytest.raises(SchemeError) as info:
+        IdentifierScheme('plain').group_service_provider('d1.example', '')
+    assert str(info.value) == "domain 'd1.example' has no reseller"
+
+
+def test_default_comment():
+    assert sync.default_comment() == 'Created by clearip.netsapiens sync'
+    assert sync.default_comment('pbx.example.com') == 'Created by clearip.netsapiens sync from pbx.example.com'
+
+
+# -- plans ---------------------------------------------------------------------------------------
+
+def sp(name, **extra):
+    item = {'name': name}
+    item.update(extra)
+    return item
+
+
+def child(name, parent, **extra):
+    item = {'name': name, 'parent': parent}
+    item.update(extra)
+    return item
+
+
+def test_service_provider_plan_creates_missing_and_counts_existing():
+    plan = plan_tier(SERVICE_PROVIDER, [sp('R1'), sp('R2', comment='c'), sp('R3')], [('R2', None)])
+    assert plan.to_create == [{'name': 'R1', 'parent': None, 'parent_pending': False},
+                              {'name': 'R3', 'parent': None, 'parent_pending': False}]
+    assert plan.existing == [{'name': 'R2', 'parent': None, 'comment': 'c'}]
+    assert plan.failed == []
+
+
+def test_plan_keeps_extra_fields_and_order():
+    plan = plan_tier(USER, [child('b@d', 'd', user_id='b@d', comment='x'), child('a@d', 'd', user_id='a@d')],
+                     [], parents=['d'])
+    assert plan.to_create == [{'name': 'b@d', 'parent': 'd', 'user_id': 'b@d', 'comment': 'x', 'parent_pending': False},
+                              {'name': 'a@d', 'parent': 'd', 'user_id': 'a@d', 'parent_pending': False}]
+
+
+def test_plan_refuses_invalid_names_before_anything_else():
+    plan = plan_tier(GROUP, [child('a/b', 'R1'), child('ok', 'R1')], [], parents=['R1'])
+    assert plan.created_names == ['ok']
+    assert plan.failed == [{'name': 'a/b', 'reason': "group 'a/b': name has characters that ClearIP does not allow: '/' "
+                                                     "(allowed: ASCII letters, digits, space and # * + @ . , - _)"}]
+
+
+def test_plan_refuses_an_invalid_user_id():
+    plan = plan_tier(USER, [child('u1', 'd', user_id='u 1/x')], [], parents=['d'])
+    assert plan.failed == [{'name': 'u1', 'reason': "user 'u1': user ID 'u 1/x': has characters that ClearIP does not allow: '/' "
+                                                    "(allowed: ASCII letters, digits, space and # * + @ . , - _)"}]
+
+
+def test_plan_refuses_an_unknown_parent():
+    plan = plan_tier(GROUP, [child('d1', 'R9')], [], parents=['R1'])
+    assert plan.to_create == []
+    assert plan.failed == [{'name': 'd1', 'reason': "group 'd1': its service provider 'R9' does not exist in ClearIP"}]
+
+
+def test_plan_refuses_a_missing_parent_value():
+    plan = plan_tier(USER, [child('u@d', None), child('v@d', '')], [], parents=['d'])
+    assert plan.failed == [{'name': 'u@d', 'reason': "user 'u@d': no group given"},
+                           {'name': 'v@d', 'reason': "user 'v@d': no group given"}]
+
+
+def test_plan_creates_children_of_pending_parents():
+    plan = plan_tier(GROUP, [child('d1', 'R1'), child('d2', 'R2'), child('d3', 'R3')], [],
+                     parents=['R1'], pending_parents=['R2'])
+    assert plan.to_create == [{'name': 'd1', 'parent': 'R1', 'parent_pending': False},
+                              {'name': 'd2', 'parent': 'R2', 'parent_pending': True}]
+    assert plan.failed == [{'name': 'd3', 'reason': "group 'd3': its service provider 'R3' does not exist in ClearIP"}]
+
+
+def test_plan_group_moved_to_another_service_provider():
+    plan = plan_tier(GROUP, [child('d1', 'R2')], [('d1', 'R1')], parents=['R1', 'R2'])
+    assert plan.to_create == [] and plan.existing == []
+    assert plan.failed == [{'name': 'd1', 'reason': (
+        "group 'd1' exists in ClearIP under service provider 'R1', not under 'R2' as requested: the domain moved to another "
+        "reseller. ClearIP cannot move a group between service providers and the sync never deletes: use the unique "
+        "identifier scheme (group domain@reseller), or move the domain back to reseller 'R1' in NetSapiens")}]
+
+
+def test_plan_user_under_another_group():
+    plan = plan_tier(USER, [child('100@d1', 'd1')], [('100@d1', 'd2')], parents=['d1', 'd2'])
+    assert plan.failed == [{'name': '100@d1', 'reason': (
+        "user '100@d1' exists in ClearIP under group 'd2', not under 'd1' as requested. ClearIP cannot move a user between "
+        "groups and the sync never deletes: move the user back in NetSapiens, or remove the user from group 'd2' in ClearIP by hand")}]
+
+
+def test_plan_existing_child_under_the_same_parent():
+    plan = plan_tier(USER, [child('100@d1', 'd1', user_id='100@d1')], [('100@d1', 'd1')], parents=['d1'])
+    assert plan.existing_names == ['100@d1']
+    assert plan.to_create == [] and plan.failed == []
+
+
+def test_plan_existing_child_needs_no_parent_in_listing():
+    # The parent lookup only matters for creates; an existing object is judged by its own parent.
+    plan = plan_tier(GROUP, [child('d1', 'R1')], [('d1', 'R1')], parents=[])
+    assert plan.existing_names == ['d1']
+
+
+def test_plan_merges_exact_repeats():
+    plan = plan_tier(GROUP, [child('d1', 'R1'), child('d1', 'R1')], [], parents=['R1'])
+    assert plan.created_names == ['d1']
+    assert plan.failed == []
+
+
+def test_plan_refuses_repeats_with_different_parents():
+    plan = plan_tier(GROUP, [child('d1', 'R1'), child('d2', 'R1'), child('d1', 'R2')], [], parents=['R1', 'R2'])
+    assert plan.created_names == ['d2']
+    assert plan.failed == [{'name': 'd1', 'reason': "group 'd1' is requested more than once, under different service providers "
+                                                    "('R1', 'R2'); a name can be in ClearIP only once"}]
+
+
+def test_plan_refuses_repeats_with_different_settings():
+    plan = plan_tier(SERVICE_PROVIDER, [sp('R1', comment='a'), sp('R1', comment='b')], [])
+    assert plan.failed == [{'name': 'R1', 'reason': "service provider 'R1' is requested more than once with different settings; "
+                                                    "give each name once"}]
+
+
+def test_plan_refuses_a_name_that_exists_twice_in_clearip():
+    plan = plan_tier(GROUP, [child('d1', 'R1')], [('d1', 'R1'), ('d1', 'R2')], parents=['R1', 'R2'])
+    assert plan.failed == [{'name': 'd1', 'reason': "group 'd1' exists 2 times in ClearIP (under service providers 'R1', 'R2'); "
+                                                    "the sync never guesses which one is meant: rename or remove the extra ones in ClearIP"}]
+
+
+def test_plan_refuses_a_service_provider_that_exists_twice():
+    plan = plan_tier(SERVICE_PROVIDER, [sp('R1')], [('R1', None), ('R1', None)])
+    assert plan.failed == [{'name': 'R1', 'reason': "service provider 'R1' exists 2 times in ClearIP; the sync never guesses which "
+                                                    "one is meant: rename or remove the extra ones in ClearIP"}]
+
+
+def test_plan_refuses_a_child_of_an_ambiguous_parent():
+    plan = plan_tier(USER, [child('u@d1', 'd1')], [], parents=['d1', 'd1', 'd2'])
+    assert plan.failed == [{'name': 'u@d1', 'reason': "user 'u@d1': its group 'd1' exists 2 times in ClearIP; cannot tell which one to use"}]
+
+
+def test_plan_ignores_parents_for_service_providers():
+    plan = plan_tier(SERVICE_PROVIDER, [{'name': 'R1', 'parent': 'whatever'}], [], pending_parents=['x'])
+    assert plan.to_create == [{'name': 'R1', 'parent': None, 'parent_pending': False}]
+
+
+@pytest.mark.parametrize('name', ['abc\n', '\nabc', 'abc\r\n'])
+def test_a_leading_or_trailing_newline_is_refused(name):
+    # a regular expression ending in $ would accept 'abc\n'
+    assert name_problem(name).startswith('name has characters that ClearIP does not allow: ')
