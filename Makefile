@@ -12,7 +12,7 @@ SANITY_ROOT := .tmp/sanity/ansible_collections/clearip/netsapiens
 BUILD_DIR := .tmp/build
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 
-.PHONY: test venv build lint sanity pytest clean
+.PHONY: test demo venv build lint sanity pytest clean
 
 test: build lint sanity pytest
 
@@ -31,8 +31,11 @@ build: venv
 	$(BIN)/ansible-galaxy collection install --force -p $(BUILD_DIR)/install $(BUILD_DIR)/clearip-netsapiens-$(VERSION).tar.gz
 	ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD_DIR)/install) $(BIN)/python hacking/check_installed_docs.py
 
+# ansible-lint resolves this collection's modules through a collections path that holds this tree.
 lint: venv
-	$(BIN)/ansible-lint --offline --profile production
+	mkdir -p .tmp/collections/ansible_collections/clearip
+	ln -sfn $(CURDIR) .tmp/collections/ansible_collections/clearip/netsapiens
+	ANSIBLE_COLLECTIONS_PATH=$(abspath .tmp/collections) $(BIN)/ansible-lint --offline --profile production
 	$(BIN)/antsibull-changelog lint
 
 # ansible-test insists on running from .../ansible_collections/clearip/netsapiens, so sanity runs on
@@ -48,3 +51,7 @@ pytest: venv
 
 clean:
 	rm -rf .tmp $(VENV) .pytest_cache
+
+# The README's main command: the sync against the bundled simulators (see hacking/demo.py).
+demo: venv
+	$(BIN)/python hacking/demo.py

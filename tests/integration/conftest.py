@@ -162,3 +162,43 @@ def playbook(tmp_path, collections_path):
         return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, out)
 
     return run
+
+
+@pytest.fixture
+def sync(tmp_path, collections_path):
+    """``sync(config, extra_vars=None, check=False, diff=False, env=None)`` runs the sync playbook as users do:
+    ``ansible-playbook clearip.netsapiens.sync -e @config.json``; the JSON report lands in ``out['report']``."""
+    counter = [0]
+
+    def run(config, extra_vars=None, check=False, diff=False, env=None, args=(), timeout=900):
+        counter[0] += 1
+        work = tmp_path / ('sync%d' % counter[0])
+        (work / 'home' / 'tmp').mkdir(parents=True)
+        config_file = work / 'config.json'
+        config_file.write_text(json.dumps(config))
+        config_file.chmod(0o600)
+        report = work / 'report.json'
+        variables = {'subscriber_sync_report_path': str(report)}
+        variables.update(extra_vars or {})
+        vars_file = work / 'vars.json'
+        vars_file.write_text(json.dumps(variables))
+        command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.sync', '-e', '@%s' % config_file, '-e', '@%s' % vars_file]
+        if check:
+            command.append('--check')
+        if diff:
+            command.append('--diff')
+        command.extend(args)
+        proc = subprocess.run(command, cwd=str(work), env=ansible_env(collections_path, work / 'home', env),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False)
+        out = {'report': json.loads(report.read_text())} if report.exists() else {}
+        return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, out)
+
+    return run
+
+
+def vendor_config(sims):
+    """The vendor binary's config.json for these simulators (plus clearip.url, which the vendor's lacks)."""
+    ns, cip = sims.ns_vars(), sims.cip_vars()
+    return {'netsapiens': {'host': ns['host'], 'clientId': ns['client_id'], 'clientSecret': ns['client_secret'],
+                           'username': ns['username'], 'password': ns['password']},
+            'clearip': {'url': cip['url'], 'email': cip['email'], 'password': cip['password']}}
