@@ -128,8 +128,8 @@ def main():
     dataset = bad_dataset()
     with NetSapiensSimulator(dataset=dataset) as ns, ClearIPSimulator(dataset=dataset) as cip:
         config = write_config('config-bad.json', ns, cip, dataset)
-        rc, bad, _out = sync('4. A NetSapiens with a few bad records (this run is meant to fail)', config,
-                       os.path.join(OUT, 'report-4-bad.json'))
+        title = '4. A NetSapiens with a few bad records (this run is meant to fail)'
+        rc, bad, _out = sync(title, config, os.path.join(OUT, 'report-4-bad.json'))
         now = held(cip)
         expect(rc != 0, 'the run fails (exit code %d)' % rc, problems)
         expect(len(bad['errors']) == 3, 'the report names the 3 bad records: %s' % '; '.join(bad['errors']), problems)
