@@ -7,7 +7,10 @@ against both simulators, asserting on what ClearIP holds and on how many writes 
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 from tests.integration.conftest import Sims, vendor_config
 from tests.simulators.dataset import make_dataset
@@ -219,3 +222,22 @@ def test_role_settings_from_module_defaults(sims, playbook):
     assert run.rc == 0, run
     assert run.out['report']['errors'] == []
     assert holdings(s) == expected_plain(dataset)
+
+
+def test_vaulted_role_variables(sims, sync, tmp_path):
+    dataset = make_dataset(resellers=1, domains=2, users=4, seed=12)
+    s = sims(dataset)
+    config = vendor_config(s)
+    secret = config['clearip'].pop('password')
+    password_file = tmp_path / 'vault-pass'
+    password_file.write_text('demo vault password\n')
+    vaulted = subprocess.run([str(Path(sys.executable).parent / 'ansible-vault'), 'encrypt_string', '--vault-password-file',
+                              str(password_file), '--name', 'subscriber_sync_clearip_password', secret],
+                             capture_output=True, text=True, check=True).stdout
+    assert secret not in vaulted and '$ANSIBLE_VAULT' in vaulted
+    vars_file = tmp_path / 'vault.yml'
+    vars_file.write_text(vaulted)
+    run = sync(config, args=('-e', '@%s' % vars_file, '--vault-password-file', str(password_file)))
+    assert run.rc == 0, run
+    assert holdings(s) == expected_plain(dataset)
+    assert secret not in run.stdout + run.stderr
