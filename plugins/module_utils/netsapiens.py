@@ -12,11 +12,14 @@ Records come back in one shape whatever the API version:
 - domain     ``{name, reseller, description}``
 - user       ``{user, domain, first_name, last_name, service_code}``
 - connection ``{name, domain, address}``
+- dial rule  ``{id, domain, dialplan, matching, from_matching, application, parameter, destination_user,
+  destination_host, description, enabled}`` (API v2 only; its wire details are inferred, see DIALRULE_*)
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import json
 import os
 import re
@@ -29,6 +32,7 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import (
     HttpError,
     HttpSession,
+    OutcomeUnknown,
 )
 
 try:
@@ -82,6 +86,39 @@ SORT_FIELDS = {
     'user': ('domain', 'user'),
     'connection': ('domain', 'name', 'address'),
 }
+
+# -- dial rules: every wire detail here is INFERRED ---------------------------------------------
+# From the public v2 OpenAPI spec (v45.0) only; no source shows a real exchange. When a real core
+# disagrees, change it here (see docs/user_id_header.md).
+DIALRULES_PATH = V2_BASE + '/domains/%(domain)s/dialplans/%(dialplan)s/dialrules'
+# A read names each rule in this field; the same value goes in the URL of GET/PUT/DELETE of one rule.
+DIALRULE_ID_FIELD = 'dialrule'
+# When a server leaves DIALRULE_ID_FIELD out, the spec says the id is the base64 of these fields
+# joined with '||' (its one example, c2lwOjYxMUAq, is the base64 of the to-URI alone).
+DIALRULE_ID_PARTS = ('dial-rule-matching-to-uri', 'dial-rule-matching-from-uri', 'dial-rule-matching-day-of-week',
+                     'dial-rule-matching-start-date', 'dial-rule-matching-end-date', 'dial-rule-matching-start-time',
+                     'dial-rule-matching-end-time')
+DIALRULE_ID_SEPARATOR = '||'
+DIALRULE_MATCH_DEFAULT = '*'
+# normalised field -> wire field. matching and from_matching identify a rule; the others can be updated.
+DIALRULE_FIELDS = (
+    ('matching', 'dial-rule-matching-to-uri'),
+    ('from_matching', 'dial-rule-matching-from-uri'),
+    ('application', 'dial-rule-application'),
+    ('parameter', 'dial-rule-parameter'),
+    ('destination_user', 'dial-rule-translation-destination-user'),
+    ('destination_host', 'dial-rule-translation-destination-host'),
+    ('description', 'dial-rule-description'),
+    ('enabled', 'enabled'),
+)
+DIALRULE_UPDATABLE = ('application', 'parameter', 'destination_user', 'destination_host', 'description', 'enabled')
+# The spec requires a destination user on create; this one keeps the dialled user.
+DIALRULE_CREATE_DEFAULTS = {'dial-rule-translation-destination-user': '[*]'}
+# Without synchronous=yes a create answers 202 and no record.
+DIALRULE_CREATE_EXTRA = {'synchronous': 'yes'}
+# The spec marks these required in an update body, so an update repeats their current values.
+DIALRULE_UPDATE_CARRIES = ('dialrule', 'dial-rule-translation-destination-user')
+DIALRULE_ENABLED_WIRE = {True: 'yes', False: 'no'}
 
 # Refresh this long before the token expires (capped to a tenth of its lifetime for short tokens).
 TOKEN_SAFETY_MARGIN = 60.0
@@ -207,6 +244,64 @@ def write_records_file(path, records):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return path
+
+
+def _wire_bool(value):
+    """A NetSapiens yes/no field as a bool; the spec's default for an absent one is yes."""
+    if value is None or value == '':
+        return True
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() not in ('no', 'false', '0', 'off')
+
+
+def dialrule_id(raw):
+    """The id of a dial rule computed from its matching fields, for a server that does not send it."""
+    joined = DIALRULE_ID_SEPARATOR.join(_text(raw.get(wire)) or DIALRULE_MATCH_DEFAULT for wire in DIALRULE_ID_PARTS)
+    return base64.b64encode(joined.encode('utf-8')).decode('ascii')
+
+
+def dialrule_wire(fields):
+    """The wire body of the normalised ``fields`` that are set (None means: not managed)."""
+    body = {}
+    for name, wire in DIALRULE_FIELDS:
+        value = fields.get(name)
+        if value is None:
+            continue
+        body[wire] = DIALRULE_ENABLED_WIRE[bool(value)] if name == 'enabled' else _text(value)
+    return body
+
+
+def normalize_dialrule(raw, domain, dialplan, source):
+    """A dial rule in the collection's shape: ``{id, domain, dialplan, matching, from_matching, application, ...}``."""
+    if not isinstance(raw, dict) or raw.get(DIALRULE_FIELDS[0][1]) in (None, ''):
+        raise NetSapiensError("dial rule from %s has no '%s' field: %s" % (source, DIALRULE_FIELDS[0][1], _redacted(raw)))
+    rule = {'domain': domain, 'dialplan': dialplan}
+    for name, wire in DIALRULE_FIELDS:
+        value = raw.get(wire)
+        if name == 'enabled':
+            rule[name] = _wire_bool(value)
+        elif name == 'from_matching':
+            rule[name] = _text(value) or DIALRULE_MATCH_DEFAULT
+        else:
+            rule[name] = _text(value)
+    rule['id'] = _text(raw.get(DIALRULE_ID_FIELD)) or dialrule_id(raw)
+    return rule
+
+
+def planned_dialrule(domain, dialplan, fields):
+    """The rule a create from normalised ``fields`` makes, as a read would return it."""
+    body = dict(DIALRULE_CREATE_DEFAULTS)
+    body.update(dialrule_wire(fields))
+    return normalize_dialrule(body, domain, dialplan, 'the planned create')
+
+
+def dialrules_path(domain, dialplan, rule_id=None):
+    path = DIALRULES_PATH % {'domain': quote(domain, safe=''), 'dialplan': quote(dialplan, safe='')}
+    if rule_id is not None:
+        # A base64 id may hold '/' and '+', which must not split or change the path.
+        path += '/' + quote(rule_id, safe='')
     return path
 
 
@@ -341,12 +436,13 @@ class NetSapiensClient(object):
                 % (grant, TOKEN_PATH, resp.status, ' ' + code if code else '', detail))
 
     # -- calls ---------------------------------------------------------------------------------
-    def _call(self, method, path, params=None, data=None):
-        """One authorised read; a refused token is renewed once."""
+    def _call(self, method, path, params=None, data=None, json_body=None, idempotent=True, expect=(200, 204)):
+        """One authorised call (a read unless ``idempotent`` is False); a refused token is renewed once."""
         token = self._bearer()
         for attempt in (1, 2):
-            resp = self.http.request(method, path, params=params, data=data, headers={'Authorization': 'Bearer %s' % token},
-                                     idempotent=True, expect=(200, 204, 401))
+            resp = self.http.request(method, path, params=params, data=data, json=json_body,
+                                     headers={'Authorization': 'Bearer %s' % token},
+                                     idempotent=idempotent, expect=tuple(expect) + (401,))
             if resp.status != 401:
                 return resp
             if self.api_key:
@@ -437,13 +533,22 @@ class NetSapiensClient(object):
     def read_all(self, kind, domain=None):
         """Every ``kind`` record (normalised, sorted), paging until an empty page."""
         version = self.api_version
+        raw_records, source = self._read_pages(lambda start, limit: self._fetch_page(kind, start, limit, domain),
+                                               lambda: self._count(kind, domain),
+                                               ' for domain %s' % domain if domain else '')
+        records = [normalize_record(kind, version, raw, index, source, domain=domain)
+                   for index, raw in enumerate(raw_records, 1)]
+        return sort_records(kind, records)
+
+    def _read_pages(self, fetch_page, count, where=''):
+        """(raw records, source) of a paged list: ``fetch_page(start, limit)`` -> (page, source); ``count()`` -> total or None."""
         start = 0
         raw_records = []
         seen = set()
         previous = None
         source = None
         while True:
-            page, source = self._fetch_page(kind, start, self.page_size, domain)
+            page, source = fetch_page(start, self.page_size)
             if not page:
                 break
             keys = [json.dumps(item, sort_keys=True, default=str) for item in page]
@@ -451,14 +556,13 @@ class NetSapiensClient(object):
             if page == previous or not fresh:
                 # Either the server ignores start (so it may hide records past its first page) or it
                 # returned everything at once and ignores paging; only its own count can tell.
-                total = self._count(kind, domain)
+                total = count()
                 if total is not None and total == len(seen):
                     break
                 raise NetSapiensError(
                     '%s%s returned the same records again for start=%d (server ignores start): refusing to loop or '
                     'return duplicates after %d records%s'
-                    % (source, ' for domain %s' % domain if domain else '', start, len(seen),
-                       '' if total is None else ' of %d' % total))
+                    % (source, where, start, len(seen), '' if total is None else ' of %d' % total))
             for key, item in zip(keys, page):
                 # A partly repeated page (a 1-based start, or records added while paging) adds only what is new.
                 if key not in seen:
@@ -466,9 +570,7 @@ class NetSapiensClient(object):
                     raw_records.append(item)
             previous = page
             start += len(page)
-        records = [normalize_record(kind, version, raw, index, source, domain=domain)
-                   for index, raw in enumerate(raw_records, 1)]
-        return sort_records(kind, records)
+        return raw_records, source
 
     # -- public reads --------------------------------------------------------------------------
     def resellers(self):
@@ -531,6 +633,104 @@ class NetSapiensClient(object):
         for domain in domains:
             users.extend(results[domain])
         return sort_records('user', users)
+
+    # -- dial rules (API v2 only) ----------------------------------------------------------------
+    def _dialrule_call(self, method, path, what, **kwargs):
+        """A dial-rule call; 404 becomes an error that names ``what`` (the domain and dial plan, or the rule)."""
+        if self.api_version != 'v2':
+            raise NetSapiensError('dial rules need the NetSapiens API v2 (cores v44 and later), but this server answers only '
+                                  'the API v1; set api_version to v2 or auto against a current core')
+        try:
+            return self._call(method, path, **kwargs)
+        except OutcomeUnknown:
+            raise
+        except HttpError as exc:
+            if exc.status == 404:
+                raise NetSapiensError('NetSapiens has no %s (HTTP 404 on %s %s)' % (what, method, path), status=404)
+            raise
+
+    def dialrules(self, domain, dialplan):
+        """Every rule of one dial plan (normalised, sorted by matching, from_matching and id)."""
+        path = dialrules_path(domain, dialplan)
+        what = 'dial plan %s in domain %s' % (dialplan, domain)
+        source = 'GET %s' % path
+
+        def fetch(start, limit):
+            resp = self._dialrule_call('GET', path, what, params={'start': start, 'limit': limit})
+            if resp.status == 204 or not (resp.text or '').strip():
+                return [], source
+            payload = resp.json()
+            if not isinstance(payload, list):
+                raise NetSapiensError('%s answered with %s where a list of dial rules was expected: %s'
+                                      % (source, type(payload).__name__, _redacted(payload)))
+            return payload, source
+
+        def count():
+            try:
+                return int(self._dialrule_call('GET', path + '/count', what).json().get('total'))
+            except (HttpError, NetSapiensError, AttributeError, TypeError, ValueError):
+                return None
+
+        raw_rules, source = self._read_pages(fetch, count, ' for %s' % what)
+        rules = [normalize_dialrule(raw, domain, dialplan, source) for raw in raw_rules]
+        return sorted(rules, key=lambda r: (r['matching'], r['from_matching'], r['id']))
+
+    def find_dialrule(self, domain, dialplan, matching, from_matching=DIALRULE_MATCH_DEFAULT):
+        """The one rule of the dial plan with these matching patterns, or None; several are an error."""
+        from_matching = from_matching or DIALRULE_MATCH_DEFAULT
+        found = [r for r in self.dialrules(domain, dialplan) if r['matching'] == matching and r['from_matching'] == from_matching]
+        if len(found) > 1:
+            raise NetSapiensError('%d dial rules of dial plan %s in domain %s match to %s from %s (they differ in day, date or '
+                                  'time), so which one to manage is not clear; ids: %s'
+                                  % (len(found), dialplan, domain, matching, from_matching, ', '.join(r['id'] for r in found)))
+        return found[0] if found else None
+
+    def create_dialrule(self, domain, dialplan, fields):
+        """Create a rule from normalised ``fields``; return it as the server holds it (or as sent, if it does not say)."""
+        path = dialrules_path(domain, dialplan)
+        what = 'dial plan %s in domain %s' % (dialplan, domain)
+        body = dict(DIALRULE_CREATE_DEFAULTS)
+        body.update(dialrule_wire(fields))
+        body.update(DIALRULE_CREATE_EXTRA)
+        matching, from_matching = fields['matching'], fields.get('from_matching') or DIALRULE_MATCH_DEFAULT
+        try:
+            resp = self._dialrule_call('POST', path, what, json_body=body, idempotent=False, expect=(200, 201, 202))
+        except OutcomeUnknown:
+            # The create may have happened: only a fresh look can tell, so that a retry never makes a duplicate.
+            existing = self.find_dialrule(domain, dialplan, matching, from_matching)
+            if existing is not None:
+                return existing
+            resp = self._dialrule_call('POST', path, what, json_body=body, idempotent=False, expect=(200, 201, 202))
+        try:
+            answer = resp.json() if (resp.text or '').strip() else None
+        except HttpError:
+            answer = None
+        if isinstance(answer, list) and len(answer) == 1:
+            answer = answer[0]
+        if isinstance(answer, dict) and answer.get(DIALRULE_FIELDS[0][1]):
+            return normalize_dialrule(answer, domain, dialplan, 'POST %s' % path)
+        return planned_dialrule(domain, dialplan, fields)
+
+    def update_dialrule(self, rule, changes):
+        """Change only the normalised ``changes`` of ``rule`` (as returned by find_dialrule)."""
+        body = dialrule_wire(changes)
+        current = dialrule_wire(dict((name, rule.get(name)) for name, _wire in DIALRULE_FIELDS if rule.get(name) not in (None, '')))
+        for wire in DIALRULE_UPDATE_CARRIES:
+            if wire == DIALRULE_ID_FIELD:
+                body[wire] = rule['id']
+            elif wire not in body and wire in current:
+                body[wire] = current[wire]
+        path = dialrules_path(rule['domain'], rule['dialplan'], rule['id'])
+        self._dialrule_call('PUT', path, self._rule_name(rule), json_body=body, expect=(200, 202, 204))
+
+    def delete_dialrule(self, rule):
+        path = dialrules_path(rule['domain'], rule['dialplan'], rule['id'])
+        self._dialrule_call('DELETE', path, self._rule_name(rule), expect=(200, 202, 204))
+
+    @staticmethod
+    def _rule_name(rule):
+        return 'dial rule to %s from %s (id %s) in dial plan %s of domain %s' % (
+            rule['matching'], rule['from_matching'], rule['id'], rule['dialplan'], rule['domain'])
 
 
 def run_info_module(module, result_key, fetch, **client_kwargs):

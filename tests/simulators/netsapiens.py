@@ -42,11 +42,27 @@ Config (``config=`` or ``POST /_sim/config``):
 - ``order`` ``"stored"`` | ``"reverse"`` | ``"shuffled"`` (seeded by ``order_seed``, the same order on every page)
 - ``default_limit`` (100), ``max_limit`` (1000), ``over_max_limit`` (``"error"`` | ``"cap"``)
 
+Dial rules (API v2 only; dataset key ``dialrules``: records in v2 field names plus ``domain`` and
+``dialplan``; optional key ``dialplans``: ``[{"domain", "dialplan"}]`` for plans without rules; a plan
+exists when either names it):
+
+- ``GET|POST /ns-api/v2/domains/{domain}/dialplans/{dialplan}/dialrules``, ``GET .../dialrules/count``,
+  ``GET|PUT|DELETE .../dialrules/{dialrule}``. Unknown domain or dial plan: 404; unknown rule: 404.
+- A rule's id is the base64 of its seven matching fields joined with ``||`` (absent ones are ``*``),
+  as the v2 spec describes; reads carry it in the field ``dialrule`` (config ``dialrule_id_in_records``
+  False leaves it out) and ``dial-rule-dial-plan``.
+- POST needs ``dial-rule-matching-to-uri`` and ``dial-rule-translation-destination-user``; the same
+  matching fields twice: 409; ``synchronous: "yes"`` answers 200 with the rule, otherwise 202.
+  PUT answers 202; it cannot change a matching field (400) and a ``dialrule`` in its body must be
+  the URL's. DELETE answers 202. Unknown fields, values that are not strings and ``enabled`` other
+  than yes/no answer 400. Writes are counted in ``/_sim/stats``.
+
 ``/_sim/stats`` also has ``"v1": {"<object> <action>": n}``, since all v1 calls share one endpoint.
 """
 
 from __future__ import annotations
 
+import base64
 import random
 import threading
 import time
@@ -60,6 +76,21 @@ V2 = '/ns-api/v2'
 V1_ENDPOINT = 'POST /ns-api/'
 API_KEY_PREFIXES = ('nss_', 'nsr_', 'nsd_')
 V1_OBJECTS = ('reseller', 'domain', 'subscriber', 'connection')
+DIALRULES = V2 + '/domains/{domain}/dialplans/{dialplan}/dialrules'
+DIALRULE_ID_PARTS = ('dial-rule-matching-to-uri', 'dial-rule-matching-from-uri', 'dial-rule-matching-day-of-week',
+                     'dial-rule-matching-start-date', 'dial-rule-matching-end-date', 'dial-rule-matching-start-time',
+                     'dial-rule-matching-end-time')
+DIALRULE_WRITABLE = DIALRULE_ID_PARTS + (
+    'enabled', 'dial-rule-application', 'dial-rule-parameter', 'dial-rule-translation-destination-scheme',
+    'dial-rule-translation-destination-user', 'dial-rule-translation-destination-host', 'dial-rule-translation-source-name',
+    'dial-rule-translation-source-scheme', 'dial-rule-translation-source-user', 'dial-rule-translation-source-host',
+    'dial-rule-description')
+
+
+def dialrule_id(rule):
+    """The v2 id of a dial rule: base64 of its matching fields joined with '||'."""
+    joined = '||'.join(rule.get(name) or '*' for name in DIALRULE_ID_PARTS)
+    return base64.b64encode(joined.encode('utf-8')).decode('ascii')
 
 
 def default_netsapiens_section():
@@ -83,6 +114,9 @@ class NetSapiensSimulator(SimServer):
         self.domains = [dict(d) for d in section.get('domains', [])]
         self.users = [dict(u) for u in section.get('users', [])]
         self.connections = [dict(c) for c in section.get('connections', [])]
+        self.dialrules = [dict(r) for r in section.get('dialrules', [])]
+        self.dialplans = set((p['domain'], p['dialplan']) for p in section.get('dialplans', []))
+        self.dialplans.update((r.get('domain'), r.get('dialplan')) for r in self.dialrules)
         self.oauth_clients = dict((c['client_id'], c['client_secret']) for c in section.get('oauth_clients', []))
         self.api_users = dict((u['username'], u) for u in section.get('api_users', []))
         self.api_keys = set(section.get('api_keys', []))
@@ -101,6 +135,12 @@ class NetSapiensSimulator(SimServer):
         self._v2_route('/domains/{domain}/users', self.v2_list, self.domain_users)
         self._v2_route('/connections/count', self.v2_count, self.filtered_connections)
         self._v2_route('/connections', self.v2_list, self.filtered_connections)
+        self._v2_route('/domains/{domain}/dialplans/{dialplan}/dialrules/count', self.v2_count, self.plan_rules)
+        self._v2_route('/domains/{domain}/dialplans/{dialplan}/dialrules', self.dialrule_list, self.plan_rules)
+        self.route('POST', DIALRULES, self.dialrule_create, write=True)
+        self.route('GET', DIALRULES + '/{dialrule}', self.dialrule_read)
+        self.route('PUT', DIALRULES + '/{dialrule}', self.dialrule_update, write=True)
+        self.route('DELETE', DIALRULES + '/{dialrule}', self.dialrule_delete, write=True)
 
     def _v2_route(self, template, answer, select):
         """Route ``GET /ns-api/v2<template>`` to ``answer(request, names, select)``."""
@@ -119,11 +159,14 @@ class NetSapiensSimulator(SimServer):
             'default_limit': 100,
             'max_limit': 1000,
             'over_max_limit': 'error',
+            'dialrule_id_in_records': True,
         }
 
     def dump_state(self):
         return {'resellers': self.resellers, 'domains': self.domains, 'users': self.users,
-                'connections': self.connections, 'live_access_tokens': self._live_token_count()}
+                'connections': self.connections, 'dialrules': self.dialrules,
+                'dialplans': [{'domain': d, 'dialplan': p} for d, p in sorted(self.dialplans)],
+                'live_access_tokens': self._live_token_count()}
 
     def admin(self, method, path, request):
         status, payload = super(NetSapiensSimulator, self).admin(method, path, request)
@@ -282,6 +325,93 @@ class NetSapiensSimulator(SimServer):
         if request.query.get('reseller'):
             found = [c for c in found if self._reseller_of(c.get('domain')) == request.query['reseller']]
         return found
+
+    # -- v2 dial rules -------------------------------------------------------------------------
+    def plan_rules(self, request):
+        """The stored rules of the request's dial plan; 404 for an unknown domain or dial plan."""
+        domain, plan = request.params['domain'], request.params['dialplan']
+        if not any(d.get('domain') == domain for d in self.domains):
+            raise ApiError(404, {'code': 404, 'message': 'domain %s not found' % domain})
+        if (domain, plan) not in self.dialplans:
+            raise ApiError(404, {'code': 404, 'message': 'dial plan %s not found in domain %s' % (plan, domain)})
+        return [r for r in self.dialrules if r.get('domain') == domain and r.get('dialplan') == plan]
+
+    def rule_answer(self, rule):
+        answer = {'domain': rule.get('domain'), 'dial-rule-dial-plan': rule.get('dialplan')}
+        answer.update((k, v) for k, v in rule.items() if k not in ('domain', 'dialplan'))
+        if self.config['dialrule_id_in_records']:
+            answer['dialrule'] = dialrule_id(rule)
+        return answer
+
+    def dialrule_list(self, request, names, select):
+        self._v2_guard(request)
+        return [self.rule_answer(r) for r in self.page(select(request), request.query, names)]
+
+    def _one_rule(self, request):
+        self._v2_guard(request)
+        for rule in self.plan_rules(request):
+            if dialrule_id(rule) == request.params['dialrule']:
+                return rule
+        raise ApiError(404, {'code': 404, 'message': 'dial rule %s not found' % request.params['dialrule']})
+
+    @staticmethod
+    def _rule_body(request):
+        body = request.json()
+        if not isinstance(body, dict):
+            raise ApiError(400, {'code': 400, 'message': 'the body must be a JSON object'})
+        unknown = sorted(set(body) - set(DIALRULE_WRITABLE) - set(['synchronous', 'dialrule']))
+        if unknown:
+            raise ApiError(400, {'code': 400, 'message': 'unknown dial rule fields: %s' % ', '.join(unknown)})
+        for key, value in body.items():
+            if not isinstance(value, str):
+                raise ApiError(400, {'code': 400, 'message': '%s must be a string' % key})
+        if body.get('enabled', 'yes') not in ('yes', 'no'):
+            raise ApiError(400, {'code': 400, 'message': 'enabled must be yes or no'})
+        if body.get('synchronous', 'no') not in ('yes', 'no'):
+            raise ApiError(400, {'code': 400, 'message': 'synchronous must be yes or no'})
+        return body
+
+    def dialrule_read(self, request):
+        with self.lock:
+            return self.rule_answer(self._one_rule(request))
+
+    def dialrule_create(self, request):
+        self._v2_guard(request)
+        body = self._rule_body(request)
+        if 'dialrule' in body:
+            raise ApiError(400, {'code': 400, 'message': 'dialrule is given by the server, not in a create'})
+        for required in ('dial-rule-matching-to-uri', 'dial-rule-translation-destination-user'):
+            if not body.get(required):
+                raise ApiError(400, {'code': 400, 'message': '%s is required' % required})
+        rule = {'domain': request.params['domain'], 'dialplan': request.params['dialplan']}
+        rule.update((k, v) for k, v in body.items() if k != 'synchronous')
+        rule.setdefault('dial-rule-matching-from-uri', '*')
+        rule.setdefault('enabled', 'yes')
+        with self.lock:
+            if any(dialrule_id(r) == dialrule_id(rule) for r in self.plan_rules(request)):
+                raise ApiError(409, {'code': 409, 'message': 'a dial rule with these matching fields exists'})
+            self.dialrules.append(rule)
+        if body.get('synchronous') == 'yes':
+            return self.rule_answer(rule)
+        return 202, {'code': 202, 'message': 'Accepted'}
+
+    def dialrule_update(self, request):
+        body = self._rule_body(request)
+        with self.lock:
+            rule = self._one_rule(request)
+            if 'dialrule' in body and body['dialrule'] != request.params['dialrule']:
+                raise ApiError(400, {'code': 400, 'message': 'dialrule in the body differs from the URL'})
+            changed = [k for k in DIALRULE_ID_PARTS if k in body and body[k] != (rule.get(k) or '*')]
+            if changed:
+                raise ApiError(400, {'code': 400, 'message': 'matching fields cannot change: %s' % ', '.join(changed)})
+            rule.update((k, v) for k, v in body.items() if k not in ('dialrule', 'synchronous'))
+        return 202, {'code': 202, 'message': 'Accepted'}
+
+    def dialrule_delete(self, request):
+        with self.lock:
+            rule = self._one_rule(request)
+            self.dialrules.remove(rule)
+        return 202, {}
 
     # -- v1 ------------------------------------------------------------------------------------
     def v1(self, request):

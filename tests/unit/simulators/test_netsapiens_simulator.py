@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The NetSapiens simulator keeps every rule of the contract, checked over real HTTP."""
 
+import base64
 import time
 from xml.etree import ElementTree
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 import requests
@@ -603,3 +604,151 @@ def test_fault_html_error(sim):
 def test_unknown_config_key_is_refused(sim):
     answer = requests.post(sim.url + '/_sim/config', json={'page_size': 5}, timeout=5)
     assert answer.status_code == 400
+
+
+# -- dial rules (v2) ----------------------------------------------------------------------------
+RULES = V2 + '/domains/d1.example/dialplans/Default/dialrules'
+
+
+def dialrule_dataset():
+    section = D.make_dataset(resellers=1, domains=1, users=0, seed=1)['netsapiens']
+    section['domains'] = [{'domain': 'd1.example', 'reseller': 'R1', 'description': ''}]
+    section['dialplans'] = [{'domain': 'd1.example', 'dialplan': 'Empty'}]
+    section['dialrules'] = [
+        {'domain': 'd1.example', 'dialplan': 'Default', 'dial-rule-matching-to-uri': 'sip:1??????????@*',
+         'dial-rule-matching-from-uri': '*', 'dial-rule-application': 'to-connection',
+         'dial-rule-parameter': '', 'dial-rule-translation-destination-user': '[*]',
+         'dial-rule-translation-destination-host': 'clearip-conn', 'enabled': 'yes'},
+        {'domain': 'd1.example', 'dialplan': 'Default', 'dial-rule-matching-to-uri': 'sip:611@*',
+         'dial-rule-application': 'to-callqueue', 'dial-rule-translation-destination-user': '611'},
+    ]
+    return {'netsapiens': section}
+
+
+@pytest.fixture
+def rule_sim():
+    with NetSapiensSimulator(dialrule_dataset()) as server:
+        yield server
+
+
+def rule_id(to_uri, from_uri='*'):
+    return base64.b64encode(('%s||%s||*||*||*||*||*' % (to_uri, from_uri)).encode()).decode()
+
+
+def quoted_id(to_uri, from_uri='*'):
+    """The id as a URL path segment: base64 may hold '/' and '+'."""
+    return quote(rule_id(to_uri, from_uri), safe='')
+
+
+def send(sim, method, path, token, body=None):
+    return requests.request(method, sim.url + path, headers=bearer(token), json=body, timeout=5)
+
+
+def test_dialrule_list_names_each_rule_by_its_id_and_dial_plan(rule_sim):
+    token = login(rule_sim)['access_token']
+    answer = requests.get(rule_sim.url + RULES, headers=bearer(token), timeout=5)
+    assert answer.status_code == 200
+    rules = answer.json()
+    assert [r['dialrule'] for r in rules] == [rule_id('sip:1??????????@*'), rule_id('sip:611@*')]
+    assert rules[0]['dial-rule-dial-plan'] == 'Default'
+    assert rules[0]['domain'] == 'd1.example'
+    assert rules[0]['dial-rule-translation-destination-host'] == 'clearip-conn'
+    assert 'dialplan' not in rules[0]
+    assert requests.get(rule_sim.url + RULES + '/count', headers=bearer(token), timeout=5).json() == {'total': 2}
+    assert get(rule_sim, '/domains/d1.example/dialplans/Empty/dialrules', token).json() == []
+    set_config(rule_sim, dialrule_id_in_records=False)
+    assert 'dialrule' not in get(rule_sim, '/domains/d1.example/dialplans/Default/dialrules', token).json()[0]
+
+
+def test_dialrule_list_pages_like_every_v2_list(rule_sim):
+    token = login(rule_sim)['access_token']
+    page = get(rule_sim, '/domains/d1.example/dialplans/Default/dialrules', token, start=1, limit=5).json()
+    assert [r['dial-rule-matching-to-uri'] for r in page] == ['sip:611@*']
+
+
+@pytest.mark.parametrize('path', ['/domains/nowhere.example/dialplans/Default/dialrules',
+                                  '/domains/d1.example/dialplans/Missing/dialrules',
+                                  '/domains/d1.example/dialplans/Missing/dialrules/count',
+                                  '/domains/d1.example/dialplans/Default/dialrules/' + quoted_id('sip:999@*')])
+def test_unknown_domain_dial_plan_or_rule_is_404(rule_sim, path):
+    token = login(rule_sim)['access_token']
+    assert get(rule_sim, path, token).status_code == 404
+
+
+def test_dialrules_are_v2_only_and_need_authorisation(rule_sim):
+    assert requests.get(rule_sim.url + RULES, timeout=5).status_code == 401
+    assert requests.get(rule_sim.url + RULES, headers=bearer(D.NS_API_KEY), timeout=5).status_code == 200
+    set_config(rule_sim, v2_enabled=False)
+    assert requests.get(rule_sim.url + RULES, headers=bearer(D.NS_API_KEY), timeout=5).status_code == 404
+
+
+def test_dialrule_create_answers_the_rule_when_synchronous_and_counts_one_write(rule_sim):
+    token = login(rule_sim)['access_token']
+    body = {'synchronous': 'yes', 'dial-rule-matching-to-uri': 'sip:2??@*', 'dial-rule-application': 'to-connection-add-header',
+            'dial-rule-parameter': 'X-User-Id: a@b', 'dial-rule-translation-destination-user': '[*]'}
+    answer = send(rule_sim, 'POST', RULES, token, body)
+    assert answer.status_code == 200
+    assert answer.json()['dialrule'] == rule_id('sip:2??@*')
+    assert answer.json()['dial-rule-matching-from-uri'] == '*'
+    assert answer.json()['enabled'] == 'yes'
+    assert send(rule_sim, 'POST', RULES, token, body).status_code == 409
+    asynchronous = dict(body, synchronous='no', **{'dial-rule-matching-from-uri': 'sip:1@*'})
+    answer = send(rule_sim, 'POST', RULES, token, asynchronous)
+    assert answer.status_code == 202
+    assert answer.json() == {'code': 202, 'message': 'Accepted'}
+    state = requests.get(rule_sim.url + '/_sim/state', timeout=5).json()
+    assert len(state['dialrules']) == 4
+    assert state['dialrules'][2] == {'domain': 'd1.example', 'dialplan': 'Default', 'dial-rule-matching-to-uri': 'sip:2??@*',
+                                     'dial-rule-matching-from-uri': '*', 'dial-rule-application': 'to-connection-add-header',
+                                     'dial-rule-parameter': 'X-User-Id: a@b', 'dial-rule-translation-destination-user': '[*]',
+                                     'enabled': 'yes'}
+    assert stats(rule_sim)['writes'] == {'POST ' + V2 + '/domains/{domain}/dialplans/{dialplan}/dialrules': 2}
+
+
+@pytest.mark.parametrize('body, message', [
+    ({'dial-rule-application': 'to-user', 'dial-rule-translation-destination-user': '1'}, 'dial-rule-matching-to-uri is required'),
+    ({'dial-rule-matching-to-uri': 'sip:5@*'}, 'dial-rule-translation-destination-user is required'),
+    ({'dial-rule-matching-to-uri': 'sip:5@*', 'dial-rule-translation-destination-user': '1', 'colour': 'red'},
+     'unknown dial rule fields: colour'),
+    ({'dial-rule-matching-to-uri': 'sip:5@*', 'dial-rule-translation-destination-user': '1', 'enabled': True}, 'enabled must be a string'),
+    ({'dial-rule-matching-to-uri': 'sip:5@*', 'dial-rule-translation-destination-user': '1', 'enabled': 'maybe'},
+     'enabled must be yes or no'),
+])
+def test_dialrule_create_rejects_bad_bodies_without_writing(rule_sim, body, message):
+    token = login(rule_sim)['access_token']
+    answer = send(rule_sim, 'POST', RULES, token, body)
+    assert answer.status_code == 400
+    assert answer.json()['message'] == message
+    assert stats(rule_sim)['writes'] == {}
+    assert len(requests.get(rule_sim.url + '/_sim/state', timeout=5).json()['dialrules']) == 2
+
+
+def test_dialrule_update_changes_only_the_given_fields(rule_sim):
+    token = login(rule_sim)['access_token']
+    path = RULES + '/' + quoted_id('sip:1??????????@*')
+    change = {'dialrule': rule_id('sip:1??????????@*'), 'dial-rule-application': 'to-connection-add-header',
+              'dial-rule-parameter': 'X-User-Id: x'}
+    answer = send(rule_sim, 'PUT', path, token, change)
+    assert answer.status_code == 202
+    rule = send(rule_sim, 'GET', path, token).json()
+    assert rule['dial-rule-application'] == 'to-connection-add-header'
+    assert rule['dial-rule-parameter'] == 'X-User-Id: x'
+    assert rule['dial-rule-translation-destination-host'] == 'clearip-conn'
+    assert send(rule_sim, 'PUT', path, token, {'dial-rule-matching-to-uri': 'sip:2@*'}).json()['message'] == \
+        'matching fields cannot change: dial-rule-matching-to-uri'
+    assert send(rule_sim, 'PUT', path, token, {'dialrule': 'other'}).status_code == 400
+    assert send(rule_sim, 'PUT', RULES + '/' + quoted_id('sip:999@*'), token, {'dial-rule-parameter': ''}).status_code == 404
+    assert stats(rule_sim)['writes'] == {'PUT ' + V2 + '/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}': 1}
+
+
+def test_dialrule_delete_removes_the_rule_and_keeps_the_dial_plan(rule_sim):
+    token = login(rule_sim)['access_token']
+    for to_uri in ('sip:1??????????@*', 'sip:611@*'):
+        answer = send(rule_sim, 'DELETE', RULES + '/' + quoted_id(to_uri), token)
+        assert answer.status_code == 202
+    assert send(rule_sim, 'DELETE', RULES + '/' + quoted_id('sip:611@*'), token).status_code == 404
+    assert get(rule_sim, '/domains/d1.example/dialplans/Default/dialrules', token).json() == []
+    state = requests.get(rule_sim.url + '/_sim/state', timeout=5).json()
+    assert state['dialrules'] == []
+    assert state['dialplans'] == [{'domain': 'd1.example', 'dialplan': 'Default'}, {'domain': 'd1.example', 'dialplan': 'Empty'}]
+    assert stats(rule_sim)['writes'] == {'DELETE ' + V2 + '/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}': 2}
