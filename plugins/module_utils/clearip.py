@@ -58,6 +58,17 @@ COLLECTIONS = {
 }
 USER_ID_FIELD = 'userId'
 
+# GET /sipMessages (documented): the X-User-Id header ClearIP received is each message's userId.
+# The window goes both as the documented ``from`` and as where filters; the upper bound keeps
+# skip-based paging stable while new calls arrive during the listing.
+SIP_MESSAGES_PATH = '/sipMessages'
+SIP_MESSAGES_PLURAL = 'sipMessages'
+SIP_MESSAGE_TIME_FIELD = 'timestamp'
+SIP_MESSAGE_FROM_PARAM = 'from'
+SIP_MESSAGE_SORT = 'timestamp DESC'
+SIP_MESSAGE_USER_ID_FIELD = 'userId'
+UNKNOWN_USER_IDS_SHOWN = 50
+
 # Why a login was refused, by words of the server's message, most specific first: the IP message
 # also says "password" (one-time password), so it must be tried before the temporary password.
 LOGIN_REFUSALS = (
@@ -368,6 +379,47 @@ class ClearIPClient(object):
     def find_by_name(self, kind, name):
         return self.list(kind, where={'name': name})
 
+    def sip_messages(self, from_ms, to_ms, limit=None):
+        """SIP messages with ``from_ms <= timestamp <= to_ms`` (Unix ms), newest first.
+
+        Returns ``(messages, truncated)``: at most ``limit`` messages (every one when ``limit`` is
+        None), and whether more than that were in the window.
+        """
+        self.resolve_operator()
+        messages = []
+        previous = None
+        skip = 0
+        for dummy in range(MAX_PAGES):
+            size = self.page_limit
+            if limit is not None:
+                # one more than still wanted, so that a window holding more than the limit is told apart
+                size = max(1, min(size, limit - len(messages) + 1))
+            params = self._operator_params({
+                SIP_MESSAGE_FROM_PARAM: int(from_ms),
+                'where[%s][>=]' % SIP_MESSAGE_TIME_FIELD: int(from_ms),
+                'where[%s][<=]' % SIP_MESSAGE_TIME_FIELD: int(to_ms),
+                'limit': size,
+                'skip': skip,
+                'sort': SIP_MESSAGE_SORT,
+            })
+            answer = self._page_json(SIP_MESSAGES_PATH, params)
+            page = answer.get(SIP_MESSAGES_PLURAL) if isinstance(answer, dict) else None
+            if not isinstance(page, list):
+                raise ClearIPError('GET %s%s: the answer has no %r list' % (self.url, SIP_MESSAGES_PATH, SIP_MESSAGES_PLURAL))
+            if not page:
+                return messages, False
+            if page == previous:
+                raise ClearIPError('GET %s%s: the page at skip=%d repeats the previous page; the server ignores skip, '
+                                   'so the listing cannot be trusted' % (self.url, SIP_MESSAGES_PATH, skip))
+            previous = page
+            if not all(isinstance(m, dict) for m in page):
+                raise ClearIPError('GET %s%s: the page at skip=%d holds items that are not objects' % (self.url, SIP_MESSAGES_PATH, skip))
+            messages.extend(page)
+            if limit is not None and len(messages) > limit:
+                return messages[:limit], True
+            skip += len(page)
+        raise ClearIPError('GET %s%s: more than %d pages; giving up' % (self.url, SIP_MESSAGES_PATH, MAX_PAGES))
+
     # -- writing ---------------------------------------------------------------------------------
     def create_body(self, kind, name, parent_id=None, comment=None, user_id=None):
         path, plural, singular, parent_field = COLLECTIONS[kind]
@@ -466,6 +518,36 @@ def _ref_id(value):
     if isinstance(value, dict):
         return value.get('id')
     return value
+
+
+def classify_user_ids(messages, users):
+    """Count the messages whose userId is a provisioned User's, an unknown one, or none at all."""
+    known = set(u.get(USER_ID_FIELD) for u in users if isinstance(u, dict) and u.get(USER_ID_FIELD))
+    matched = 0
+    without = 0
+    matched_ids = set()
+    unknown = {}
+    for message in messages:
+        user_id = message.get(SIP_MESSAGE_USER_ID_FIELD)
+        if user_id is None or (isinstance(user_id, str) and not user_id.strip()):
+            without += 1
+        elif user_id in known:
+            matched += 1
+            matched_ids.add(user_id)
+        else:
+            key = user_id if isinstance(user_id, str) else json.dumps(user_id)
+            unknown[key] = unknown.get(key, 0) + 1
+    ranked = sorted(unknown.items(), key=lambda item: (-item[1], item[0]))
+    return {
+        'messages': len(messages),
+        'matched': matched,
+        'unknown': sum(unknown.values()),
+        'none': without,
+        'matched_users': len(matched_ids),
+        'provisioned_user_ids': len(known),
+        'unknown_user_ids': [{'user_id': key, 'count': count} for key, count in ranked[:UNKNOWN_USER_IDS_SHOWN]],
+        'unknown_user_ids_total': len(ranked),
+    }
 
 
 def client_from_params(params, **kwargs):

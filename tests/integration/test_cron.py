@@ -1,0 +1,291 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The role's `cron` entry point as users run it: ``ansible-playbook clearip.netsapiens.cron -e @config.json``.
+
+Everything goes under a temporary directory (a cron file with an absolute path, for the current user), against the
+existing install of this virtual environment; the collection itself is installed from a tarball the controller
+builds. The installed command line is then run as cron would run it, against both simulators.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import grp
+import json
+import os
+import pwd
+import re
+import secrets
+import stat
+import subprocess
+
+import pytest
+
+from tests.integration.conftest import BIN, Sims, ansible_env
+from tests.simulators.dataset import make_dataset
+
+VENV = BIN.parent
+CRON_NAME = 'clearip.netsapiens subscriber sync'
+USER = pwd.getpwuid(os.getuid()).pw_name
+GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+def private_dataset():
+    """A small dataset whose credentials are fresh random strings, so that a search for them finds only real leaks."""
+    dataset = make_dataset(resellers=1, domains=2, users=4, seed=21)
+    ns = dataset['netsapiens']
+    ns['oauth_clients'] = [{'client_id': 'cron-client', 'client_secret': 'cs-' + secrets.token_hex(12)}]
+    ns['api_users'] = [{'username': 'cron@ns.example', 'password': 'np-' + secrets.token_hex(12)}]
+    dataset['clearip']['accounts'][0]['password'] = 'cp-' + secrets.token_hex(12)
+    return dataset
+
+
+def config_for(sims):
+    ns = sims.dataset['netsapiens']
+    account = sims.dataset['clearip']['accounts'][0]
+    return {'netsapiens': {'host': sims.netsapiens.url, 'clientId': ns['oauth_clients'][0]['client_id'],
+                           'clientSecret': ns['oauth_clients'][0]['client_secret'],
+                           'username': ns['api_users'][0]['username'], 'password': ns['api_users'][0]['password']},
+            'clearip': {'url': sims.clearip.url, 'email': account['email'], 'password': account['password']}}
+
+
+def secrets_of(config):
+    return [config['netsapiens']['clientSecret'], config['netsapiens']['password'], config['clearip']['password']]
+
+
+class Layout(object):
+    """Where one test installs the job, all under its temporary directory."""
+
+    def __init__(self, root):
+        self.root = root
+        self.dir = root / 'opt'
+        self.state = root / 'state'
+        self.settings = root / 'etc' / 'config.json'
+        self.log = root / 'log' / 'sync.log'
+        self.cron_file = root / 'cron.d' / 'clearip-sync'
+        self.logrotate_dir = root / 'logrotate.d'
+        self.collections = self.dir / 'collections'
+        self.wrapper = self.dir / 'bin' / 'clearip-sync'
+        self.lock = self.state / 'sync.lock'
+        (root / 'cron.d').mkdir(parents=True)
+
+    def role_vars(self, **extra):
+        variables = {
+            'subscriber_sync_cron_user': USER,
+            'subscriber_sync_cron_group': GROUP,
+            'subscriber_sync_cron_create_user': False,
+            'subscriber_sync_cron_dir': str(self.dir),
+            'subscriber_sync_cron_venv': str(VENV),
+            'subscriber_sync_cron_install_python': False,
+            'subscriber_sync_cron_state_dir': str(self.state),
+            'subscriber_sync_cron_settings_path': str(self.settings),
+            'subscriber_sync_cron_log_path': str(self.log),
+            'subscriber_sync_cron_file': str(self.cron_file),
+            'subscriber_sync_cron_logrotate_dir': str(self.logrotate_dir),
+        }
+        variables.update(extra)
+        return variables
+
+
+@pytest.fixture
+def cron(tmp_path, collections_path):
+    """``cron(config, extra_vars, check=False, diff=False)`` runs ``ansible-playbook clearip.netsapiens.cron``.
+
+    This machine need not have cron: a ``crontab`` that fails if called stands in, since a cron_file is written
+    directly and ansible.builtin.cron only insists that the program exists.
+    """
+    stub_dir = tmp_path / 'stub-bin'
+    stub_dir.mkdir()
+    stub = stub_dir / 'crontab'
+    stub.write_text('#!/bin/sh\necho "crontab must not be called when a cron_file is used" >&2\nexit 97\n')
+    stub.chmod(0o755)
+    counter = [0]
+
+    def run(config, extra_vars, check=False, diff=False):
+        counter[0] += 1
+        work = tmp_path / ('cron%d' % counter[0])
+        (work / 'home' / 'tmp').mkdir(parents=True)
+        config_file = work / 'config.json'
+        config_file.write_text(json.dumps(config))
+        config_file.chmod(0o600)
+        vars_file = work / 'vars.json'
+        vars_file.write_text(json.dumps(extra_vars))
+        command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.cron', '-e', '@%s' % config_file, '-e', '@%s' % vars_file]
+        if check:
+            command.append('--check')
+        if diff:
+            command.append('--diff')
+        env = ansible_env(collections_path, work / 'home', {'PATH': '%s:%s:%s' % (stub_dir, BIN, os.environ.get('PATH', ''))})
+        return subprocess.run(command, cwd=str(work), env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=300, check=False)
+
+    return run
+
+
+def recap(proc):
+    match = re.search(r'localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)', proc.stdout)
+    assert match, proc.stdout[-3000:] + proc.stderr[-2000:]
+    return {'ok': int(match.group(1)), 'changed': int(match.group(2)), 'failed': int(match.group(3))}
+
+
+def as_cron_runs_it(command, layout):
+    """Run the command of a cron line the way cron does: /bin/sh -c, a bare environment."""
+    env = {'PATH': '/usr/bin:/bin', 'HOME': str(layout.state), 'SHELL': '/bin/sh', 'LOGNAME': USER}
+    return subprocess.run(['/bin/sh', '-c', command], env=env, cwd='/', stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def files_holding(root, needles):
+    found = []
+    for directory, dummy, names in os.walk(root):
+        for name in names:
+            path = os.path.join(directory, name)
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            with open(path, 'rb') as handle:
+                data = handle.read()
+            if any(n.encode() in data for n in needles):
+                found.append(path)
+    return sorted(found)
+
+
+def ns_users_in_clearip(sims):
+    return sorted(u['name'] for u in Sims.state(sims.clearip)['users'])
+
+
+def test_install_run_and_remove(sims, cron, tmp_path):
+    s = sims(private_dataset())
+    config = config_for(s)
+    layout = Layout(tmp_path / 'inst')
+    role_vars = layout.role_vars(subscriber_sync_cron_logrotate=False, subscriber_sync_cron_log_max_size=2000,
+                                 subscriber_sync_cron_log_keep=2)
+    job = 'flock -n %s %s >> %s 2>&1' % (layout.lock, layout.wrapper, layout.log)
+    line = '0 * * * * %s %s' % (USER, job)
+
+    # A dry run shows the entry it would add, and writes nothing.
+    dry = cron(config, role_vars, check=True, diff=True)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert '+#Ansible: %s\n+%s\n' % (CRON_NAME, line) in dry.stdout
+    assert not layout.cron_file.exists() and not layout.settings.exists() and not layout.dir.exists()
+    assert not layout.state.exists()
+
+    first = cron(config, role_vars, diff=True)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert recap(first)['changed'] == recap(dry)['changed']
+    assert layout.cron_file.read_text() == '#Ansible: %s\n%s\n' % (CRON_NAME, line)
+    for proc in (dry, first):
+        assert not any(secret in proc.stdout + proc.stderr for secret in secrets_of(config))
+
+    # The settings file: config.json format, owned by the sync user, 0600, in a 0700 directory.
+    assert stat.S_IMODE(os.stat(layout.settings).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(layout.settings.parent).st_mode) == 0o700
+    assert os.stat(layout.settings).st_uid == os.getuid()
+    assert json.loads(layout.settings.read_text()) == dict(config, **{
+        'subscriber_sync_identifier_scheme': 'plain', 'subscriber_sync_service_provider': '',
+        'subscriber_sync_include_domains': [], 'subscriber_sync_exclude_domains': [],
+        'subscriber_sync_include_system_users': True, 'subscriber_sync_max_workers': 4,
+        'subscriber_sync_report_path': str(layout.state / 'report.json')})
+    assert stat.S_IMODE(os.stat(layout.wrapper).st_mode) == 0o755
+    assert stat.S_IMODE(os.stat(layout.log).st_mode) == 0o640
+    assert (layout.collections / 'ansible_collections' / 'clearip' / 'netsapiens' / 'playbooks' / 'sync.yml').is_file()
+    assert not layout.logrotate_dir.exists()
+
+    second = cron(config, role_vars, diff=True)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert recap(second)['changed'] == 0
+
+    # Run the installed line's command as cron would: the sync happens, through the installed collection.
+    fields = layout.cron_file.read_text().splitlines()[1].split(None, 6)
+    assert fields[:6] == ['0', '*', '*', '*', '*', USER]
+    assert fields[6] == job
+    ran = as_cron_runs_it(fields[6], layout)
+    assert ran.returncode == 0, layout.log.read_text()[-4000:]
+    expected_users = sorted('%s@%s' % (u['user'], u['domain']) for u in s.dataset['netsapiens']['users'])
+    assert ns_users_in_clearip(s) == expected_users
+    log = layout.log.read_text()
+    assert log.count('clearip.netsapiens sync starts') == 1 and 'clearip.netsapiens sync ends with status 0' in log
+    assert 'Users: 4 created, 0 existing, 0 failed' in log
+    assert sorted(json.loads((layout.state / 'report.json').read_text())['tiers']['users']['created']) == expected_users
+    assert stat.S_IMODE(os.stat(layout.state / 'report.json').st_mode) == 0o600
+
+    # No secret anywhere the role or the run wrote, but in the settings file.
+    holding = files_holding(str(layout.root), secrets_of(config))
+    assert holding == [str(layout.settings)]
+
+    # The lock: while another run holds it, the job exits at once and does nothing.
+    Sims.reset_stats(s.clearip)
+    with open(layout.lock, 'a') as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        blocked = as_cron_runs_it(fields[6], layout)
+    assert blocked.returncode == 1
+    assert Sims.stats(s.clearip)['requests'] == {}
+    assert layout.log.read_text() == log
+
+    # The log passed 2000 bytes, so the next run rotates it first; the second sync writes nothing.
+    again = as_cron_runs_it(fields[6], layout)
+    assert again.returncode == 0
+    assert layout.log.with_name('sync.log.1').read_text() == log
+    assert layout.log.read_text().count('clearip.netsapiens sync starts') == 1
+    assert 'Users: 0 created, 4 existing, 0 failed' in layout.log.read_text()
+    assert Sims.total_writes(s.clearip) == 0
+
+    # Removal: a dry run shows it, the real one removes the entry (and so the cron file) and the wrapper.
+    absent = dict(role_vars, subscriber_sync_cron_state='absent')
+    dry_remove = cron(config, absent, check=True, diff=True)
+    assert dry_remove.returncode == 0, dry_remove.stdout + dry_remove.stderr
+    assert '-%s' % line in dry_remove.stdout
+    assert layout.cron_file.exists() and layout.wrapper.exists()
+    removed = cron(config, absent)
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert recap(removed)['changed'] == 2
+    assert not layout.cron_file.exists() and not layout.wrapper.exists()
+    assert layout.settings.exists()   # kept unless subscriber_sync_cron_purge
+    assert recap(cron(config, absent))['changed'] == 0
+
+
+def test_schedule_and_logrotate(sims, cron, tmp_path):
+    s = sims(private_dataset())
+    config = config_for(s)
+    layout = Layout(tmp_path / 'inst')
+    layout.logrotate_dir.mkdir()
+    role_vars = layout.role_vars(subscriber_sync_cron_logrotate=True, subscriber_sync_cron_minute='*/15',
+                                 subscriber_sync_cron_hour='1-5', subscriber_sync_cron_weekday='1')
+    run = cron(config, role_vars)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert layout.cron_file.read_text().splitlines()[1] == '*/15 1-5 * * 1 %s flock -n %s %s >> %s 2>&1' % (
+        USER, layout.lock, layout.wrapper, layout.log)
+    assert (layout.logrotate_dir / 'clearip-sync').read_text() == (
+        '#\n# Ansible managed\n#\n'
+        '# The log of the scheduled clearip.netsapiens sync.\n'
+        '%(log)s {\n'
+        '    su %(user)s %(group)s\n'
+        '    weekly\n'
+        '    maxsize 10485760\n'
+        '    rotate 8\n'
+        '    compress\n'
+        '    delaycompress\n'
+        '    missingok\n'
+        '    notifempty\n'
+        '    create 0640 %(user)s %(group)s\n'
+        '}\n' % {'log': layout.log, 'user': USER, 'group': GROUP})
+    assert 'mv -f' not in layout.wrapper.read_text()   # logrotate rotates, the wrapper does not
+    purge = cron(config, dict(role_vars, subscriber_sync_cron_state='absent', subscriber_sync_cron_purge=True))
+    assert purge.returncode == 0, purge.stdout + purge.stderr
+    assert not (layout.logrotate_dir / 'clearip-sync').exists()
+    assert not layout.settings.exists() and not layout.state.exists() and not layout.collections.exists()
+    assert VENV.is_dir()   # an environment the role did not install is never removed
+
+
+def test_an_incomplete_existing_install_is_named_and_nothing_is_written(sims, cron, tmp_path):
+    s = sims(private_dataset())
+    layout = Layout(tmp_path / 'inst')
+    empty_venv = tmp_path / 'empty-venv'
+    empty_venv.mkdir()
+    role_vars = layout.role_vars(subscriber_sync_cron_venv=str(empty_venv), subscriber_sync_cron_install_collection=False)
+    run = cron(config_for(s), role_vars)
+    assert run.returncode != 0
+    message = re.sub(r'\s+', ' ', run.stdout)
+    assert ('it lacks: a Python at %(v)s/bin/python; %(v)s/bin/ansible-playbook; the collection clearip.netsapiens in %(c)s.'
+            % {'v': empty_venv, 'c': layout.collections}) in message
+    assert not layout.cron_file.exists() and not layout.settings.exists() and not layout.dir.exists()
