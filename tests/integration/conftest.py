@@ -164,25 +164,34 @@ def playbook(tmp_path, collections_path):
     return run
 
 
+class PlaybookProcess(PlaybookRun):
+    """A PlaybookRun that also answers to ``returncode``, like subprocess.CompletedProcess."""
+
+    @property
+    def returncode(self):
+        return self.rc
+
+
 @pytest.fixture
-def sync(tmp_path, collections_path):
-    """``sync(config, extra_vars=None, check=False, diff=False, env=None)`` runs the sync playbook as users do:
-    ``ansible-playbook clearip.netsapiens.sync -e @config.json``; the JSON report lands in ``out['report']``."""
+def collection_playbook(tmp_path, collections_path):
+    """``collection_playbook(name, config, extra_vars=None, check=False, diff=False, env=None, args=(), report_var=None)``
+    runs a playbook of this collection as users do: ``ansible-playbook clearip.netsapiens.<name> -e @config.json``
+    (config.json mode 0600). With ``report_var``, that variable names a report file whose JSON lands in ``out['report']``."""
     counter = [0]
 
-    def run(config, extra_vars=None, check=False, diff=False, env=None, args=(), timeout=900):
+    def run(name, config, extra_vars=None, check=False, diff=False, env=None, args=(), report_var=None, timeout=900):
         counter[0] += 1
-        work = tmp_path / ('sync%d' % counter[0])
+        work = tmp_path / ('%s%d' % (name, counter[0]))
         (work / 'home' / 'tmp').mkdir(parents=True)
         config_file = work / 'config.json'
         config_file.write_text(json.dumps(config))
         config_file.chmod(0o600)
         report = work / 'report.json'
-        variables = {'subscriber_sync_report_path': str(report)}
+        variables = {report_var: str(report)} if report_var else {}
         variables.update(extra_vars or {})
         vars_file = work / 'vars.json'
         vars_file.write_text(json.dumps(variables))
-        command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.sync', '-e', '@%s' % config_file, '-e', '@%s' % vars_file]
+        command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.%s' % name, '-e', '@%s' % config_file, '-e', '@%s' % vars_file]
         if check:
             command.append('--check')
         if diff:
@@ -190,8 +199,19 @@ def sync(tmp_path, collections_path):
         command.extend(args)
         proc = subprocess.run(command, cwd=str(work), env=ansible_env(collections_path, work / 'home', env),
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False)
-        out = {'report': json.loads(report.read_text())} if report.exists() else {}
-        return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, out)
+        out = {'report': json.loads(report.read_text())} if report_var and report.exists() else {}
+        return PlaybookProcess(proc.returncode, proc.stdout, proc.stderr, out)
+
+    return run
+
+
+@pytest.fixture
+def sync(collection_playbook):
+    """``sync(config, extra_vars=None, check=False, diff=False, env=None)`` runs the sync playbook as users do:
+    ``ansible-playbook clearip.netsapiens.sync -e @config.json``; the JSON report lands in ``out['report']``."""
+
+    def run(config, **kwargs):
+        return collection_playbook('sync', config, report_var='subscriber_sync_report_path', **kwargs)
 
     return run
 

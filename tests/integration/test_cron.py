@@ -22,7 +22,7 @@ import subprocess
 
 import pytest
 
-from tests.integration.conftest import BIN, Sims, ansible_env
+from tests.integration.conftest import BIN, Sims
 from tests.simulators.dataset import make_dataset
 
 VENV = BIN.parent
@@ -89,7 +89,7 @@ class Layout(object):
 
 
 @pytest.fixture
-def cron(tmp_path, collections_path):
+def cron(tmp_path, collection_playbook):
     """``cron(config, extra_vars, check=False, diff=False)`` runs ``ansible-playbook clearip.netsapiens.cron``.
 
     This machine need not have cron: a ``crontab`` that fails if called stands in, since a cron_file is written
@@ -100,25 +100,10 @@ def cron(tmp_path, collections_path):
     stub = stub_dir / 'crontab'
     stub.write_text('#!/bin/sh\necho "crontab must not be called when a cron_file is used" >&2\nexit 97\n')
     stub.chmod(0o755)
-    counter = [0]
 
     def run(config, extra_vars, check=False, diff=False):
-        counter[0] += 1
-        work = tmp_path / ('cron%d' % counter[0])
-        (work / 'home' / 'tmp').mkdir(parents=True)
-        config_file = work / 'config.json'
-        config_file.write_text(json.dumps(config))
-        config_file.chmod(0o600)
-        vars_file = work / 'vars.json'
-        vars_file.write_text(json.dumps(extra_vars))
-        command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.cron', '-e', '@%s' % config_file, '-e', '@%s' % vars_file]
-        if check:
-            command.append('--check')
-        if diff:
-            command.append('--diff')
-        env = ansible_env(collections_path, work / 'home', {'PATH': '%s:%s:%s' % (stub_dir, BIN, os.environ.get('PATH', ''))})
-        return subprocess.run(command, cwd=str(work), env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=300, check=False)
+        return collection_playbook('cron', config, extra_vars=extra_vars, check=check, diff=diff, timeout=300,
+                                   env={'PATH': '%s:%s:%s' % (stub_dir, BIN, os.environ.get('PATH', ''))})
 
     return run
 

@@ -6,40 +6,23 @@ after a real sync, against SIP messages seeded in the ClearIP simulator; its fig
 
 from __future__ import annotations
 
-import json
-import subprocess
 import time
 
 import pytest
 import requests
 
-from tests.integration.conftest import BIN, Sims, ansible_env, vendor_config
+from tests.integration.conftest import Sims, vendor_config
 from tests.simulators.dataset import make_dataset
 
 
 @pytest.fixture
-def verify(tmp_path, collections_path):
+def verify(collection_playbook):
     """``verify(config, extra_vars=None, check=False)`` runs the verify playbook; the JSON report lands in ``out['report']``."""
-    counter = [0]
 
     def run(config, extra_vars=None, check=False):
-        counter[0] += 1
-        work = tmp_path / ('verify%d' % counter[0])
-        (work / 'home' / 'tmp').mkdir(parents=True)
-        config_file = work / 'config.json'
-        config_file.write_text(json.dumps(config))
-        report = work / 'report.json'
-        variables = {'subscriber_sync_verify_report_path': str(report)}
-        variables.update(extra_vars or {})
-        vars_file = work / 'vars.json'
-        vars_file.write_text(json.dumps(variables))
-        command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.verify', '-e', '@%s' % config_file, '-e', '@%s' % vars_file]
-        if check:
-            command.append('--check')
-        proc = subprocess.run(command, cwd=str(work), env=ansible_env(collections_path, work / 'home'),
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300, check=False)
-        out = {'report': json.loads(report.read_text())} if report.exists() else {}
-        return proc, out
+        proc = collection_playbook('verify', config, extra_vars=extra_vars, check=check, report_var='subscriber_sync_verify_report_path',
+                                   timeout=300)
+        return proc, proc.out
 
     return run
 
