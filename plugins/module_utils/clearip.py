@@ -36,10 +36,10 @@ REFRESH_MARGIN_MAX = 60.0
 MIN_TOKEN_LIFETIME = 1.0
 
 PAGE_LIMIT = 500
-# Creation order keeps skip-based paging stable while others add objects during a listing; the id
-# breaks ties, since a database orders equal timestamps differently from one page to the next.
-# (Inferred: the contract only shows a single "name ASC"; a server that refuses two keys needs one.)
-LIST_SORT = 'createdAt ASC, id ASC'
+# The one sort the contract documents. A stable order is what skip-based paging needs; objects
+# others add during a listing only push later records back, so a record is then seen twice (and
+# dropped by id), never missed. A second sort key would be an assumption no source supports.
+LIST_SORT = 'name ASC'
 OPERATOR_SORT = 'name ASC'
 MAX_PAGES = 100000
 MALFORMED_PAGE_ATTEMPTS = 3

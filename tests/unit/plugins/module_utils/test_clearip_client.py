@@ -286,7 +286,7 @@ def test_paging_advances_by_what_was_received_and_stops_on_an_empty_page():
     assert client.list(USER) == records
     gets = [c['params'] for c in session.calls if c['method'] == 'GET']
     assert [(p['skip'], p['limit']) for p in gets] == [(0, 5), (3, 5), (6, 5), (7, 5)]
-    assert gets[0]['sort'] == 'createdAt ASC, id ASC'
+    assert gets[0]['sort'] == 'name ASC'
 
 
 def test_a_repeated_page_is_an_error_not_a_loop():
