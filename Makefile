@@ -12,9 +12,9 @@ SANITY_ROOT := .tmp/sanity/ansible_collections/clearip/netsapiens
 BUILD_DIR := .tmp/build
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 
-.PHONY: test demo venv build lint sanity pytest clean
+.PHONY: test demo benchmark venv build lint sanity pytest clean
 
-test: build lint sanity pytest
+test: build lint sanity demo pytest
 
 venv: $(STAMP)
 
@@ -55,3 +55,8 @@ clean:
 # The README's main command: the sync against the bundled simulators (see hacking/demo.py).
 demo: venv
 	$(BIN)/python hacking/demo.py
+
+# Figures, not a test: the role's cost over the HTTP calls themselves (see hacking/benchmark.py).
+# Sizes: make benchmark BENCH_ARGS="--domains 10000 --users 100000"
+benchmark: venv
+	$(BIN)/python hacking/benchmark.py $(BENCH_ARGS)
