@@ -19,6 +19,7 @@ import re
 import secrets
 import stat
 import subprocess
+import sys
 
 import pytest
 
@@ -274,3 +275,26 @@ def test_an_incomplete_existing_install_is_named_and_nothing_is_written(sims, cr
     assert ('it lacks: a Python at %(v)s/bin/python; %(v)s/bin/ansible-playbook; the collection clearip.netsapiens in %(c)s.'
             % {'v': empty_venv, 'c': layout.collections}) in message
     assert not layout.cron_file.exists() and not layout.settings.exists() and not layout.dir.exists()
+
+
+def test_install_into_a_fresh_virtual_environment(sims, cron, tmp_path):
+    """The path a new host takes: the role makes the venv and installs ansible-core and requests into it."""
+    s = sims(private_dataset())
+    config = config_for(s)
+    layout = Layout(tmp_path / 'inst')
+    venv = tmp_path / 'fresh-venv'
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), 'test-requirements.txt')) as handle:
+        pins = [line.strip() for line in handle if line.startswith(('ansible-core==', 'requests=='))]
+    assert len(pins) == 2
+    role_vars = layout.role_vars(subscriber_sync_cron_venv=str(venv), subscriber_sync_cron_install_python=True,
+                                 subscriber_sync_cron_python=sys.executable, subscriber_sync_cron_pip_packages=pins)
+    first = cron(config, role_vars)
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    assert (venv / 'bin' / 'ansible-playbook').is_file()
+    assert recap(cron(config, role_vars))['changed'] == 0
+
+    fields = layout.cron_file.read_text().splitlines()[1].split(None, 6)
+    ran = as_cron_runs_it(fields[6], layout)
+    assert ran.returncode == 0, layout.log.read_text()[-4000:]
+    assert str(venv / 'bin' / 'ansible-playbook') in layout.wrapper.read_text()
+    assert ns_users_in_clearip(s) == sorted('%s@%s' % (u['user'], u['domain']) for u in s.dataset['netsapiens']['users'])
