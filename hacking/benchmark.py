@@ -26,26 +26,18 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from tests.collections_path import collections_root  # noqa: E402  pylint: disable=wrong-import-position
 from tests.simulators.clearip import ClearIPSimulator  # noqa: E402  pylint: disable=wrong-import-position
-from tests.simulators.dataset import make_dataset  # noqa: E402  pylint: disable=wrong-import-position
+from tests.simulators.dataset import make_dataset, vendor_config  # noqa: E402  pylint: disable=wrong-import-position
 from tests.simulators.netsapiens import NetSapiensSimulator  # noqa: E402  pylint: disable=wrong-import-position
 
 OUT = os.path.join(ROOT, '.tmp', 'benchmark')
 BIN = os.path.dirname(sys.executable)
 
 
-def collections_path():
-    base = os.path.join(ROOT, '.tmp', 'collections')
-    link = os.path.join(base, 'ansible_collections', 'clearip', 'netsapiens')
-    if not os.path.lexists(link):
-        os.makedirs(os.path.dirname(link))
-        os.symlink(ROOT, link)
-    return base
-
-
 def direct_sync(config):
     """The sync without Ansible: the role's reads, plan and tier writes, through the same clients."""
-    sys.path.insert(0, collections_path())
+    sys.path.insert(0, collections_root())
     # pylint: disable=import-outside-toplevel
     from ansible_collections.clearip.netsapiens.plugins.module_utils import clearip, sync
     from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import NetSapiensClient
@@ -66,7 +58,7 @@ def direct_sync(config):
 
 
 def role_sync(config_path):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_LOCALHOST_WARNING='0',
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_root(), ANSIBLE_LOCALHOST_WARNING='0',
                ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), 'clearip.netsapiens.sync', '-e', '@' + config_path],
                           env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
@@ -92,12 +84,7 @@ def peak_mib():
 def measure(dataset, mode):
     figures = []
     with NetSapiensSimulator(dataset=dataset) as ns, ClearIPSimulator(dataset=dataset) as cip:
-        account = dataset['clearip']['accounts'][0]
-        client = dataset['netsapiens']['oauth_clients'][0]
-        api_user = dataset['netsapiens']['api_users'][0]
-        config = {'netsapiens': {'host': ns.url, 'clientId': client['client_id'], 'clientSecret': client['client_secret'],
-                                 'username': api_user['username'], 'password': api_user['password']},
-                  'clearip': {'url': cip.url, 'email': account['email'], 'password': account['password']}}
+        config = vendor_config(dataset, ns.url, cip.url)
         path = os.path.join(OUT, 'config-%s.json' % mode)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, 'w') as handle:

@@ -21,38 +21,21 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from tests.collections_path import collections_root  # noqa: E402  pylint: disable=wrong-import-position
 from tests.simulators.clearip import ClearIPSimulator  # noqa: E402  pylint: disable=wrong-import-position
-from tests.simulators.dataset import make_dataset  # noqa: E402  pylint: disable=wrong-import-position
+from tests.simulators.dataset import make_dataset, vendor_config  # noqa: E402  pylint: disable=wrong-import-position
 from tests.simulators.netsapiens import NetSapiensSimulator  # noqa: E402  pylint: disable=wrong-import-position
 
 OUT = os.path.join(ROOT, '.tmp', 'demo')
 BIN = os.path.dirname(sys.executable)
 
 
-def collections_path():
-    """A collections path whose clearip.netsapiens is this working tree."""
-    base = os.path.join(ROOT, '.tmp', 'collections')
-    link = os.path.join(base, 'ansible_collections', 'clearip', 'netsapiens')
-    if not os.path.lexists(link):
-        os.makedirs(os.path.dirname(link))
-        os.symlink(ROOT, link)
-    return base
-
-
 def write_config(name, ns, cip, dataset):
-    """A config.json exactly as the vendor binary reads it, plus the simulator's ClearIP URL."""
-    client = dataset['netsapiens']['oauth_clients'][0]
-    api_user = dataset['netsapiens']['api_users'][0]
-    account = dataset['clearip']['accounts'][0]
-    config = {
-        'netsapiens': {'host': ns.url, 'clientId': client['client_id'], 'clientSecret': client['client_secret'],
-                       'username': api_user['username'], 'password': api_user['password']},
-        'clearip': {'url': cip.url, 'email': account['email'], 'password': account['password']},
-    }
+    """A config.json exactly as the vendor binary reads it, plus the simulator's ClearIP URL (mode 0600)."""
     path = os.path.join(OUT, name)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, 'w') as handle:
-        json.dump(config, handle, indent=2)
+        json.dump(vendor_config(dataset, ns.url, cip.url), handle, indent=2)
     return path
 
 
@@ -63,7 +46,7 @@ def sync(title, config, report, check=False):
     if check:
         command.append('--check')
     print('$ ' + ' '.join(command), flush=True)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_LOCALHOST_WARNING='0',
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_root(), ANSIBLE_LOCALHOST_WARNING='0',
                ANSIBLE_INVENTORY_UNPARSED_WARNING='0', ANSIBLE_RETRY_FILES_ENABLED='0')
     proc = subprocess.run(command, env=env, cwd=OUT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True, check=False)
     print(proc.stdout, flush=True)

@@ -27,9 +27,11 @@ import tempfile
 import threading
 import time
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
     HttpError,
     HttpSession,
     OutcomeUnknown,
@@ -733,17 +735,17 @@ class NetSapiensClient(object):
             rule['matching'], rule['from_matching'], rule['id'], rule['dialplan'], rule['domain'])
 
 
-def run_info_module(module, result_key, fetch, **client_kwargs):
-    """The body of every ``netsapiens_*_info`` module: read, then return the records or write them to ``dest``.
+def run_with_client(module, work, **client_kwargs):
+    """``work(client)`` with a client made from the module's options, closed afterwards.
 
-    ``fetch(client)`` returns the normalised records. Reads change nothing, so they run in check mode too,
-    and ``dest`` (the module's output, not a managed object) is written in check mode as well.
+    The one place where a NetSapiens module fails for a missing ``requests`` or a NetSapiens error.
     """
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     client = None
     try:
         client = NetSapiensClient.from_module(module, **client_kwargs)
-        records = fetch(client)
-        version = client.api_version
+        return work(client)
     except NetSapiensError as exc:
         module.fail_json(msg=exc.message, status=exc.status)
     except HttpError as exc:
@@ -751,6 +753,15 @@ def run_info_module(module, result_key, fetch, **client_kwargs):
     finally:
         if client is not None:
             client.close()
+
+
+def run_info_module(module, result_key, fetch, **client_kwargs):
+    """The body of every ``netsapiens_*_info`` module: read, then return the records or write them to ``dest``.
+
+    ``fetch(client)`` returns the normalised records. Reads change nothing, so they run in check mode too,
+    and ``dest`` (the module's output, not a managed object) is written in check mode as well.
+    """
+    records, version = run_with_client(module, lambda client: (fetch(client), client.api_version), **client_kwargs)
     result = dict(changed=False, count=len(records), api_version=version)
     dest = module.params.get('dest')
     if dest:

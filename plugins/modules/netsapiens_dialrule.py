@@ -238,16 +238,14 @@ diff:
     after: {application: to-connection-add-header, parameter: "X-User-Id: <OwnUser>@<OwnDomain>"}
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpError
 from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
     DIALRULE_UPDATABLE,
-    NetSapiensClient,
-    NetSapiensError,
     netsapiens_argument_spec,
     netsapiens_module_kwargs,
     planned_dialrule,
+    run_with_client,
 )
 
 
@@ -319,19 +317,7 @@ def main():
         state=dict(type='str', default='present', choices=['present', 'absent']),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_module_kwargs())
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    client = None
-    try:
-        client = NetSapiensClient.from_module(module)
-        result = ensure(module, client)
-    except NetSapiensError as exc:
-        module.fail_json(msg=exc.message, status=exc.status)
-    except HttpError as exc:
-        module.fail_json(msg='NetSapiens request failed: %s' % exc.message, status=exc.status)
-    finally:
-        if client is not None:
-            client.close()
+    result = run_with_client(module, lambda client: ensure(module, client))
     module.exit_json(**result)
 
 

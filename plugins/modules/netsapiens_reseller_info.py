@@ -86,9 +86,8 @@ api_version:
   sample: v2
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
     netsapiens_argument_spec,
     netsapiens_module_kwargs,
@@ -100,8 +99,6 @@ def main():
     argument_spec = netsapiens_argument_spec()
     argument_spec.update(dest=dict(type='path'))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_module_kwargs())
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     run_info_module(module, 'resellers', lambda client: client.resellers())
 
 

@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.collections_path import collections_root
+from tests.simulators.dataset import vendor_config as dataset_vendor_config
+
 BIN = Path(sys.executable).parent
 
 
@@ -89,13 +91,9 @@ def sims():
 
 
 @pytest.fixture(scope='session')
-def collections_path(tmp_path_factory):
+def collections_path():
     """A collections path whose ``clearip.netsapiens`` is this working tree."""
-    path = tmp_path_factory.mktemp('collections')
-    namespace = path / 'ansible_collections' / 'clearip'
-    namespace.mkdir(parents=True)
-    (namespace / 'netsapiens').symlink_to(ROOT)
-    return path
+    return Path(collections_root())
 
 
 class PlaybookRun(object):
@@ -104,6 +102,11 @@ class PlaybookRun(object):
         self.stdout = stdout
         self.stderr = stderr
         self.out = out
+
+    @property
+    def returncode(self):
+        """As subprocess.CompletedProcess calls it."""
+        return self.rc
 
     def __repr__(self):
         return 'PlaybookRun(rc=%d)\n--- stdout ---\n%s\n--- stderr ---\n%s' % (self.rc, self.stdout[-6000:], self.stderr[-3000:])
@@ -131,6 +134,28 @@ def ansible_env(collections_path, home, extra=None):
     return env
 
 
+def run_ansible_playbook(collections_path, work, target, extra_var_files, check=False, diff=False, env=None, args=(),
+                         timeout=900):
+    """Run the real ansible-playbook on ``target`` (a file or a collection playbook) from ``work``."""
+    (work / 'home' / 'tmp').mkdir(parents=True, exist_ok=True)
+    command = [str(BIN / 'ansible-playbook'), str(target)]
+    for path in extra_var_files:
+        command.extend(['-e', '@%s' % path])
+    if check:
+        command.append('--check')
+    if diff:
+        command.append('--diff')
+    command.extend(args)
+    return subprocess.run(command, cwd=str(work), env=ansible_env(collections_path, work / 'home', env),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def write_json(path, data, mode=0o644):
+    path.write_text(json.dumps(data))
+    path.chmod(mode)
+    return path
+
+
 @pytest.fixture
 def playbook(tmp_path, collections_path):
     """``playbook(yaml_text, extra_vars=None, check=False, diff=False, env=None, args=())`` runs ansible-playbook."""
@@ -141,35 +166,18 @@ def playbook(tmp_path, collections_path):
         work = tmp_path / ('run%d' % counter[0])
         out_dir = work / 'out'
         out_dir.mkdir(parents=True)
-        (work / 'home' / 'tmp').mkdir(parents=True)
         path = work / 'playbook.yml'
         path.write_text(text)
         variables = {'out_dir': str(out_dir)}
         variables.update(extra_vars or {})
-        vars_file = work / 'vars.json'
-        vars_file.write_text(json.dumps(variables))
-        command = [str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', '-e', '@%s' % vars_file, str(path)]
-        if check:
-            command.append('--check')
-        if diff:
-            command.append('--diff')
-        command.extend(args)
-        proc = subprocess.run(command, cwd=str(work), env=ansible_env(collections_path, work / 'home', env),
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False)
+        proc = run_ansible_playbook(collections_path, work, path, [write_json(work / 'vars.json', variables)],
+                                    check, diff, env, ('-i', 'localhost,', '-c', 'local') + tuple(args), timeout)
         out = {}
         for item in sorted(out_dir.glob('*.json')):
             out[item.stem] = json.loads(item.read_text())
         return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, out)
 
     return run
-
-
-class PlaybookProcess(PlaybookRun):
-    """A PlaybookRun that also answers to ``returncode``, like subprocess.CompletedProcess."""
-
-    @property
-    def returncode(self):
-        return self.rc
 
 
 @pytest.fixture
@@ -182,25 +190,15 @@ def collection_playbook(tmp_path, collections_path):
     def run(name, config, extra_vars=None, check=False, diff=False, env=None, args=(), report_var=None, timeout=900):
         counter[0] += 1
         work = tmp_path / ('%s%d' % (name, counter[0]))
-        (work / 'home' / 'tmp').mkdir(parents=True)
-        config_file = work / 'config.json'
-        config_file.write_text(json.dumps(config))
-        config_file.chmod(0o600)
+        work.mkdir()
         report = work / 'report.json'
         variables = {report_var: str(report)} if report_var else {}
         variables.update(extra_vars or {})
-        vars_file = work / 'vars.json'
-        vars_file.write_text(json.dumps(variables))
-        command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.%s' % name, '-e', '@%s' % config_file, '-e', '@%s' % vars_file]
-        if check:
-            command.append('--check')
-        if diff:
-            command.append('--diff')
-        command.extend(args)
-        proc = subprocess.run(command, cwd=str(work), env=ansible_env(collections_path, work / 'home', env),
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False)
+        proc = run_ansible_playbook(collections_path, work, 'clearip.netsapiens.%s' % name,
+                                    [write_json(work / 'config.json', config, 0o600), write_json(work / 'vars.json', variables)],
+                                    check, diff, env, args, timeout)
         out = {'report': json.loads(report.read_text())} if report_var and report.exists() else {}
-        return PlaybookProcess(proc.returncode, proc.stdout, proc.stderr, out)
+        return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, out)
 
     return run
 
@@ -218,7 +216,4 @@ def sync(collection_playbook):
 
 def vendor_config(sims):
     """The vendor binary's config.json for these simulators (plus clearip.url, which the vendor's lacks)."""
-    ns, cip = sims.ns_vars(), sims.cip_vars()
-    return {'netsapiens': {'host': ns['host'], 'clientId': ns['client_id'], 'clientSecret': ns['client_secret'],
-                           'username': ns['username'], 'password': ns['password']},
-            'clearip': {'url': cip['url'], 'email': cip['email'], 'password': cip['password']}}
+    return dataset_vendor_config(sims.dataset, sims.netsapiens.url, sims.clearip.url)

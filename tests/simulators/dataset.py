@@ -185,6 +185,19 @@ def _add_existing(dataset, rng, operator_id, existing):
         cip['users'].append(record(name=user_id, userId=user_id, group=group_ids[item['domain']]))
 
 
+def vendor_config(dataset, netsapiens_url, clearip_url):
+    """The vendor binary's config.json for simulators serving ``dataset`` (plus ``clearip.url``, which the
+    vendor's file lacks, pointing at the ClearIP simulator)."""
+    client = dataset['netsapiens']['oauth_clients'][0]
+    api_user = dataset['netsapiens']['api_users'][0]
+    account = dataset['clearip']['accounts'][0]
+    return {
+        'netsapiens': {'host': netsapiens_url, 'clientId': client['client_id'], 'clientSecret': client['client_secret'],
+                       'username': api_user['username'], 'password': api_user['password']},
+        'clearip': {'url': clearip_url, 'email': account['email'], 'password': account['password']},
+    }
+
+
 def write_dataset(path, dataset):
     """Write ``dataset`` as JSON (stable key order, so equal datasets give equal files)."""
     with open(path, 'w', encoding='utf-8') as handle:
