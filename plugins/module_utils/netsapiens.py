@@ -43,7 +43,20 @@ except ImportError:  # pragma: no cover
     from urllib import quote  # type: ignore
 
 # -- wire details ------------------------------------------------------------------------------
-TOKEN_PATH = '/ns-api/oauth2/token/'
+# Token endpoints, tried in this order under token_endpoint=auto (the first that answers anything but
+# TOKEN_FALLBACK_STATUSES is kept for the rest of the run). 'v2' is the one in the published API v2
+# description (v45.0): JSON body, errors {code, message}. 'legacy' is the form-encoded OAuth2 endpoint
+# of older cores (v41 to v43), not in that description. Open-source NetSapiens clients try v2 first
+# and fall back to the legacy one on 404 (see /work/shared/api-contract.md, Authentication).
+TOKEN_ENDPOINTS = {
+    'v2': ('/ns-api/v2/tokens', 'json'),
+    'legacy': ('/ns-api/oauth2/token/', 'form'),
+}
+TOKEN_ENDPOINT_ORDER = ('v2', 'legacy')
+TOKEN_FALLBACK_STATUSES = (404,)
+# Statuses a token endpoint answers with a body worth reading (the v2 description documents 400, 401,
+# 403 and 404; OAuth2 servers answer 400 and 401).
+TOKEN_ANSWER_STATUSES = (200, 400, 401, 403, 404)
 V2_BASE = '/ns-api/v2'
 V1_PATH = '/ns-api/'
 # The v2 route whose 404 tells an older core (v1 only) from a current one.
@@ -139,6 +152,14 @@ class NetSapiensError(Exception):
         return self.message
 
 
+class NetSapiensTokenError(NetSapiensError):
+    """Getting an access token failed (any answer or transport failure of a token endpoint).
+
+    Its own type, and never an ``HttpError``, so that no handler of a resource's answer (the version
+    probe's 404, a dial plan's 404, a count) can take a token failure for something else.
+    """
+
+
 def netsapiens_argument_spec():
     """The options every NetSapiens module shares (see the doc fragment clearip.netsapiens.netsapiens)."""
     return dict(
@@ -150,6 +171,8 @@ def netsapiens_argument_spec():
         api_key=dict(type='str', no_log=True, fallback=(env_fallback, ['NETSAPIENS_API_KEY'])),
         api_version=dict(type='str', default='auto', choices=['auto', 'v2', 'v1'],
                          fallback=(env_fallback, ['NETSAPIENS_API_VERSION'])),
+        token_endpoint=dict(type='str', default='auto', choices=['auto', 'v2', 'legacy'],
+                            fallback=(env_fallback, ['NETSAPIENS_TOKEN_ENDPOINT'])),
         validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['NETSAPIENS_VALIDATE_CERTS'])),
         ca_path=dict(type='path', fallback=(env_fallback, ['NETSAPIENS_CA_PATH'])),
         timeout=dict(type='int', default=30, fallback=(env_fallback, ['NETSAPIENS_TIMEOUT'])),
@@ -312,7 +335,7 @@ class NetSapiensClient(object):
 
     def __init__(self, host, client_id=None, client_secret=None, username=None, password=None, api_key=None,
                  api_version='auto', validate_certs=True, ca_path=None, timeout=30, page_size=DEFAULT_PAGE_SIZE,
-                 max_workers=4, http=None, sleep=time.sleep, clock=time.monotonic):
+                 max_workers=4, http=None, sleep=time.sleep, clock=time.monotonic, token_endpoint='auto'):
         self.base_url = normalize_base_url(host)
         self.client_id = client_id
         self.client_secret = client_secret
@@ -322,6 +345,9 @@ class NetSapiensClient(object):
         if api_version not in ('auto', 'v2', 'v1'):
             raise NetSapiensError('api_version must be auto, v2 or v1, not %r' % (api_version,))
         self.requested_version = api_version
+        if token_endpoint not in ('auto',) + TOKEN_ENDPOINT_ORDER:
+            raise NetSapiensError('token_endpoint must be auto, %s, not %r' % (', '.join(TOKEN_ENDPOINT_ORDER), token_endpoint))
+        self.requested_token_endpoint = token_endpoint
         self._check_credentials()
         if page_size is None or int(page_size) < 1 or int(page_size) > MAX_PAGE_SIZE:
             raise NetSapiensError('page_size must be between 1 and %d, not %r' % (MAX_PAGE_SIZE, page_size))
@@ -337,6 +363,8 @@ class NetSapiensClient(object):
         self._access_token = None
         self._refresh_token = None
         self._expires_at = None
+        # The token endpoint in use: forced by the option, else learnt from the first answer (auto).
+        self._token_endpoint = None if token_endpoint == 'auto' else token_endpoint
         self.token_grants = {'password': 0, 'refresh_token': 0}
 
     @classmethod
@@ -346,7 +374,8 @@ class NetSapiensClient(object):
                    username=p.get('username'), password=p.get('password'), api_key=p.get('api_key'),
                    api_version=p.get('api_version') or 'auto', validate_certs=p.get('validate_certs', True),
                    ca_path=p.get('ca_path'), timeout=p.get('timeout') or 30,
-                   page_size=p.get('page_size') or DEFAULT_PAGE_SIZE, **kwargs)
+                   page_size=p.get('page_size') or DEFAULT_PAGE_SIZE,
+                   token_endpoint=p.get('token_endpoint') or 'auto', **kwargs)
 
     def _check_credentials(self):
         oauth = [name for name in OAUTH_OPTIONS if getattr(self, name)]
@@ -394,20 +423,57 @@ class NetSapiensClient(object):
         self._grant({'grant_type': 'password', 'client_id': self.client_id, 'client_secret': self.client_secret,
                      'username': self.username, 'password': self.password})
 
-    def _grant(self, form):
-        grant = form['grant_type']
+    @property
+    def token_endpoint(self):
+        """``v2`` or ``legacy`` once a token endpoint answered (or was forced), else None."""
+        return self._token_endpoint
+
+    def _token_request(self, fields):
+        """(answer, endpoint name) of one grant; the one place that knows the token endpoints' wire.
+
+        Tries the endpoints of TOKEN_ENDPOINT_ORDER (or only the forced one) and keeps the first that
+        answers anything but TOKEN_FALLBACK_STATUSES. Every failure, a transport failure included,
+        raises NetSapiensTokenError.
+        """
+        names = (self._token_endpoint,) if self._token_endpoint else TOKEN_ENDPOINT_ORDER
+        not_found = []
+        for name in names:
+            path, encoding = TOKEN_ENDPOINTS[name]
+            body = {'json': fields} if encoding == 'json' else {'data': fields}
+            try:
+                # Asking for a token has no effect worth protecting, so it is retried like a read.
+                resp = self.http.request('POST', path, idempotent=True, expect=TOKEN_ANSWER_STATUSES, **body)
+            except HttpError as exc:
+                raise NetSapiensTokenError('getting a NetSapiens access token failed: %s' % exc.message, status=exc.status)
+            if resp.status in TOKEN_FALLBACK_STATUSES and self._token_endpoint is None:
+                not_found.append('POST %s answered HTTP %d%s' % (path, resp.status, self._error_detail(resp)))
+                continue
+            self._token_endpoint = name
+            return resp, name
+        if self._token_endpoint is None:
+            raise NetSapiensTokenError(
+                'NetSapiens has no token endpoint here: %s. Check host (the server root, such as https://pbx.example.com) '
+                'and username; a core behind a proxy that blocks one of these paths needs token_endpoint set to the other '
+                '(v2 or legacy)'
+                % ' and '.join(not_found), status=404)
+        return resp, self._token_endpoint
+
+    def _grant(self, fields):
+        grant = fields['grant_type']
         self.token_grants[grant] = self.token_grants.get(grant, 0) + 1
-        # Asking for a token has no effect worth protecting, so it is retried like a read.
-        resp = self.http.request('POST', TOKEN_PATH, data=form, idempotent=True, expect=(200, 400, 401, 403))
-        where = 'POST %s' % TOKEN_PATH
+        resp, name = self._token_request(fields)
+        where = 'POST %s' % TOKEN_ENDPOINTS[name][0]
         if resp.status != 200:
-            raise NetSapiensError(self._grant_error(resp, grant), status=resp.status)
-        answer = resp.json()
+            raise NetSapiensTokenError(self._grant_error(resp, grant, where), status=resp.status)
+        try:
+            answer = resp.json()
+        except HttpError as exc:
+            raise NetSapiensTokenError('getting a NetSapiens access token failed: %s' % exc.message, status=resp.status)
         token = answer.get('access_token') if isinstance(answer, dict) else None
         if not token:
-            raise NetSapiensError('NetSapiens answered %s with HTTP 200 but no access_token (fields: %s)'
-                                  % (where, ', '.join(sorted(answer)) if isinstance(answer, dict) else type(answer).__name__),
-                                  status=200)
+            raise NetSapiensTokenError('NetSapiens answered %s with HTTP 200 but no access_token (fields: %s)'
+                                       % (where, ', '.join(sorted(answer)) if isinstance(answer, dict) else type(answer).__name__),
+                                       status=200)
         self._access_token = token
         self._refresh_token = answer.get('refresh_token') or self._refresh_token
         self._expires_at = None
@@ -418,14 +484,24 @@ class NetSapiensClient(object):
         if lifetime is not None and lifetime > 0:
             self._expires_at = self.clock() + lifetime - min(TOKEN_SAFETY_MARGIN, lifetime / 10.0)
 
-    def _grant_error(self, resp, grant):
+    @staticmethod
+    def _error_body(resp):
         try:
             body = resp.json()
         except HttpError:
-            body = {}
-        code = body.get('error') if isinstance(body, dict) else None
-        detail = body.get('error_description') or body.get('message') if isinstance(body, dict) else None
-        detail = ' (%s)' % detail if detail else ''
+            return {}
+        return body if isinstance(body, dict) else {}
+
+    @classmethod
+    def _error_detail(cls, resp):
+        """`` (message)`` from an OAuth2 (error_description) or v2 (message) error body, or ''."""
+        body = cls._error_body(resp)
+        detail = body.get('error_description') or body.get('message')
+        return ' (%s)' % detail if detail else ''
+
+    def _grant_error(self, resp, grant, where):
+        code = self._error_body(resp).get('error')
+        detail = self._error_detail(resp)
         if code == 'invalid_client':
             return ('NetSapiens rejected the OAuth client (HTTP %d invalid_client%s): check client_id and client_secret'
                     % (resp.status, detail))
@@ -434,8 +510,15 @@ class NetSapiensClient(object):
                     % (resp.status, detail))
         if code == 'invalid_grant':
             return 'NetSapiens rejected the refresh token (HTTP %d invalid_grant%s)' % (resp.status, detail)
-        return ('NetSapiens refused the %s grant at POST %s with HTTP %d%s%s: check client_id, client_secret, username and password'
-                % (grant, TOKEN_PATH, resp.status, ' ' + code if code else '', detail))
+        if resp.status in TOKEN_FALLBACK_STATUSES:
+            # Only a forced endpoint gets here (auto tries the next one). The v2 description also uses 404
+            # for a record not found, so this may be an unknown user as well as a missing endpoint.
+            return ('NetSapiens answered the %s grant at %s with HTTP %d%s: this core may not have that token endpoint '
+                    '(set token_endpoint to auto), or it does not know the user (check username)'
+                    % (grant, where, resp.status, detail))
+        # The v2 endpoint answers {code, message}, which does not say which credential is wrong.
+        return ('NetSapiens refused the %s grant at %s with HTTP %d%s%s: check client_id, client_secret, username and password'
+                % (grant, where, resp.status, ' ' + code if isinstance(code, str) else '', detail))
 
     # -- calls ---------------------------------------------------------------------------------
     def _call(self, method, path, params=None, data=None, json_body=None, idempotent=True, expect=(200, 204)):
@@ -475,6 +558,12 @@ class NetSapiensClient(object):
         return version
 
     def _probe_version(self):
+        """``v2`` when GET V2_PROBE_PATH answers, ``v1`` when that call itself answers 404.
+
+        Only the probe's own answer decides: the token is fetched before, and a token failure is a
+        NetSapiensTokenError (never an HttpError), so a token endpoint's 404 cannot pass for an old core.
+        """
+        self._bearer()
         try:
             self._call('GET', V2_PROBE_PATH)
         except HttpError as exc:
@@ -505,6 +594,8 @@ class NetSapiensClient(object):
                 resp = self._call('POST', V1_PATH, params=self._v1_query(kind, 'count'), data=form)
             total = resp.json().get('total')
             return int(total)
+        except NetSapiensTokenError:
+            raise
         except (HttpError, NetSapiensError, AttributeError, TypeError, ValueError):
             return None
 
@@ -670,6 +761,8 @@ class NetSapiensClient(object):
         def count():
             try:
                 return int(self._dialrule_call('GET', path + '/count', what).json().get('total'))
+            except NetSapiensTokenError:
+                raise
             except (HttpError, NetSapiensError, AttributeError, TypeError, ValueError):
                 return None
 
@@ -688,7 +781,11 @@ class NetSapiensClient(object):
         return found[0] if found else None
 
     def create_dialrule(self, domain, dialplan, fields):
-        """Create a rule from normalised ``fields``; return it as the server holds it (or as sent, if it does not say)."""
+        """Create a rule from normalised ``fields``; return it as the server holds it (or as planned, after a 202).
+
+        A 200/201 answer must be the rule asked for (same ``matching`` and ``from_matching``): another
+        rule is an error; an answer without a rule is checked by reading the dial plan back.
+        """
         path = dialrules_path(domain, dialplan)
         what = 'dial plan %s in domain %s' % (dialplan, domain)
         body = dict(DIALRULE_CREATE_DEFAULTS)
@@ -703,24 +800,50 @@ class NetSapiensClient(object):
             if existing is not None:
                 return existing
             resp = self._dialrule_call('POST', path, what, json_body=body, idempotent=False, expect=(200, 201, 202))
+        if resp.status == 202:
+            # Accepted for later (the server ignored synchronous): there is no rule to check yet.
+            return planned_dialrule(domain, dialplan, fields)
+        source = 'POST %s' % path
+        asked = 'dial rule to %s from %s in dial plan %s of domain %s' % (matching, from_matching, dialplan, domain)
+        answered = [normalize_dialrule(raw, domain, dialplan, source) for raw in self._answered_rules(resp)]
+        if answered:
+            found = [r for r in answered if r['matching'] == matching and r['from_matching'] == from_matching]
+            if len(found) == 1:
+                return found[0]
+            raise NetSapiensError(
+                'NetSapiens answered the create of the %s (HTTP %d on %s) with another rule: %s. The server may have made a '
+                'different rule than the one asked for: check the dial plan before running again'
+                % (asked, resp.status, source, '; '.join('to %s from %s (id %s)' % (r['matching'], r['from_matching'], r['id'])
+                                                          for r in answered)), status=resp.status)
+        # 200 without a rule in the answer: what the server holds decides.
+        created = self.find_dialrule(domain, dialplan, matching, from_matching)
+        if created is None:
+            raise NetSapiensError('NetSapiens answered the create of the %s with HTTP %d, but the dial plan has no such rule '
+                                  'when read back (GET %s)' % (asked, resp.status, path), status=resp.status)
+        return created
+
+    @staticmethod
+    def _answered_rules(resp):
+        """The dial-rule records in a create's answer (an object, or a list of them); [] for anything else."""
         try:
             answer = resp.json() if (resp.text or '').strip() else None
         except HttpError:
-            answer = None
-        if isinstance(answer, list) and len(answer) == 1:
-            answer = answer[0]
-        if isinstance(answer, dict) and answer.get(DIALRULE_FIELDS[0][1]):
-            return normalize_dialrule(answer, domain, dialplan, 'POST %s' % path)
-        return planned_dialrule(domain, dialplan, fields)
+            return []
+        items = answer if isinstance(answer, list) else [answer]
+        return [item for item in items if isinstance(item, dict) and item.get(DIALRULE_FIELDS[0][1])]
 
     def update_dialrule(self, rule, changes):
-        """Change only the normalised ``changes`` of ``rule`` (as returned by find_dialrule)."""
+        """Change only the normalised ``changes`` of ``rule`` (as returned by find_dialrule).
+
+        The body also carries every field of DIALRULE_UPDATE_CARRIES (the v2 description requires them
+        on PUT): the rule's id, and its current destination user even when that is empty.
+        """
         body = dialrule_wire(changes)
-        current = dialrule_wire(dict((name, rule.get(name)) for name, _wire in DIALRULE_FIELDS if rule.get(name) not in (None, '')))
+        current = dialrule_wire(dict((name, rule.get(name) or '') for name, _wire in DIALRULE_FIELDS if name != 'enabled'))
         for wire in DIALRULE_UPDATE_CARRIES:
             if wire == DIALRULE_ID_FIELD:
                 body[wire] = rule['id']
-            elif wire not in body and wire in current:
+            elif wire not in body:
                 body[wire] = current[wire]
         path = dialrules_path(rule['domain'], rule['dialplan'], rule['id'])
         self._dialrule_call('PUT', path, self._rule_name(rule), json_body=body, expect=(200, 202, 204))

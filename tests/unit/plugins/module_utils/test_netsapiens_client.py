@@ -11,10 +11,11 @@ import stat
 
 import pytest
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HttpError, HttpResponse
+from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HttpError, HttpResponse, TransportError
 from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
     NetSapiensClient,
     NetSapiensError,
+    NetSapiensTokenError,
     netsapiens_argument_spec,
     netsapiens_module_kwargs,
     normalize_base_url,
@@ -22,6 +23,9 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens impo
 )
 
 OAUTH = dict(client_id='cid', client_secret='csecret-value', username='api@d.example', password='pw-value')
+V2_TOKENS = '/ns-api/v2/tokens'
+LEGACY_TOKEN = '/ns-api/oauth2/token/'
+TOKEN_PATHS = (V2_TOKENS, LEGACY_TOKEN)
 
 
 class FakeClock(object):
@@ -57,12 +61,16 @@ class FakeNetSapiens(object):
         self.accept_tokens = True
         self.serial = 0
         self.list_override = {}         # path -> raw answer (status, text)
+        self.token_endpoints = ('v2', 'legacy')   # which token endpoints exist (the v2 one only with v2_enabled)
+        self.encodings = []             # per call: 'json', 'form' or None, the body's encoding
+        self.refuse_counts = False      # answer 401 to every .../count, as to a revoked token
 
     # -- HttpSession interface ---------------------------------------------------------------
     def request(self, method, path, params=None, json=None, data=None, headers=None, idempotent=None,
                 expect=(200, 201, 202, 204)):
-        self.calls.append((method, path, dict(params or {}), dict(data or {})))
-        status, body = self.answer(method, path, dict(params or {}), dict(data or {}), headers or {})
+        self.calls.append((method, path, dict(params or {}), dict(data or json or {})))
+        self.encodings.append('json' if json is not None else 'form' if data is not None else None)
+        status, body = self.answer(method, path, dict(params or {}), data, json, headers or {})
         text = body if isinstance(body, str) else jsonlib.dumps(body)
         if status not in expect:
             raise HttpError('%s %s answered HTTP %d' % (method, path, status), status=status, method=method, url=path)
@@ -72,9 +80,20 @@ class FakeNetSapiens(object):
         pass
 
     # -- behaviour ---------------------------------------------------------------------------
-    def answer(self, method, path, params, data, headers):
-        if path == '/ns-api/oauth2/token/':
+    def answer(self, method, path, params, data, json, headers):
+        if path == V2_TOKENS:
+            if 'v2' not in self.token_endpoints or not self.v2_enabled:
+                return 404, {'code': 404, 'message': 'Not Found'}
+            if not isinstance(json, dict) or data is not None:
+                return 400, {'code': 400, 'message': 'the body must be JSON'}
+            return self.token(json)
+        if path == LEGACY_TOKEN:
+            if 'legacy' not in self.token_endpoints:
+                return 404, {'message': 'Not Found'}
+            if not isinstance(data, dict) or json is not None:
+                return 400, {'error': 'invalid_request', 'error_description': 'the body must be form-encoded'}
             return self.token(data)
+        data = dict(data or {})
         token = (headers.get('Authorization') or '')[7:]
         if path.startswith('/ns-api/v2'):
             if not self.v2_enabled:
@@ -83,6 +102,8 @@ class FakeNetSapiens(object):
                 return 401, {'message': 'expired'}
             if path in self.list_override:
                 return self.list_override[path]
+            if self.refuse_counts and path.endswith('/count'):
+                return 401, {'message': 'revoked'}
             return self.v2(path, params)
         if path == '/ns-api/':
             if not self.authorised(token, api_key_ok=False):
@@ -357,7 +378,9 @@ def test_auto_falls_back_to_v1_on_a_404_v2_base():
     client = make_client(fake, api_version='auto')
     assert domain_names(client.domains()) == ['d00.example', 'd01.example', 'd02.example']
     assert client.api_version == 'v1'
-    assert len([c for c in fake.calls if c[1].startswith('/ns-api/v2')]) == 1
+    # an old core has no v2 token endpoint either: the legacy one gives the token, the probe alone decides v1
+    assert [c[1] for c in fake.calls[:4]] == [V2_TOKENS, LEGACY_TOKEN, '/ns-api/v2/domains/count', '/ns-api/']
+    assert len([c for c in fake.calls if c[1].startswith('/ns-api/v2')]) == 2
 
 
 def test_api_key_means_v2_without_a_token_or_probe():
@@ -406,7 +429,7 @@ def test_host_forms(host, url):
 
 # -- tokens --------------------------------------------------------------------------------------
 def grants(fake):
-    return [c[3]['grant_type'] for c in fake.calls if c[1] == '/ns-api/oauth2/token/']
+    return [c[3]['grant_type'] for c in fake.calls if c[1] in TOKEN_PATHS]
 
 
 def test_token_is_reused_then_refreshed_just_before_expiry():
@@ -420,7 +443,7 @@ def test_token_is_reused_then_refreshed_just_before_expiry():
     fake.clock.now += 1
     client.domains()
     assert grants(fake) == ['password', 'refresh_token']
-    refresh_call = [c for c in fake.calls if c[1] == '/ns-api/oauth2/token/'][1]
+    refresh_call = [c for c in fake.calls if c[1] in TOKEN_PATHS][1]
     assert refresh_call[3] == {'grant_type': 'refresh_token', 'client_id': 'cid', 'client_secret': 'csecret-value',
                                'refresh_token': 'rt1'}
 
@@ -471,7 +494,7 @@ def test_token_answer_without_access_token_is_an_error():
     fake.token_answer_without_access_token = True
     with pytest.raises(NetSapiensError) as info:
         make_client(fake).domains()
-    assert info.value.message == ('NetSapiens answered POST /ns-api/oauth2/token/ with HTTP 200 but no access_token '
+    assert info.value.message == ('NetSapiens answered POST /ns-api/v2/tokens with HTTP 200 but no access_token '
                                   '(fields: expires_in, refresh_token, token_type)')
 
 
@@ -483,7 +506,7 @@ def test_token_answer_without_access_token_is_an_error():
      'NetSapiens rejected the user credentials (HTTP 400 invalid_grant (Invalid username and password combination)): '
      'check username and password'),
     (403, '<html>Forbidden</html>',
-     'NetSapiens refused the password grant at POST /ns-api/oauth2/token/ with HTTP 403: check client_id, client_secret, '
+     'NetSapiens refused the password grant at POST /ns-api/v2/tokens with HTTP 403: check client_id, client_secret, '
      'username and password'),
 ])
 def test_grant_errors_say_which_credential(status, body, message):
@@ -495,6 +518,162 @@ def test_grant_errors_say_which_credential(status, body, message):
     assert info.value.status == status
     for secret in ('csecret-value', 'pw-value'):
         assert secret not in info.value.message
+
+
+# -- token endpoints ---------------------------------------------------------------------------
+def token_calls(fake):
+    """(path, encoding, body) of every token request, in order."""
+    return [(c[1], enc, c[3]) for c, enc in zip(fake.calls, fake.encodings) if c[1] in TOKEN_PATHS]
+
+
+PASSWORD_GRANT = {'grant_type': 'password', 'client_id': 'cid', 'client_secret': 'csecret-value', 'username': 'api@d.example',
+                  'password': 'pw-value'}
+
+
+def test_the_v2_token_endpoint_is_tried_first_with_a_json_body_and_kept_for_refreshes():
+    fake = FakeNetSapiens(domains=make_domains(1))
+    fake.token_lifetime = 100
+    client = make_client(fake, api_version='auto')
+    client.domains()
+    fake.clock.now += 95
+    client.domains()
+    assert token_calls(fake) == [
+        (V2_TOKENS, 'json', PASSWORD_GRANT),
+        (V2_TOKENS, 'json', {'grant_type': 'refresh_token', 'client_id': 'cid', 'client_secret': 'csecret-value',
+                             'refresh_token': 'rt1'})]
+    assert client.token_endpoint == 'v2'
+    assert client.api_version == 'v2'
+
+
+def test_a_core_without_the_v2_token_endpoint_falls_back_to_the_form_encoded_one_once():
+    fake = FakeNetSapiens(domains=make_domains(1))
+    fake.token_endpoints = ('legacy',)
+    fake.token_lifetime = 100
+    client = make_client(fake, api_version='auto')
+    assert domain_names(client.domains()) == ['d00.example']
+    fake.clock.now += 95
+    client.domains()
+    fake.revoked.add('at2')
+    client.domains()
+    assert token_calls(fake) == [
+        (V2_TOKENS, 'json', PASSWORD_GRANT),
+        (LEGACY_TOKEN, 'form', PASSWORD_GRANT),
+        (LEGACY_TOKEN, 'form', {'grant_type': 'refresh_token', 'client_id': 'cid', 'client_secret': 'csecret-value',
+                                'refresh_token': 'rt1'}),
+        (LEGACY_TOKEN, 'form', {'grant_type': 'refresh_token', 'client_id': 'cid', 'client_secret': 'csecret-value',
+                                'refresh_token': 'rt2'})]
+    assert client.token_endpoint == 'legacy'
+    # the v2 API is there even though its token endpoint is not: only the probe decides the version
+    assert client.api_version == 'v2'
+
+
+def test_a_core_with_only_the_v2_token_endpoint_never_sees_the_legacy_one():
+    fake = FakeNetSapiens(domains=make_domains(2))
+    fake.token_endpoints = ('v2',)
+    client = make_client(fake, api_version='auto')
+    assert domain_names(client.domains()) == ['d00.example', 'd01.example']
+    assert [c[0] for c in token_calls(fake)] == [V2_TOKENS]
+
+
+def test_a_rejected_v2_grant_is_not_retried_at_the_legacy_endpoint():
+    fake = FakeNetSapiens()
+    fake.grant_error = (401, {'code': 401, 'message': 'Invalid client credentials'})
+    client = make_client(fake)
+    with pytest.raises(NetSapiensTokenError) as info:
+        client.domains()
+    assert info.value.message == ('NetSapiens refused the password grant at POST /ns-api/v2/tokens with HTTP 401 (Invalid client '
+                                  'credentials): check client_id, client_secret, username and password')
+    assert [c[0] for c in token_calls(fake)] == [V2_TOKENS]
+    assert client.token_endpoint == 'v2'
+
+
+@pytest.mark.parametrize('forced, path, encoding', [('legacy', LEGACY_TOKEN, 'form'), ('v2', V2_TOKENS, 'json')])
+def test_a_forced_token_endpoint_is_the_only_one_asked(forced, path, encoding):
+    fake = FakeNetSapiens(domains=make_domains(1))
+    client = make_client(fake, token_endpoint=forced)
+    client.domains()
+    assert token_calls(fake) == [(path, encoding, PASSWORD_GRANT)]
+
+
+def test_a_forced_endpoint_that_answers_404_is_a_token_error_without_fallback():
+    fake = FakeNetSapiens(domains=make_domains(1))
+    fake.token_endpoints = ('legacy',)
+    client = make_client(fake, token_endpoint='v2', api_version='auto')
+    with pytest.raises(NetSapiensTokenError) as info:
+        client.domains()
+    assert info.value.message == ('NetSapiens answered the password grant at POST /ns-api/v2/tokens with HTTP 404 (Not Found): '
+                                  'this core may not have that token endpoint (set token_endpoint to auto), or it does not '
+                                  'know the user (check username)')
+    assert info.value.status == 404
+    assert [c[1] for c in fake.calls] == [V2_TOKENS]
+
+
+def test_no_token_endpoint_at_all_is_a_token_error_and_never_taken_for_an_api_v1_core():
+    fake = FakeNetSapiens(domains=make_domains(1))
+    fake.token_endpoints = ()
+    client = make_client(fake, api_version='auto')
+    with pytest.raises(NetSapiensTokenError) as info:
+        client.api_version
+    assert info.value.message == (
+        'NetSapiens has no token endpoint here: POST /ns-api/v2/tokens answered HTTP 404 (Not Found) and '
+        'POST /ns-api/oauth2/token/ answered HTTP 404 (Not Found). Check host (the server root, such as '
+        'https://pbx.example.com) and username; a core behind a proxy that blocks one of these paths needs token_endpoint '
+        'set to the other (v2 or legacy)')
+    assert info.value.status == 404
+    assert not isinstance(info.value, HttpError)
+    # the version probe was never sent, and nothing was decided
+    assert [c[1] for c in fake.calls] == [V2_TOKENS, LEGACY_TOKEN]
+    assert client._version is None
+    assert client.token_endpoint is None
+
+
+def test_a_token_endpoint_answering_404_during_the_probe_is_not_taken_for_v1():
+    # The probe's own call is refused (401), the renewal finds no token endpoint: a token failure, not 'v1'.
+    fake = FakeNetSapiens(domains=make_domains(1))
+    client = make_client(fake, api_version='auto')
+    client._bearer()
+    fake.revoked.add('at1')
+    fake.token_endpoints = ()
+    client._token_endpoint = None   # as a fresh run that had not learnt it yet
+    with pytest.raises(NetSapiensTokenError):
+        client.api_version
+    assert client._version is None
+
+
+def test_an_unreachable_token_endpoint_is_a_token_error_naming_the_call():
+    class Unreachable(object):
+        def request(self, method, path, **kwargs):
+            raise TransportError('POST http://127.0.0.1:9/%s failed: cannot connect to the server' % path.lstrip('/'),
+                                 method=method, url=path)
+
+        def close(self):
+            pass
+
+    client = NetSapiensClient('pbx.example.com', http=Unreachable(), api_version='auto', **OAUTH)
+    with pytest.raises(NetSapiensTokenError) as info:
+        client.api_version
+    assert info.value.message == ('getting a NetSapiens access token failed: POST http://127.0.0.1:9/ns-api/v2/tokens failed: '
+                                  'cannot connect to the server')
+
+
+def test_a_token_failure_while_counting_is_reported_not_swallowed():
+    # A route ignoring start makes the client ask for the count; the count's token renewal fails.
+    fake = FakeNetSapiens(domains=make_domains(12))
+    fake.ignore_start.add('domain')
+    fake.refuse_counts = True
+    fake.refresh_works = False
+    client = make_client(fake, page_size=5)
+    client._bearer()
+    fake.grant_error = (403, {'code': 403, 'message': 'Forbidden'})
+    with pytest.raises(NetSapiensTokenError) as info:
+        client.domains()
+    assert info.value.message.startswith('NetSapiens refused the password grant at POST /ns-api/v2/tokens with HTTP 403')
+
+
+def test_token_endpoint_must_be_known():
+    with pytest.raises(NetSapiensError) as info:
+        make_client(FakeNetSapiens(), token_endpoint='oauth')
+    assert info.value.message == "token_endpoint must be auto, v2, legacy, not 'oauth'"
 
 
 # -- users across domains ------------------------------------------------------------------------
@@ -537,6 +716,9 @@ def test_argument_spec_marks_secrets_no_log_and_reads_the_environment():
     assert sorted(k for k, v in spec.items() if v.get('no_log')) == ['api_key', 'client_secret', 'password']
     assert spec['host']['fallback'][1] == ['NETSAPIENS_HOST']
     assert spec['api_version']['default'] == 'auto'
+    assert spec['token_endpoint'] == dict(type='str', default='auto', choices=['auto', 'v2', 'legacy'],
+                                          fallback=spec['token_endpoint']['fallback'])
+    assert spec['token_endpoint']['fallback'][1] == ['NETSAPIENS_TOKEN_ENDPOINT']
     assert spec['page_size']['default'] == 500
     kwargs = netsapiens_module_kwargs()
     assert kwargs['required_together'] == [('client_id', 'client_secret', 'username', 'password')]

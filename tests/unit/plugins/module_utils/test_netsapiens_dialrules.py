@@ -14,6 +14,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session im
 from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
     NetSapiensClient,
     NetSapiensError,
+    NetSapiensTokenError,
     dialrule_id,
     dialrule_wire,
     dialrules_path,
@@ -136,13 +137,14 @@ def test_find_matches_both_patterns_and_refuses_ambiguity():
 
 
 def test_dial_rules_refuse_an_api_v1_server():
-    http = ScriptedHttp({('POST', '/ns-api/oauth2/token/'): [(200, {'access_token': 'at1', 'expires_in': 3600})],
+    http = ScriptedHttp({('POST', '/ns-api/v2/tokens'): [(404, {'code': 404, 'message': 'Not Found'})],
+                         ('POST', '/ns-api/oauth2/token/'): [(200, {'access_token': 'at1', 'expires_in': 3600})],
                          ('GET', '/ns-api/v2/domains/count'): [(404, {'message': 'Not Found'})]})
     ns = NetSapiensClient('pbx.example.com', client_id='cid', client_secret='cs', username='api@d1.example', password='pw',
                           api_version='auto', http=http)
     with pytest.raises(NetSapiensError, match=r'^dial rules need the NetSapiens API v2'):
         ns.dialrules('d1.example', 'Main Plan')
-    assert http.methods() == [('POST', '/ns-api/oauth2/token/'), ('GET', '/ns-api/v2/domains/count')]
+    assert http.methods() == [('POST', '/ns-api/v2/tokens'), ('POST', '/ns-api/oauth2/token/'), ('GET', '/ns-api/v2/domains/count')]
 
 
 def test_create_sends_synchronous_and_a_destination_user_and_returns_the_servers_rule():
@@ -194,3 +196,87 @@ def test_delete_of_a_vanished_rule_names_it():
         ns.delete_dialrule(rule)
     assert caught.value.message == ('NetSapiens has no dial rule to sip:1@* from * (id abc) in dial plan Main Plan of domain '
                                     'd1.example (HTTP 404 on DELETE %s/abc)' % LIST)
+
+
+@pytest.mark.parametrize('read_value', ['', None])
+def test_update_of_a_rule_without_destination_user_still_sends_both_required_fields(read_value):
+    raw = wire_rule('sip:1@*', dialrule='abc')
+    if read_value is None:
+        del raw['dial-rule-translation-destination-user']
+    else:
+        raw['dial-rule-translation-destination-user'] = read_value
+    rule = normalize_dialrule(raw, 'd1.example', 'Main Plan', 'test')
+    ns, http = client({('PUT', LIST + '/abc'): [(202, {'code': 202, 'message': 'Accepted'})]})
+    ns.update_dialrule(rule, {'parameter': 'X-User-Id: a'})
+    assert http.calls[0]['json'] == {'dial-rule-parameter': 'X-User-Id: a', 'dialrule': 'abc',
+                                     'dial-rule-translation-destination-user': ''}
+
+
+def test_update_that_changes_the_destination_user_sends_the_new_value_once():
+    rule = normalize_dialrule(dict(wire_rule('sip:1@*'), dialrule='abc'), 'd1.example', 'Main Plan', 'test')
+    ns, http = client({('PUT', LIST + '/abc'): [(202, {})]})
+    ns.update_dialrule(rule, {'destination_user': '3000'})
+    assert http.calls[0]['json'] == {'dialrule': 'abc', 'dial-rule-translation-destination-user': '3000'}
+
+
+def test_update_of_a_rule_read_without_an_id_sends_the_computed_one():
+    raw = wire_rule('sip:1@*')
+    rule = normalize_dialrule(raw, 'd1.example', 'Main Plan', 'test')
+    ns, http = client({('PUT', dialrules_path('d1.example', 'Main Plan', dialrule_id(raw))): [(202, {})]})
+    ns.update_dialrule(rule, {'enabled': False})
+    assert http.calls[0]['json'] == {'enabled': 'no', 'dialrule': dialrule_id(raw), 'dial-rule-translation-destination-user': '[*]'}
+
+
+def test_a_create_answered_with_another_rule_fails_naming_both():
+    other = dict(wire_rule('sip:611@*'), dialrule='other-id')
+    ns, http = client({('POST', LIST): [(200, other)]})
+    with pytest.raises(NetSapiensError) as caught:
+        ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
+    assert caught.value.message == (
+        'NetSapiens answered the create of the dial rule to sip:9*@* from * in dial plan Main Plan of domain d1.example '
+        '(HTTP 200 on POST %s) with another rule: to sip:611@* from * (id other-id). The server may have made a different '
+        'rule than the one asked for: check the dial plan before running again' % LIST)
+    assert http.methods() == [('POST', LIST)]
+
+
+def test_a_create_answered_with_the_same_to_pattern_but_another_from_pattern_fails():
+    other = wire_rule('sip:9*@*', from_uri='sip:2??@*')
+    ns, _http = client({('POST', LIST): [(200, [other])]})
+    with pytest.raises(NetSapiensError, match=r'with another rule: to sip:9\*@\* from sip:2\?\?@\*'):
+        ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'from_matching': '*', 'application': 'to-connection'})
+
+
+def test_a_create_answered_with_a_list_holding_the_rule_returns_it():
+    answer = [wire_rule('sip:611@*'), dict(wire_rule('sip:9*@*'), dialrule='mine')]
+    ns, _http = client({('POST', LIST): [(201, answer)]})
+    assert ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})['id'] == 'mine'
+
+
+def test_a_create_answered_200_without_a_rule_reads_the_rule_back():
+    stored = dict(wire_rule('sip:9*@*'), dialrule='stored-id')
+    ns, http = client({('POST', LIST): [(200, {'code': 200, 'message': 'OK'})],
+                       ('GET', LIST): [lambda params: (200, [stored] if params['start'] == 0 else [])]})
+    rule = ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
+    assert rule['id'] == 'stored-id'
+    assert http.methods() == [('POST', LIST), ('GET', LIST), ('GET', LIST)]
+
+
+def test_a_create_answered_200_without_a_rule_and_not_there_on_read_back_fails():
+    ns, _http = client({('POST', LIST): [(200, '')], ('GET', LIST): [(200, [])]})
+    with pytest.raises(NetSapiensError) as caught:
+        ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
+    assert caught.value.message == ('NetSapiens answered the create of the dial rule to sip:9*@* from * in dial plan Main Plan of '
+                                    'domain d1.example with HTTP 200, but the dial plan has no such rule when read back (GET %s)'
+                                    % LIST)
+
+
+def test_a_token_failure_during_a_dial_rule_call_is_not_a_missing_dial_plan():
+    http = ScriptedHttp({('POST', '/ns-api/v2/tokens'): [(404, {'code': 404, 'message': 'Not Found'})],
+                         ('POST', '/ns-api/oauth2/token/'): [(404, {'message': 'Not Found'})]})
+    ns = NetSapiensClient('pbx.example.com', client_id='cid', client_secret='cs', username='api@d1.example', password='pw',
+                          api_version='v2', http=http)
+    with pytest.raises(NetSapiensTokenError) as caught:
+        ns.dialrules('d1.example', 'Main Plan')
+    assert caught.value.message.startswith('NetSapiens has no token endpoint here: POST /ns-api/v2/tokens answered HTTP 404')
+    assert 'dial plan' not in caught.value.message
+    assert http.methods() == [('POST', '/ns-api/v2/tokens'), ('POST', '/ns-api/oauth2/token/')]
