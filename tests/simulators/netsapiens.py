@@ -11,12 +11,22 @@ API key ``nss_simulatorapikey0000000000000000``.
 
 Endpoints (names as counted in ``/_sim/stats``):
 
-- ``POST /ns-api/oauth2/token/`` form-encoded only. ``grant_type=password`` (client_id,
-  client_secret, username, password) or ``grant_type=refresh_token`` (client_id, client_secret,
-  refresh_token). Unknown client or wrong secret: 401 ``invalid_client``; wrong user, password or
-  refresh token: 400 ``invalid_grant``; missing fields: 400 ``invalid_request``; other grant types:
-  400 ``unsupported_grant_type``. Refresh tokens stay valid after use (each refresh also returns a
-  new one). The token user's ``domain`` is the part of the username after ``@``.
+- Token endpoints (config ``token_endpoints``, default both, ``["v2", "legacy"]``; one left out answers 404,
+  as a core without it does):
+
+  - ``POST /ns-api/v2/tokens`` (the published v2 description) JSON only (``Content-Type: application/json``,
+    a JSON object). ``grant_type`` ``password`` (client_id, client_secret, username, password) or
+    ``refresh_token`` (client_id, client_secret, refresh_token). Errors in the description's
+    ErrorResponse shape ``{"code", "message"}``: missing fields, a body that is not a JSON object or
+    another grant type: 400; unknown client or wrong secret: 401; wrong user or password: 401; wrong
+    refresh token: 400. Also 404 when ``v2_enabled`` is False (an old core has no ``/ns-api/v2`` at all).
+  - ``POST /ns-api/oauth2/token/`` (older cores) form-encoded only, the same grants. Unknown client or
+    wrong secret: 401 ``invalid_client``; wrong user, password or refresh token: 400 ``invalid_grant``;
+    missing fields: 400 ``invalid_request``; other grant types: 400 ``unsupported_grant_type``.
+
+  Both answer the same token fields and issue tokens good for v1 and v2 calls. Refresh tokens stay
+  valid after use (each refresh also returns a new one). The token user's ``domain`` is the part of
+  the username after ``@``.
 - ``GET /ns-api/v2/resellers``, ``/ns-api/v2/domains``, ``/ns-api/v2/domains/{domain}/users``,
   ``/ns-api/v2/connections`` (filters ``domain``, ``reseller``) and each ``.../count`` -> ``{"total": N}``.
   Authorization: an OAuth access token or an API key (``nss_``/``nsr_``/``nsd_`` + listed in
@@ -38,7 +48,8 @@ Config (``config=`` or ``POST /_sim/config``):
 - ``page_cap`` (None): at most this many records per page whatever the limit asked
 - ``ignore_start_routes`` ([]): endpoints whose ``start`` is ignored, named ``"GET /ns-api/v2/domains"``
   or in the short v2 form ``"GET /domains"`` (v1: ``"POST /ns-api/ subscriber"``)
-- ``v2_enabled`` (True): False makes every ``/ns-api/v2`` path answer 404, as an older core does
+- ``v2_enabled`` (True): False makes every ``/ns-api/v2`` path answer 404 (the v2 token endpoint too), as an older core does
+- ``token_endpoints`` (``["v2", "legacy"]``): the token endpoints that exist
 - ``order`` ``"stored"`` | ``"reverse"`` | ``"shuffled"`` (seeded by ``order_seed``, the same order on every page)
 - ``default_limit`` (100), ``max_limit`` (1000), ``over_max_limit`` (``"error"`` | ``"cap"``)
 
@@ -51,11 +62,16 @@ exists when either names it):
 - A rule's id is the base64 of its seven matching fields joined with ``||`` (absent ones are ``*``),
   as the v2 spec describes; reads carry it in the field ``dialrule`` (config ``dialrule_id_in_records``
   False leaves it out) and ``dial-rule-dial-plan``.
-- POST needs ``dial-rule-matching-to-uri`` and ``dial-rule-translation-destination-user``; the same
-  matching fields twice: 409; ``synchronous: "yes"`` answers 200 with the rule, otherwise 202.
-  PUT answers 202; it cannot change a matching field (400) and a ``dialrule`` in its body must be
-  the URL's. DELETE answers 202. Unknown fields, values that are not strings and ``enabled`` other
-  than yes/no answer 400. Writes are counted in ``/_sim/stats``.
+- The fields the v2 description requires must be in the body (an empty string counts as given), else
+  422 ``{"code": 422, "message": "missing required fields: <names>"}``, as a schema-validating server
+  answers: POST ``synchronous``, ``dial-rule-matching-to-uri`` (not empty) and
+  ``dial-rule-translation-destination-user``; PUT ``dialrule`` and ``dial-rule-translation-destination-user``.
+- POST: the same matching fields twice: 409; ``synchronous: "yes"`` answers 200 with the rule, otherwise
+  202. Config ``dialrule_create_answer`` ``"other"`` (default ``"rule"``) answers 200 with another rule of
+  the dial plan instead (the new rule is still stored), as a confused server might.
+  PUT answers 202; it cannot change a matching field (400) and its ``dialrule`` must be the URL's (400).
+  DELETE answers 202. Unknown fields, values that are not strings and ``enabled`` other than yes/no
+  answer 400. Writes are counted in ``/_sim/stats``.
 
 ``/_sim/stats`` also has ``"v1": {"<object> <action>": n}``, since all v1 calls share one endpoint.
 """
@@ -85,6 +101,10 @@ DIALRULE_WRITABLE = DIALRULE_ID_PARTS + (
     'dial-rule-translation-destination-user', 'dial-rule-translation-destination-host', 'dial-rule-translation-source-name',
     'dial-rule-translation-source-scheme', 'dial-rule-translation-source-user', 'dial-rule-translation-source-host',
     'dial-rule-description')
+
+# What the v2 description (v45.0) marks required in a dial-rule body.
+DIALRULE_POST_REQUIRED = ('synchronous', 'dial-rule-matching-to-uri', 'dial-rule-translation-destination-user')
+DIALRULE_PUT_REQUIRED = ('dialrule', 'dial-rule-translation-destination-user')
 
 
 def dialrule_id(rule):
@@ -125,6 +145,7 @@ class NetSapiensSimulator(SimServer):
         self.v1_requests = {}
         self._token_lock = threading.Lock()
 
+        self.route('POST', V2 + '/tokens', self.v2_token)
         self.route('POST', '/ns-api/oauth2/token/', self.token)
         self.route('POST', '/ns-api/', self.v1)
         self._v2_route('/resellers/count', self.v2_count, lambda r: self.resellers)
@@ -154,6 +175,8 @@ class NetSapiensSimulator(SimServer):
             'page_cap': None,
             'ignore_start_routes': [],
             'v2_enabled': True,
+            'token_endpoints': ['v2', 'legacy'],
+            'dialrule_create_answer': 'rule',
             'order': 'stored',
             'order_seed': 0,
             'default_limit': 100,
@@ -179,31 +202,58 @@ class NetSapiensSimulator(SimServer):
         return status, payload
 
     # -- OAuth2 --------------------------------------------------------------------------------
+    def v2_token(self, request):
+        """``POST /ns-api/v2/tokens``: JSON grants, errors as ``{code, message}`` (the v2 ErrorResponse)."""
+        if 'v2' not in self.config['token_endpoints'] or not self.config['v2_enabled']:
+            raise ApiError(404, {'code': 404, 'message': 'Not Found'})
+
+        def error(status, _oauth_code, message):
+            return ApiError(status, {'code': status, 'message': message})
+
+        content_type = (request.headers.get('Content-Type') or '').split(';')[0].strip().lower()
+        if content_type != 'application/json':
+            raise error(400, 'invalid_request', 'the body must be JSON (Content-Type: application/json)')
+        body = request.json()
+        if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
+            raise error(400, 'invalid_request', 'the body must be a JSON object of strings')
+        # Wrong user or password: 401 here (the description's "Authentication Required"), 400 at the legacy one.
+        return self._grant(body, error, user_status=401)
+
     def token(self, request):
+        """``POST /ns-api/oauth2/token/``: form-encoded grants, OAuth2 errors ``{error, error_description}``."""
+        if 'legacy' not in self.config['token_endpoints']:
+            raise ApiError(404, {'message': 'not found: %s' % request.path})
+
+        def error(status, oauth_code, message):
+            return ApiError(status, {'error': oauth_code, 'error_description': message})
+
         content_type = (request.headers.get('Content-Type') or '').split(';')[0].strip().lower()
         if content_type != 'application/x-www-form-urlencoded':
-            raise ApiError(400, {'error': 'invalid_request', 'error_description': 'the body must be form-encoded'})
-        form = request.form()
+            raise error(400, 'invalid_request', 'the body must be form-encoded')
+        return self._grant(request.form(), error, user_status=400)
+
+    def _grant(self, form, error, user_status):
+        """The token answer for a password or refresh_token grant; ``error(status, oauth_code, message)`` makes refusals."""
         grant = form.get('grant_type')
         if grant not in ('password', 'refresh_token'):
-            raise ApiError(400, {'error': 'unsupported_grant_type' if grant else 'invalid_request',
-                                 'error_description': 'grant_type must be password or refresh_token'})
+            raise error(400, 'unsupported_grant_type' if grant else 'invalid_request',
+                        'grant_type must be password or refresh_token')
         needed = ('client_id', 'client_secret') + (('username', 'password') if grant == 'password' else ('refresh_token',))
         missing = [name for name in needed if not form.get(name)]
         if missing:
-            raise ApiError(400, {'error': 'invalid_request', 'error_description': 'missing: %s' % ', '.join(missing)})
+            raise error(400, 'invalid_request', 'missing: %s' % ', '.join(missing))
         if self.oauth_clients.get(form['client_id']) != form['client_secret']:
-            raise ApiError(401, {'error': 'invalid_client', 'error_description': 'The client credentials are invalid'})
+            raise error(401, 'invalid_client', 'The client credentials are invalid')
         with self._token_lock:
             if grant == 'password':
                 account = self.api_users.get(form['username'])
                 if account is None or account.get('password') != form['password']:
-                    raise ApiError(400, {'error': 'invalid_grant', 'error_description': 'Invalid username and password combination'})
+                    raise error(user_status, 'invalid_grant', 'Invalid username and password combination')
                 username = form['username']
             else:
                 owner = self.refresh_tokens.get(form['refresh_token'])
                 if owner is None or owner[0] != form['client_id']:
-                    raise ApiError(400, {'error': 'invalid_grant', 'error_description': 'Invalid refresh token'})
+                    raise error(400, 'invalid_grant', 'Invalid refresh token')
                 username = owner[1]
             lifetime = self.config['token_lifetime']
             access_token = uuid.uuid4().hex
@@ -375,14 +425,21 @@ class NetSapiensSimulator(SimServer):
         with self.lock:
             return self.rule_answer(self._one_rule(request))
 
+    @staticmethod
+    def _require(body, names):
+        """422 naming every field of ``names`` missing from ``body``, as a schema-validating server answers."""
+        missing = [name for name in names if name not in body]
+        if missing:
+            raise ApiError(422, {'code': 422, 'message': 'missing required fields: %s' % ', '.join(missing)})
+
     def dialrule_create(self, request):
         self._v2_guard(request)
         body = self._rule_body(request)
         if 'dialrule' in body:
             raise ApiError(400, {'code': 400, 'message': 'dialrule is given by the server, not in a create'})
-        for required in ('dial-rule-matching-to-uri', 'dial-rule-translation-destination-user'):
-            if not body.get(required):
-                raise ApiError(400, {'code': 400, 'message': '%s is required' % required})
+        self._require(body, DIALRULE_POST_REQUIRED)
+        if not body['dial-rule-matching-to-uri']:
+            raise ApiError(400, {'code': 400, 'message': 'dial-rule-matching-to-uri must not be empty'})
         rule = {'domain': request.params['domain'], 'dialplan': request.params['dialplan']}
         rule.update((k, v) for k, v in body.items() if k != 'synchronous')
         rule.setdefault('dial-rule-matching-from-uri', '*')
@@ -391,15 +448,20 @@ class NetSapiensSimulator(SimServer):
             if any(dialrule_id(r) == dialrule_id(rule) for r in self.plan_rules(request)):
                 raise ApiError(409, {'code': 409, 'message': 'a dial rule with these matching fields exists'})
             self.dialrules.append(rule)
+            others = [r for r in self.plan_rules(request) if r is not rule]
         if body.get('synchronous') == 'yes':
+            if self.config['dialrule_create_answer'] == 'other' and others:
+                return self.rule_answer(others[0])
             return self.rule_answer(rule)
         return 202, {'code': 202, 'message': 'Accepted'}
 
     def dialrule_update(self, request):
+        self._v2_guard(request)
         body = self._rule_body(request)
+        self._require(body, DIALRULE_PUT_REQUIRED)
         with self.lock:
             rule = self._one_rule(request)
-            if 'dialrule' in body and body['dialrule'] != request.params['dialrule']:
+            if body['dialrule'] != request.params['dialrule']:
                 raise ApiError(400, {'code': 400, 'message': 'dialrule in the body differs from the URL'})
             changed = [k for k in DIALRULE_ID_PARTS if k in body and body[k] != (rule.get(k) or '*')]
             if changed:

@@ -208,6 +208,82 @@ def test_token_without_access_token_switch(sim):
     assert answer.json()['token_type'] == 'Bearer'
 
 
+# -- the v2 token endpoint and the token endpoint modes ------------------------------------------
+V2_TOKENS = V2 + '/tokens'
+
+
+def test_v2_token_endpoint_takes_json_and_answers_the_same_fields(sim):
+    answer = requests.post(sim.url + V2_TOKENS, json=password_form(), timeout=5)
+    assert answer.status_code == 200
+    token = answer.json()
+    assert sorted(token) == ['access_token', 'domain', 'expires_in', 'refresh_token', 'scope', 'territory', 'token_type', 'user']
+    assert (token['token_type'], token['expires_in'], token['user']) == ('Bearer', 3600, 'api')
+    # its tokens serve v2 and v1 calls alike
+    assert get(sim, '/resellers', token['access_token']).status_code == 200
+    assert v1(sim, token['access_token'], 'reseller').status_code == 200
+    assert stats(sim)['requests'] == {'POST /ns-api/v2/tokens': 1, 'GET /ns-api/v2/resellers': 1, 'POST /ns-api/': 1}
+
+
+def test_v2_refresh_grant_gives_a_new_working_token(sim):
+    first = requests.post(sim.url + V2_TOKENS, json=password_form(), timeout=5).json()
+    form = {'grant_type': 'refresh_token', 'client_id': D.NS_CLIENT_ID, 'client_secret': D.NS_CLIENT_SECRET,
+            'refresh_token': first['refresh_token']}
+    second = requests.post(sim.url + V2_TOKENS, json=form, timeout=5)
+    assert second.status_code == 200
+    assert second.json()['access_token'] != first['access_token']
+    assert get(sim, '/domains', second.json()['access_token']).status_code == 200
+    # a refresh token from either endpoint works at the other: both belong to one core
+    assert requests.post(sim.url + TOKEN_PATH, data=dict(form, refresh_token=second.json()['refresh_token']),
+                         timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize('body, status, message', [
+    (password_form(client_secret='wrong'), 401, 'The client credentials are invalid'),
+    (password_form(password='wrong'), 401, 'Invalid username and password combination'),
+    (password_form(grant_type='client_credentials'), 400, 'grant_type must be password or refresh_token'),
+    (dict((k, v) for k, v in password_form().items() if k != 'password'), 400, 'missing: password'),
+    ({'grant_type': 'refresh_token', 'client_id': D.NS_CLIENT_ID, 'client_secret': D.NS_CLIENT_SECRET, 'refresh_token': 'nope'},
+     400, 'Invalid refresh token'),
+    (['not', 'an', 'object'], 400, 'the body must be a JSON object of strings'),
+])
+def test_v2_token_errors_have_the_v2_error_shape(sim, body, status, message):
+    answer = requests.post(sim.url + V2_TOKENS, json=body, timeout=5)
+    assert answer.status_code == status
+    assert answer.json() == {'code': status, 'message': message}
+
+
+def test_v2_token_endpoint_wants_json_not_a_form(sim):
+    answer = requests.post(sim.url + V2_TOKENS, data=password_form(), timeout=5)
+    assert answer.status_code == 400
+    assert answer.json() == {'code': 400, 'message': 'the body must be JSON (Content-Type: application/json)'}
+
+
+@pytest.mark.parametrize('endpoints, v2_status, legacy_status', [
+    (['legacy'], 404, 200),
+    (['v2'], 200, 404),
+    ([], 404, 404),
+])
+def test_token_endpoint_modes(sim, endpoints, v2_status, legacy_status):
+    set_config(sim, token_endpoints=endpoints)
+    assert requests.post(sim.url + V2_TOKENS, json=password_form(), timeout=5).status_code == v2_status
+    assert requests.post(sim.url + TOKEN_PATH, data=password_form(), timeout=5).status_code == legacy_status
+    # which token endpoint exists says nothing about the v2 API: it answers in every mode
+    assert get(sim, '/domains/count', D.NS_API_KEY).status_code == 200
+
+
+def test_the_default_offers_both_token_endpoints(sim):
+    assert NetSapiensSimulator().default_config()['token_endpoints'] == ['v2', 'legacy']
+    assert requests.post(sim.url + V2_TOKENS, json=password_form(), timeout=5).status_code == 200
+    assert requests.post(sim.url + TOKEN_PATH, data=password_form(), timeout=5).status_code == 200
+
+
+def test_an_old_core_without_v2_has_no_v2_token_endpoint(sim):
+    set_config(sim, v2_enabled=False)
+    assert requests.post(sim.url + V2_TOKENS, json=password_form(), timeout=5).status_code == 404
+    token = login(sim)['access_token']
+    assert v1(sim, token, 'reseller').status_code == 200
+
+
 @pytest.mark.parametrize('headers', [{}, {'Authorization': 'Bearer unknown-token'}, {'Authorization': 'Basic abc'}])
 def test_calls_without_a_valid_token_are_401(sim, headers):
     assert requests.get(sim.url + V2 + '/domains', headers=headers, timeout=5).status_code == 401
@@ -705,39 +781,67 @@ def test_dialrule_create_answers_the_rule_when_synchronous_and_counts_one_write(
     assert stats(rule_sim)['writes'] == {'POST ' + V2 + '/domains/{domain}/dialplans/{dialplan}/dialrules': 2}
 
 
-@pytest.mark.parametrize('body, message', [
-    ({'dial-rule-application': 'to-user', 'dial-rule-translation-destination-user': '1'}, 'dial-rule-matching-to-uri is required'),
-    ({'dial-rule-matching-to-uri': 'sip:5@*'}, 'dial-rule-translation-destination-user is required'),
-    ({'dial-rule-matching-to-uri': 'sip:5@*', 'dial-rule-translation-destination-user': '1', 'colour': 'red'},
-     'unknown dial rule fields: colour'),
-    ({'dial-rule-matching-to-uri': 'sip:5@*', 'dial-rule-translation-destination-user': '1', 'enabled': True}, 'enabled must be a string'),
-    ({'dial-rule-matching-to-uri': 'sip:5@*', 'dial-rule-translation-destination-user': '1', 'enabled': 'maybe'},
-     'enabled must be yes or no'),
+NEW_RULE = {'synchronous': 'yes', 'dial-rule-matching-to-uri': 'sip:5@*', 'dial-rule-translation-destination-user': '1'}
+
+
+def without(body, *names):
+    return dict((k, v) for k, v in body.items() if k not in names)
+
+
+@pytest.mark.parametrize('body, status, message', [
+    (without(NEW_RULE, 'dial-rule-matching-to-uri'), 422, 'missing required fields: dial-rule-matching-to-uri'),
+    (without(NEW_RULE, 'dial-rule-translation-destination-user'), 422,
+     'missing required fields: dial-rule-translation-destination-user'),
+    (without(NEW_RULE, 'synchronous'), 422, 'missing required fields: synchronous'),
+    ({'dial-rule-application': 'to-user'}, 422,
+     'missing required fields: synchronous, dial-rule-matching-to-uri, dial-rule-translation-destination-user'),
+    (dict(NEW_RULE, **{'dial-rule-matching-to-uri': ''}), 400, 'dial-rule-matching-to-uri must not be empty'),
+    (dict(NEW_RULE, colour='red'), 400, 'unknown dial rule fields: colour'),
+    (dict(NEW_RULE, enabled=True), 400, 'enabled must be a string'),
+    (dict(NEW_RULE, enabled='maybe'), 400, 'enabled must be yes or no'),
 ])
-def test_dialrule_create_rejects_bad_bodies_without_writing(rule_sim, body, message):
+def test_dialrule_create_rejects_bad_bodies_without_writing(rule_sim, body, status, message):
     token = login(rule_sim)['access_token']
     answer = send(rule_sim, 'POST', RULES, token, body)
-    assert answer.status_code == 400
-    assert answer.json()['message'] == message
+    assert answer.status_code == status
+    assert answer.json() == {'code': status, 'message': message}
     assert stats(rule_sim)['writes'] == {}
     assert len(requests.get(rule_sim.url + '/_sim/state', timeout=5).json()['dialrules']) == 2
+
+
+def test_dialrule_create_accepts_an_empty_destination_user(rule_sim):
+    token = login(rule_sim)['access_token']
+    answer = send(rule_sim, 'POST', RULES, token, dict(NEW_RULE, **{'dial-rule-translation-destination-user': ''}))
+    assert answer.status_code == 200
+    assert answer.json()['dial-rule-translation-destination-user'] == ''
+
+
+def test_dialrule_create_can_answer_with_another_rule_but_stores_the_new_one(rule_sim):
+    set_config(rule_sim, dialrule_create_answer='other')
+    token = login(rule_sim)['access_token']
+    answer = send(rule_sim, 'POST', RULES, token, NEW_RULE)
+    assert answer.status_code == 200
+    assert answer.json()['dial-rule-matching-to-uri'] == 'sip:1??????????@*'
+    state = requests.get(rule_sim.url + '/_sim/state', timeout=5).json()
+    assert [r['dial-rule-matching-to-uri'] for r in state['dialrules']] == ['sip:1??????????@*', 'sip:611@*', 'sip:5@*']
 
 
 def test_dialrule_update_changes_only_the_given_fields(rule_sim):
     token = login(rule_sim)['access_token']
     path = RULES + '/' + quoted_id('sip:1??????????@*')
-    change = {'dialrule': rule_id('sip:1??????????@*'), 'dial-rule-application': 'to-connection-add-header',
-              'dial-rule-parameter': 'X-User-Id: x'}
+    required = {'dialrule': rule_id('sip:1??????????@*'), 'dial-rule-translation-destination-user': '[*]'}
+    change = dict(required, **{'dial-rule-application': 'to-connection-add-header', 'dial-rule-parameter': 'X-User-Id: x'})
     answer = send(rule_sim, 'PUT', path, token, change)
     assert answer.status_code == 202
     rule = send(rule_sim, 'GET', path, token).json()
     assert rule['dial-rule-application'] == 'to-connection-add-header'
     assert rule['dial-rule-parameter'] == 'X-User-Id: x'
     assert rule['dial-rule-translation-destination-host'] == 'clearip-conn'
-    assert send(rule_sim, 'PUT', path, token, {'dial-rule-matching-to-uri': 'sip:2@*'}).json()['message'] == \
+    assert send(rule_sim, 'PUT', path, token, dict(required, **{'dial-rule-matching-to-uri': 'sip:2@*'})).json()['message'] == \
         'matching fields cannot change: dial-rule-matching-to-uri'
-    assert send(rule_sim, 'PUT', path, token, {'dialrule': 'other'}).status_code == 400
-    assert send(rule_sim, 'PUT', RULES + '/' + quoted_id('sip:999@*'), token, {'dial-rule-parameter': ''}).status_code == 404
+    assert send(rule_sim, 'PUT', path, token, dict(required, dialrule='other')).status_code == 400
+    missing = dict(required, **{'dial-rule-parameter': ''})
+    assert send(rule_sim, 'PUT', RULES + '/' + quoted_id('sip:999@*'), token, missing).status_code == 404
     assert stats(rule_sim)['writes'] == {'PUT ' + V2 + '/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}': 1}
 
 
@@ -752,3 +856,26 @@ def test_dialrule_delete_removes_the_rule_and_keeps_the_dial_plan(rule_sim):
     assert state['dialrules'] == []
     assert state['dialplans'] == [{'domain': 'd1.example', 'dialplan': 'Default'}, {'domain': 'd1.example', 'dialplan': 'Empty'}]
     assert stats(rule_sim)['writes'] == {'DELETE ' + V2 + '/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}': 2}
+
+
+@pytest.mark.parametrize('body, message', [
+    ({'dial-rule-parameter': 'X'}, 'missing required fields: dialrule, dial-rule-translation-destination-user'),
+    ({'dialrule': rule_id('sip:611@*'), 'dial-rule-parameter': 'X'}, 'missing required fields: dial-rule-translation-destination-user'),
+    ({'dial-rule-translation-destination-user': '611'}, 'missing required fields: dialrule'),
+])
+def test_dialrule_update_without_its_required_fields_is_422_and_changes_nothing(rule_sim, body, message):
+    token = login(rule_sim)['access_token']
+    answer = send(rule_sim, 'PUT', RULES + '/' + quoted_id('sip:611@*'), token, body)
+    assert answer.status_code == 422
+    assert answer.json() == {'code': 422, 'message': message}
+    assert stats(rule_sim)['writes'] == {}
+    assert 'dial-rule-parameter' not in send(rule_sim, 'GET', RULES + '/' + quoted_id('sip:611@*'), token).json()
+
+
+def test_dialrule_update_with_an_empty_destination_user_is_accepted(rule_sim):
+    token = login(rule_sim)['access_token']
+    path = RULES + '/' + quoted_id('sip:611@*')
+    body = {'dialrule': rule_id('sip:611@*'), 'dial-rule-translation-destination-user': '', 'dial-rule-parameter': 'X'}
+    assert send(rule_sim, 'PUT', path, token, body).status_code == 202
+    rule = send(rule_sim, 'GET', path, token).json()
+    assert (rule['dial-rule-translation-destination-user'], rule['dial-rule-parameter']) == ('', 'X')
