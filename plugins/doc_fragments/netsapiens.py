@@ -50,9 +50,23 @@ options:
     description:
       - Which NetSapiens API to read.
       - V(auto) uses the API v2 when the server has it, and the API v1 when the v2 base answers 404 (cores older than v44).
+        Only the answer of C(GET /ns-api/v2/domains/count) decides; a failure to get a token is reported as such.
       - If not set, the value of the E(NETSAPIENS_API_VERSION) environment variable is used.
     type: str
     choices: [auto, v2, v1]
+    default: auto
+  token_endpoint:
+    description:
+      - Where to ask for OAuth2 access tokens (not used with O(api_key)).
+      - V(auto) tries C(POST /ns-api/v2/tokens) (JSON body, in the published API v2 description) first, and the form-encoded
+        C(POST /ns-api/oauth2/token/) of older cores when the first answers 404. The endpoint that answered is used for the rest of
+        the run, refreshes included.
+      - V(v2) or V(legacy) asks only C(/ns-api/v2/tokens) or only C(/ns-api/oauth2/token/), for a core behind a proxy that blocks
+        the other path.
+      - Which token endpoint answers never decides O(api_version); only the version probe does.
+      - If not set, the value of the E(NETSAPIENS_TOKEN_ENDPOINT) environment variable is used.
+    type: str
+    choices: [auto, v2, legacy]
     default: auto
   validate_certs:
     description:

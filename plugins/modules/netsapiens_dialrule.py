@@ -203,7 +203,8 @@ proposed:
 end_state:
   description:
     - The rule as NetSapiens holds it after the run (in check mode, would hold it), in the shape of RV(existing); empty when it does not exist.
-    - After a create, the server's answer when it returns the rule.
+    - After a create, the server's answer when it returns the rule (it must be the rule asked for, else the module fails),
+      or the rule as read back.
   returned: success
   type: dict
   sample:
