@@ -217,3 +217,56 @@ def test_an_api_v1_server_is_refused_with_a_clear_message(sims, playbook):
     assert failed['msg'].startswith('dial rules need the NetSapiens API v2 (cores v44 and later)')
     assert D.NS_PASSWORD not in json.dumps(failed)
     assert D.NS_CLIENT_SECRET not in json.dumps(failed)
+
+
+NO_DESTINATION_USER = {
+    'domain': 'd1.example', 'dialplan': 'd1.example', 'dial-rule-matching-to-uri': 'sip:2??@*',
+    'dial-rule-matching-from-uri': '*', 'dial-rule-application': 'to-connection', 'dial-rule-parameter': '',
+    'dial-rule-translation-destination-user': '', 'enabled': 'yes',
+}
+WITHOUT_DESTINATION_USER = {
+    'domain': 'd1.example', 'dialplan': 'd1.example', 'dial-rule-matching-to-uri': 'sip:3??@*',
+    'dial-rule-matching-from-uri': '*', 'dial-rule-application': 'to-connection', 'enabled': 'yes',
+}
+
+
+def test_update_of_rules_with_an_empty_or_missing_destination_user_sends_the_required_fields(sims, playbook):
+    # The simulator answers 422 to a PUT without dialrule or dial-rule-translation-destination-user.
+    env = sims(dataset(rules=[NO_DESTINATION_USER, WITHOUT_DESTINATION_USER]))
+    results = run(env, playbook, ('empty', rule(matching='sip:2??@*', application='to-connection-add-header', parameter=HEADER)),
+                  ('missing', rule(matching='sip:3??@*', parameter=HEADER)))
+    assert results['empty']['changed'] is True, results['empty']
+    assert results['empty']['changed_fields'] == ['application', 'parameter']
+    assert results['missing']['changed'] is True, results['missing']
+    assert results['missing']['changed_fields'] == ['parameter']
+    assert stored(env) == [
+        dict(NO_DESTINATION_USER, **{'dial-rule-application': 'to-connection-add-header', 'dial-rule-parameter': HEADER}),
+        dict(WITHOUT_DESTINATION_USER, **{'dial-rule-parameter': HEADER, 'dial-rule-translation-destination-user': ''})]
+    assert writes(env) == {PUT: 2}
+
+
+def test_a_create_answered_with_another_rule_fails_clearly(sims, playbook):
+    env = sims(dataset(rules=[OTHER_RULE]), netsapiens_config={'dialrule_create_answer': 'other'})
+    failed = run(env, playbook, ('create', rule(application='to-connection-add-header', parameter=HEADER)))['create']
+    assert failed['failed'] is True
+    assert failed['msg'] == (
+        'NetSapiens answered the create of the dial rule to sip:1??????????@* from * in dial plan d1.example of domain '
+        'd1.example (HTTP 200 on POST /ns-api/v2/domains/d1.example/dialplans/d1.example/dialrules) with another rule: '
+        'to sip:611@* from * (id c2lwOjYxMUAqfHwqfHwqfHwqfHwqfHwqfHwq). The server may have made a different rule than the '
+        'one asked for: check the dial plan before running again')
+    assert 'end_state' not in failed
+    assert writes(env) == {POST: 1}
+
+
+def test_the_module_works_with_either_token_endpoint_alone(sims, playbook):
+    wanted = rule(application='to-connection-add-header', parameter=HEADER)
+    for endpoints, token_calls in ((['v2'], {'POST /ns-api/v2/tokens': 1}),
+                                   (['legacy'], {'POST /ns-api/v2/tokens': 1, 'POST /ns-api/oauth2/token/': 1})):
+        env = sims(dataset(), netsapiens_config={'token_endpoints': endpoints})
+        results = run(env, playbook, ('update', wanted))
+        assert results['update']['changed'] is True, results['update']
+        assert results['update']['api_version'] == 'v2'
+        assert stored(env)[0]['dial-rule-parameter'] == HEADER
+        assert writes(env) == {PUT: 1}
+        seen = env.stats(env.netsapiens)['requests']
+        assert dict((k, v) for k, v in seen.items() if 'token' in k) == token_calls

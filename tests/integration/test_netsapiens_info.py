@@ -108,9 +108,13 @@ def test_v2_and_v1_cores_give_the_same_exact_records(sims, playbook):
     assert out['v2_filtered_domains']['domains'] == [d for d in want['domains'] if d['reseller'] == reseller]
     assert out['v2_some_users']['users'] == [u for u in want['users'] if u['domain'] in some]
     assert len([u for u in out['v2_user']['users'] if u['service_code'].startswith('system-')]) == 3
-    # the v1-only core was asked for v2 once per module (the version probe), then only v1
+    # the v1-only core was asked for v2 twice per module (its missing v2 token endpoint, then the version
+    # probe), then only v1
     v1_stats = stats(v1.netsapiens)
-    assert sum(n for endpoint, n in v1_stats['requests'].items() if '/ns-api/v2' in endpoint) == 4
+    assert v1_stats['requests']['POST /ns-api/v2/tokens'] == 4
+    assert v1_stats['requests']['POST /ns-api/oauth2/token/'] == 4
+    assert v1_stats['requests']['GET /ns-api/v2/domains/count'] == 4
+    assert sum(n for endpoint, n in v1_stats['requests'].items() if '/ns-api/v2' in endpoint) == 8
     assert v1_stats['v1']['subscriber read'] == 2 * len(want['domains'])
 
 
@@ -169,7 +173,7 @@ def test_server_errors_and_rate_limits_are_retried_without_loss(sims, playbook):
     want = expected(dataset)
     flaky = sims(dataset)
     flaky.add_fault(flaky.netsapiens, kind='server_error', path='/users$', method='GET', times=3)
-    flaky.add_fault(flaky.netsapiens, kind='server_error', path='/oauth2/token/$', times=1, status=502)
+    flaky.add_fault(flaky.netsapiens, kind='server_error', path='/ns-api/v2/tokens$', times=1, status=502)
     flaky.add_fault(flaky.netsapiens, kind='rate_limit', path='/ns-api/v2/domains$', times=1, retry_after=1)
     flaky.add_fault(flaky.netsapiens, kind='html_error', path='/ns-api/v2/resellers$', times=1, status=504)
     flaky.add_fault(flaky.netsapiens, kind='drop_after_commit', path='/ns-api/v2/connections$', times=1)
@@ -201,15 +205,19 @@ def test_tokens_expiring_during_a_long_read_are_renewed(sims, playbook):
     # 4 users per domain in pages of 3: 3 calls per domain, plus the 2 refused calls repeated
     assert requests_seen['GET /ns-api/v2/domains/{domain}/users'] == 3 * 16 + 2
     # the first password grant, then at least one renewal per refused call
-    assert requests_seen['POST /ns-api/oauth2/token/'] >= 3
+    assert requests_seen['POST /ns-api/v2/tokens'] >= 3
+    assert 'POST /ns-api/oauth2/token/' not in requests_seen
 
 
 def test_wrong_credentials_say_which_and_never_show_secrets(sims, playbook):
     dataset = make_dataset(resellers=1, domains=2, users=4, seed=1)
     sim = sims(dataset)
+    legacy = sims(dataset, netsapiens_config={'token_endpoints': ['legacy']})
     good = sim.ns_vars()
     bad_client = dict(good, client_secret='WRONG-client-secret-4711')
     bad_user = dict(good, password='WRONG-user-password-4711')
+    legacy_bad_client = dict(legacy.ns_vars(), client_secret='WRONG-client-secret-4711')
+    legacy_bad_user = dict(legacy.ns_vars(), password='WRONG-user-password-4711')
     closed = socket.socket()
     closed.bind(('127.0.0.1', 0))
     port = closed.getsockname()[1]
@@ -217,20 +225,86 @@ def test_wrong_credentials_say_which_and_never_show_secrets(sims, playbook):
     unreachable = dict(good, host='http://127.0.0.1:%d' % port)
     run, out = run_play(playbook, [failing('bad_client', 'reseller', 'bad_client'),
                                    failing('bad_user', 'domain', 'bad_user'),
+                                   failing('legacy_bad_client', 'reseller', 'legacy_bad_client'),
+                                   failing('legacy_bad_user', 'domain', 'legacy_bad_user'),
                                    failing('unreachable', 'connection', 'unreachable')],
-                        {'bad_client': bad_client, 'bad_user': bad_user, 'unreachable': unreachable}, args=('-vvv',))
-    assert out['bad_client']['msg'] == ('NetSapiens rejected the OAuth client (HTTP 401 invalid_client (The client '
-                                        'credentials are invalid)): check client_id and client_secret')
-    assert out['bad_user']['msg'] == ('NetSapiens rejected the user credentials (HTTP 400 invalid_grant (Invalid '
-                                      'username and password combination)): check username and password')
+                        {'bad_client': bad_client, 'bad_user': bad_user, 'legacy_bad_client': legacy_bad_client,
+                         'legacy_bad_user': legacy_bad_user, 'unreachable': unreachable}, args=('-vvv',))
+    # the v2 token endpoint answers {code, message}, which does not say which credential is wrong
+    assert out['bad_client']['msg'] == ('NetSapiens refused the password grant at POST /ns-api/v2/tokens with HTTP 401 (The '
+                                        'client credentials are invalid): check client_id, client_secret, username and password')
+    assert out['bad_user']['msg'] == ('NetSapiens refused the password grant at POST /ns-api/v2/tokens with HTTP 401 (Invalid '
+                                      'username and password combination): check client_id, client_secret, username and password')
+    # the legacy OAuth2 endpoint does
+    assert out['legacy_bad_client']['msg'] == ('NetSapiens rejected the OAuth client (HTTP 401 invalid_client (The client '
+                                               'credentials are invalid)): check client_id and client_secret')
+    assert out['legacy_bad_user']['msg'] == ('NetSapiens rejected the user credentials (HTTP 400 invalid_grant (Invalid '
+                                             'username and password combination)): check username and password')
     assert out['unreachable']['msg'].startswith(
-        'NetSapiens request failed: POST http://127.0.0.1:%d/ns-api/oauth2/token/ failed: cannot connect to the server' % port)
+        'getting a NetSapiens access token failed: POST http://127.0.0.1:%d/ns-api/v2/tokens failed: cannot connect to the '
+        'server' % port)
     for secret in ('WRONG-client-secret-4711', 'WRONG-user-password-4711', good['client_secret'], good['password']):
         assert secret not in run.stdout
         assert secret not in run.stderr
         assert secret not in json.dumps(out)
-    # a rejected login is never retried
-    assert stats(sim.netsapiens)['requests']['POST /ns-api/oauth2/token/'] == 2
+    # a rejected login is never retried, nor tried again at the other endpoint
+    assert stats(sim.netsapiens)['requests'] == {'POST /ns-api/v2/tokens': 2}
+    assert stats(legacy.netsapiens)['requests'] == {'POST /ns-api/v2/tokens': 2, 'POST /ns-api/oauth2/token/': 2}
+
+
+def test_every_module_works_with_either_token_endpoint_alone_and_the_probe_is_not_fooled(sims, playbook):
+    dataset = make_dataset(resellers=2, domains=5, users=20, seed=13)
+    want = expected(dataset)
+    v2_tokens = sims(dataset, netsapiens_config={'token_endpoints': ['v2']})
+    legacy_tokens = sims(dataset, netsapiens_config={'token_endpoints': ['legacy']})
+    old_core = sims(dataset, netsapiens_config={'token_endpoints': ['legacy'], 'v2_enabled': False})
+    no_tokens = sims(dataset, netsapiens_config={'token_endpoints': []})
+    both = sims(dataset)
+    forced_v2 = sims(dataset, netsapiens_config={'token_endpoints': ['legacy']})
+    tasks = [task('v2tokens_' + kind, kind, 'v2_tokens') for kind in MODULES]
+    tasks += [task('legacytokens_' + kind, kind, 'legacy_tokens') for kind in MODULES]
+    tasks += [task('old_' + kind, kind, 'old_core') for kind in MODULES]
+    tasks += [failing('no_tokens', 'domain', 'no_tokens'),
+              task('forced_legacy', 'reseller', 'both', '        token_endpoint: legacy\n'),
+              failing('forced_v2', 'reseller', 'forced_v2', '        token_endpoint: v2\n')]
+    _run, out = run_play(playbook, tasks, {'v2_tokens': v2_tokens.ns_vars(), 'legacy_tokens': legacy_tokens.ns_vars(),
+                                           'old_core': old_core.ns_vars(), 'no_tokens': no_tokens.ns_vars(),
+                                           'both': both.ns_vars(), 'forced_v2': forced_v2.ns_vars()})
+    # api_version auto throughout: the v2 API is found whichever token endpoint served the token
+    assert_all_four(out, 'v2tokens', want, 'v2')
+    assert_all_four(out, 'legacytokens', want, 'v2')
+    assert_all_four(out, 'old', want, 'v1')
+    seen = stats(v2_tokens.netsapiens)['requests']
+    assert (seen['POST /ns-api/v2/tokens'], seen['GET /ns-api/v2/domains/count']) == (4, 4)
+    assert 'POST /ns-api/oauth2/token/' not in seen
+    seen = stats(legacy_tokens.netsapiens)['requests']
+    # per module: the v2 token endpoint's 404, the legacy grant, the probe (which alone says v2)
+    assert (seen['POST /ns-api/v2/tokens'], seen['POST /ns-api/oauth2/token/'], seen['GET /ns-api/v2/domains/count']) == (4, 4, 4)
+    assert 'POST /ns-api/' not in seen
+    seen = stats(old_core.netsapiens)
+    assert (seen['requests']['POST /ns-api/v2/tokens'], seen['requests']['POST /ns-api/oauth2/token/']) == (4, 4)
+    assert seen['v1']['subscriber read'] == 2 * len(want['domains'])
+
+    # no token endpoint at all: a token failure, never an API v1 core; no probe, no v1 read
+    assert out['no_tokens']['failed'] is True
+    assert out['no_tokens']['status'] == 404
+    assert out['no_tokens']['msg'] == (
+        'NetSapiens has no token endpoint here: POST /ns-api/v2/tokens answered HTTP 404 (Not Found) and '
+        'POST /ns-api/oauth2/token/ answered HTTP 404 (not found: /ns-api/oauth2/token/). Check host (the server root, such '
+        'as https://pbx.example.com) and username; a core behind a proxy that blocks one of these paths needs token_endpoint '
+        'set to the other (v2 or legacy)')
+    assert stats(no_tokens.netsapiens)['requests'] == {'POST /ns-api/v2/tokens': 1, 'POST /ns-api/oauth2/token/': 1}
+
+    # a forced endpoint is the only one asked
+    assert out['forced_legacy']['resellers'] == want['resellers']
+    seen = stats(both.netsapiens)['requests']
+    assert seen['POST /ns-api/oauth2/token/'] == 1
+    assert 'POST /ns-api/v2/tokens' not in seen
+    assert out['forced_v2']['failed'] is True
+    assert out['forced_v2']['msg'] == ('NetSapiens answered the password grant at POST /ns-api/v2/tokens with HTTP 404 (Not '
+                                       'Found): this core may not have that token endpoint (set token_endpoint to auto), or '
+                                       'it does not know the user (check username)')
+    assert stats(forced_v2.netsapiens)['requests'] == {'POST /ns-api/v2/tokens': 1}
 
 
 def test_check_mode_reads_and_dest_writes_a_private_file(sims, playbook, tmp_path):
