@@ -450,13 +450,11 @@ class NetSapiensClient(object):
                 continue
             self._token_endpoint = name
             return resp, name
-        if self._token_endpoint is None:
-            raise NetSapiensTokenError(
-                'NetSapiens has no token endpoint here: %s. Check host (the server root, such as https://pbx.example.com) '
-                'and username; a core behind a proxy that blocks one of these paths needs token_endpoint set to the other '
-                '(v2 or legacy)'
-                % ' and '.join(not_found), status=404)
-        return resp, self._token_endpoint
+        # Only under auto, when every endpoint answered 404: nothing is remembered, so a later grant tries them all again.
+        raise NetSapiensTokenError(
+            'NetSapiens has no token endpoint here: %s. Check host (the server root, such as https://pbx.example.com) '
+            'and username; a core behind a proxy that blocks one of these paths needs token_endpoint set to the other '
+            '(v2 or legacy)' % ' and '.join(not_found), status=404)
 
     def _grant(self, fields):
         grant = fields['grant_type']
