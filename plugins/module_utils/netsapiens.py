@@ -808,11 +808,11 @@ class NetSapiensClient(object):
             found = [r for r in answered if r['matching'] == matching and r['from_matching'] == from_matching]
             if len(found) == 1:
                 return found[0]
+            shown = '; '.join('to %s from %s (id %s)' % (r['matching'], r['from_matching'], r['id']) for r in answered)
             raise NetSapiensError(
                 'NetSapiens answered the create of the %s (HTTP %d on %s) with another rule: %s. The server may have made a '
                 'different rule than the one asked for: check the dial plan before running again'
-                % (asked, resp.status, source, '; '.join('to %s from %s (id %s)' % (r['matching'], r['from_matching'], r['id'])
-                                                          for r in answered)), status=resp.status)
+                % (asked, resp.status, source, shown), status=resp.status)
         # 200 without a rule in the answer: what the server holds decides.
         created = self.find_dialrule(domain, dialplan, matching, from_matching)
         if created is None:
