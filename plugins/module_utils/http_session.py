@@ -52,6 +52,11 @@ BODY_EXCERPT_CHARS = 200
 # Sized for the concurrent per-domain readers plus headroom; urllib3 blocks nothing when the pool
 # is full, it only stops keeping the extra connections alive.
 POOL_MAXSIZE = 32
+# OpenSSL's words when the bytes that answered the TLS hello are not a TLS record, as when the
+# port serves plain HTTP: "wrong version number" (OpenSSL 1.1 and 3.x), "record layer failure"
+# (3.2+), "packet length too long", "unknown protocol" (1.0).
+PLAIN_HTTP_ANSWER = re.compile(r'WRONG_VERSION_NUMBER|wrong version number|RECORD_LAYER_FAILURE|record layer failure|'
+                               r'packet length too long|unknown protocol', re.I)
 
 
 def _excerpt(text, limit=BODY_EXCERPT_CHARS):
@@ -266,6 +271,11 @@ class HttpSession(object):
     def _classify(exc):
         """(a sentence a person can act on, whether the request may have reached the server)."""
         if isinstance(exc, requests.exceptions.SSLError):
+            if PLAIN_HTTP_ANSWER.search(str(_root_reason(exc))):
+                # The answer to the TLS hello was not TLS (an HTTP server answers "400 Bad Request"):
+                # certificates are not the problem, so the CA advice would send the operator astray.
+                return ('the server does not speak TLS on that port (%s): did you mean http://? A host name without '
+                        'a scheme means https://' % _reason(exc)), False
             return ('TLS failure: %s; if the server uses a private CA set ca_path to its CA bundle '
                     '(or validate_certs=false, insecure)' % _reason(exc)), False
         if isinstance(exc, requests.exceptions.ConnectTimeout):

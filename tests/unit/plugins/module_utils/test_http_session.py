@@ -378,6 +378,20 @@ def test_tls_failure_suggests_ca_path_and_ca_path_works(tmp_path):
         stub.stop()
 
 
+def test_https_to_a_plain_http_port_says_so_instead_of_giving_certificate_advice(server):
+    # The simulators, like many lab servers, speak plain HTTP: https:// (or a bare host name, which
+    # means https) gets an answer that is not TLS. Certificate advice would be wrong there.
+    url = 'https://127.0.0.1:%d' % server._httpd.server_address[1]
+    http, sleeps = session(url)
+    with pytest.raises(TransportError) as info:
+        http.request('GET', '/echo')
+    message = info.value.message
+    assert message.startswith('GET %s/echo failed: the server does not speak TLS on that port' % url), message
+    assert 'did you mean http://?' in message
+    assert 'ca_path' not in message and 'validate_certs' not in message
+    assert sleeps.calls == []
+
+
 def test_session_is_usable_from_threads(server):
     http, _sleeps = session(server.url)
     results = []
