@@ -298,3 +298,44 @@ def test_install_into_a_fresh_virtual_environment(sims, cron, tmp_path):
     assert ran.returncode == 0, layout.log.read_text()[-4000:]
     assert str(venv / 'bin' / 'ansible-playbook') in layout.wrapper.read_text()
     assert ns_users_in_clearip(s) == sorted('%s@%s' % (u['user'], u['domain']) for u in s.dataset['netsapiens']['users'])
+
+
+@pytest.mark.parametrize('check', [True, False])
+def test_a_cron_file_in_a_missing_folder_fails_before_anything_is_written(sims, cron, tmp_path, check):
+    """The dry run fails where the real run would, and neither writes the settings, the wrapper or the log first."""
+    s = sims(private_dataset())
+    layout = Layout(tmp_path / 'inst')
+    missing = layout.root / 'no-such-dir' / 'clearip-sync'
+    run = cron(config_for(s), layout.role_vars(subscriber_sync_cron_file=str(missing)), check=check, diff=check)
+    assert run.returncode != 0, run.stdout
+    message = re.sub(r'\s+', ' ', run.stdout)
+    assert ('subscriber_sync_cron_file: the folder %s does not exist, so the cron file cannot be written there; '
+            'create it or fix the path' % missing.parent) in message, message
+    assert '+#Ansible' not in run.stdout   # no cron line promised
+    assert not layout.settings.exists() and not layout.dir.exists() and not layout.state.exists() and not layout.log.exists()
+    assert not layout.collections.exists()
+
+
+def test_every_written_path_is_checked_before_the_first_write(sims, cron, tmp_path):
+    s = sims(private_dataset())
+    layout = Layout(tmp_path / 'inst')
+    blocker = layout.root / 'a-file'
+    blocker.write_text('in the way\n')
+    report_dir = layout.root / 'reports-missing'
+    run = cron(config_for(s), layout.role_vars(subscriber_sync_cron_log_path=str(blocker / 'log' / 'sync.log'),
+                                               subscriber_sync_cron_report_path=str(report_dir / 'report.json'),
+                                               subscriber_sync_cron_logrotate=True),
+               check=True)
+    assert run.returncode != 0
+    message = re.sub(r'\s+', ' ', run.stdout)
+    for expected in ('subscriber_sync_cron_log_path: %s is not a directory, so %s cannot be created' % (blocker, blocker / 'log'),
+                     'subscriber_sync_cron_logrotate_dir: the folder %s does not exist, so the logrotate settings cannot be written'
+                     % layout.logrotate_dir,
+                     'subscriber_sync_cron_report_path: the folder %s does not exist, so the report of each run cannot be written'
+                     % report_dir):
+        assert expected in message, (expected, message)
+    assert not layout.dir.exists() and not layout.state.exists()
+    real = cron(config_for(s), layout.role_vars(subscriber_sync_cron_report_path=str(report_dir / 'report.json')))
+    assert real.returncode != 0
+    assert 'subscriber_sync_cron_report_path: the folder %s does not exist' % report_dir in re.sub(r'\s+', ' ', real.stdout)
+    assert not layout.dir.exists() and not layout.state.exists() and not layout.settings.exists()
