@@ -20,6 +20,7 @@ import secrets
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -339,3 +340,65 @@ def test_every_written_path_is_checked_before_the_first_write(sims, cron, tmp_pa
     assert real.returncode != 0
     assert 'subscriber_sync_cron_report_path: the folder %s does not exist' % report_dir in re.sub(r'\s+', ' ', real.stdout)
     assert not layout.dir.exists() and not layout.state.exists() and not layout.settings.exists()
+
+
+MANUAL_PATHS = ('/opt/clearip-sync', '/etc/clearip-sync', '/var/lib/clearip-sync', '/var/log/clearip-sync', '/etc/cron.d',
+                '/etc/logrotate.d')
+
+
+def manual_steps(root, pins):
+    """docs/cron.md's manual steps, as written but for: every path under ``root``, the current user instead of a new
+    system user (no useradd, no runuser), and the pinned versions of this environment for the pip install."""
+    text = (Path(__file__).resolve().parents[2] / 'docs' / 'cron.md').read_text()
+    start = text.index('## The manual equivalent')
+    block = re.compile(r'```sh\n(.*?)```', re.S).search(text, start).group(1)
+    for path in MANUAL_PATHS:
+        block = block.replace(path, str(root) + path)
+    lines = []
+    for line in block.splitlines():
+        if line.startswith('useradd '):
+            continue
+        line = line.replace('runuser -u clearip-sync -- ', '')
+        line = line.replace('-o clearip-sync -g clearip-sync', '-o %s -g %s' % (USER, GROUP))
+        line = line.replace("'ansible-core>=2.16' 'requests>=2.25'", ' '.join("'%s'" % p for p in pins))
+        lines.append(line)
+    script = '\n'.join(lines) + '\n'
+    # Never let a step reach the real system directories.
+    stray = re.findall(r'(?<![\w./-])/(?:opt|etc|var)/\S*', script)
+    assert stray == [], stray
+    return script
+
+
+def test_the_manual_steps_of_the_docs_run_as_written(sims, tmp_path):
+    s = sims(private_dataset())
+    config = config_for(s)
+    root = tmp_path / 'root'
+    for folder in ('etc/cron.d', 'etc/logrotate.d', 'opt', 'var/lib', 'var/log'):   # what a host has before the steps
+        (root / folder).mkdir(parents=True)
+    with open(Path(__file__).resolve().parents[2] / 'test-requirements.txt') as handle:
+        pins = [line.strip() for line in handle if line.startswith(('ansible-core==', 'requests=='))]
+    work = tmp_path / 'work'
+    work.mkdir()
+    (work / 'config.json').write_text(json.dumps(config))
+    (work / 'config.json').chmod(0o600)
+    version = re.search(r'^version: *(\S+)', (Path(__file__).resolve().parents[2] / 'galaxy.yml').read_text(), re.M).group(1)
+    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'build', '--output-path', str(work),
+                    str(Path(__file__).resolve().parents[2])], check=True, capture_output=True)
+    assert (work / ('clearip-netsapiens-%s.tar.gz' % version)).is_file()
+    script = tmp_path / 'manual.sh'
+    script.write_text('set -e\n' + manual_steps(root, pins))
+    env = {'PATH': '%s:/usr/bin:/bin' % BIN, 'HOME': str(tmp_path), 'LANG': 'C.UTF-8'}
+    done = subprocess.run(['/bin/sh', str(script)], cwd=str(work), env=env, capture_output=True, text=True, timeout=900,
+                          check=False)
+    log = root / 'var' / 'log' / 'clearip-sync' / 'sync.log'
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + (log.read_text()[-3000:] if log.exists() else '')
+    assert 'sync starts' in log.read_text()
+    assert ns_users_in_clearip(s) == sorted('%s@%s' % (u['user'], u['domain']) for u in s.dataset['netsapiens']['users'])
+    # The report the docs promise is where they say.
+    report = json.loads((root / 'var' / 'lib' / 'clearip-sync' / 'report.json').read_text())
+    assert sorted(report['tiers']['users']['created']) == ns_users_in_clearip(s)
+    line = (root / 'etc' / 'cron.d' / 'clearip-sync').read_text().strip()
+    assert line == '0 * * * * clearip-sync flock -n %(r)s/var/lib/clearip-sync/sync.lock %(r)s/opt/clearip-sync/bin/clearip-sync ' \
+                   '>> %(r)s/var/log/clearip-sync/sync.log 2>&1' % {'r': root}
+    assert stat.S_IMODE(os.stat(root / 'etc' / 'clearip-sync' / 'config.json').st_mode) == 0o600
+    assert not any(secret in done.stdout + done.stderr + log.read_text() for secret in secrets_of(config))
