@@ -48,7 +48,7 @@ options:
     default: {}
   variables:
     description:
-      - The shape of every visible C(subscriber_sync_*) variable, as C({name: {type, value}}); C(value) only for variables
+      - The shape of every visible C(subscriber_sync_*) variable, a mapping of each name to C({type, value}); C(value) only for variables
         whose value is checked (choices, booleans, numbers, the NetSapiens host and the ClearIP URL), null otherwise.
     type: dict
     default: {}
