@@ -56,7 +56,9 @@ def test_missing_client_secret_names_the_key(env, sync):
 def test_a_misspelt_key_is_named_with_the_right_one(env, sync):
     config = vendor_config(env)
     config['netsapiens']['clientSecrets'] = config['netsapiens'].pop('clientSecret')
-    run = sync(config)
+    # At the highest verbosity Ansible shows each module's arguments: the check is given no secret.
+    run = sync(config, args=('-vvvv',))
+    assert '"clientSecrets": {' in output(run) and 'subscriber_sync_settings_check' in output(run), run
     assert_refused(run, env, 'netsapiens.clientSecrets: is not a key of config.json',
                    'did you mean netsapiens.clientSecret?', 'rename or remove it')
 
