@@ -52,6 +52,14 @@ BODY_EXCERPT_CHARS = 200
 # Sized for the concurrent per-domain readers plus headroom; urllib3 blocks nothing when the pool
 # is full, it only stops keeping the extra connections alive.
 POOL_MAXSIZE = 32
+# OpenSSL's words when the bytes that answered the TLS hello are not a TLS record, as when the
+# port serves plain HTTP: "wrong version number" (OpenSSL 1.1 and 3.x), "record layer failure"
+# (3.2+), "packet length too long", "unknown protocol" (1.0).
+# Failures a CA bundle (or not verifying) can fix: the certificate could not be verified.
+CERTIFICATE_FAILURE = re.compile(r'CERTIFICATE_VERIFY_FAILED|certificate verify failed|hostname mismatch|'
+                                 r"doesn't match|self.signed|unable to get local issuer", re.I)
+PLAIN_HTTP_ANSWER = re.compile(r'WRONG_VERSION_NUMBER|wrong version number|RECORD_LAYER_FAILURE|record layer failure|'
+                               r'packet length too long|unknown protocol', re.I)
 
 
 def _excerpt(text, limit=BODY_EXCERPT_CHARS):
@@ -266,8 +274,17 @@ class HttpSession(object):
     def _classify(exc):
         """(a sentence a person can act on, whether the request may have reached the server)."""
         if isinstance(exc, requests.exceptions.SSLError):
-            return ('TLS failure: %s; if the server uses a private CA set ca_path to its CA bundle '
-                    '(or validate_certs=false, insecure)' % _reason(exc)), False
+            if PLAIN_HTTP_ANSWER.search(str(_root_reason(exc))):
+                # The answer to the TLS hello was not TLS (an HTTP server answers "400 Bad Request"):
+                # certificates are not the problem, so the CA advice would send the operator astray.
+                return ('the server does not speak TLS on that port (%s): did you mean http://? A host name without '
+                        'a scheme means https://' % _reason(exc)), False
+            if CERTIFICATE_FAILURE.search(str(_root_reason(exc))):
+                return ('TLS failure: %s; if the server uses a private CA set ca_path to its CA bundle '
+                        '(or validate_certs=false, insecure)' % _reason(exc)), False
+            # A handshake that failed for another reason (protocol versions, ciphers, a closed
+            # connection): a CA bundle would not help, so none is suggested.
+            return ('TLS handshake failed: %s; check that this port serves HTTPS' % _reason(exc)), False
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return 'timed out connecting to the server (%s)' % _reason(exc), False
         if isinstance(exc, requests.exceptions.ReadTimeout):

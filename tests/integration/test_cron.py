@@ -20,6 +20,7 @@ import secrets
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -298,3 +299,106 @@ def test_install_into_a_fresh_virtual_environment(sims, cron, tmp_path):
     assert ran.returncode == 0, layout.log.read_text()[-4000:]
     assert str(venv / 'bin' / 'ansible-playbook') in layout.wrapper.read_text()
     assert ns_users_in_clearip(s) == sorted('%s@%s' % (u['user'], u['domain']) for u in s.dataset['netsapiens']['users'])
+
+
+@pytest.mark.parametrize('check', [True, False])
+def test_a_cron_file_in_a_missing_folder_fails_before_anything_is_written(sims, cron, tmp_path, check):
+    """The dry run fails where the real run would, and neither writes the settings, the wrapper or the log first."""
+    s = sims(private_dataset())
+    layout = Layout(tmp_path / 'inst')
+    missing = layout.root / 'no-such-dir' / 'clearip-sync'
+    run = cron(config_for(s), layout.role_vars(subscriber_sync_cron_file=str(missing)), check=check, diff=check)
+    assert run.returncode != 0, run.stdout
+    message = re.sub(r'\s+', ' ', run.stdout)
+    assert ('subscriber_sync_cron_file: the folder %s does not exist, so the cron file cannot be written there; '
+            'create it or fix the path' % missing.parent) in message, message
+    assert '+#Ansible' not in run.stdout   # no cron line promised
+    assert not layout.settings.exists() and not layout.dir.exists() and not layout.state.exists() and not layout.log.exists()
+    assert not layout.collections.exists()
+
+
+def test_every_written_path_is_checked_before_the_first_write(sims, cron, tmp_path):
+    s = sims(private_dataset())
+    layout = Layout(tmp_path / 'inst')
+    blocker = layout.root / 'a-file'
+    blocker.write_text('in the way\n')
+    report_dir = layout.root / 'reports-missing'
+    run = cron(config_for(s), layout.role_vars(subscriber_sync_cron_log_path=str(blocker / 'log' / 'sync.log'),
+                                               subscriber_sync_cron_report_path=str(report_dir / 'report.json'),
+                                               subscriber_sync_cron_logrotate=True),
+               check=True)
+    assert run.returncode != 0
+    message = re.sub(r'\s+', ' ', run.stdout)
+    for expected in ('subscriber_sync_cron_log_path: %s is not a directory, so %s cannot be created' % (blocker, blocker / 'log'),
+                     'subscriber_sync_cron_logrotate_dir: the folder %s does not exist, so the logrotate settings cannot be written'
+                     % layout.logrotate_dir,
+                     'subscriber_sync_cron_report_path: the folder %s does not exist, so the report of each run cannot be written'
+                     % report_dir):
+        assert expected in message, (expected, message)
+    assert not layout.dir.exists() and not layout.state.exists()
+    real = cron(config_for(s), layout.role_vars(subscriber_sync_cron_report_path=str(report_dir / 'report.json')))
+    assert real.returncode != 0
+    assert 'subscriber_sync_cron_report_path: the folder %s does not exist' % report_dir in re.sub(r'\s+', ' ', real.stdout)
+    assert not layout.dir.exists() and not layout.state.exists() and not layout.settings.exists()
+
+
+MANUAL_PATHS = ('/opt/clearip-sync', '/etc/clearip-sync', '/var/lib/clearip-sync', '/var/log/clearip-sync', '/etc/cron.d',
+                '/etc/logrotate.d')
+
+
+def manual_steps(root, pins):
+    """docs/cron.md's manual steps, as written but for: every path under ``root``, the current user instead of a new
+    system user (no useradd, no runuser), and the pinned versions of this environment for the pip install."""
+    text = (Path(__file__).resolve().parents[2] / 'docs' / 'cron.md').read_text()
+    start = text.index('## The manual equivalent')
+    block = re.compile(r'```sh\n(.*?)```', re.S).search(text, start).group(1)
+    for path in MANUAL_PATHS:
+        block = block.replace(path, str(root) + path)
+    lines = []
+    for line in block.splitlines():
+        if line.startswith('useradd '):
+            continue
+        line = line.replace('runuser -u clearip-sync -- ', '')
+        line = line.replace('-o clearip-sync -g clearip-sync', '-o %s -g %s' % (USER, GROUP))
+        line = line.replace("'ansible-core>=2.16' 'requests>=2.25'", ' '.join("'%s'" % p for p in pins))
+        lines.append(line)
+    script = '\n'.join(lines) + '\n'
+    # Never let a step reach the real system directories.
+    stray = re.findall(r'(?<![\w./-])/(?:opt|etc|var)/\S*', script)
+    assert stray == [], stray
+    return script
+
+
+def test_the_manual_steps_of_the_docs_run_as_written(sims, tmp_path):
+    s = sims(private_dataset())
+    config = config_for(s)
+    root = tmp_path / 'root'
+    for folder in ('etc/cron.d', 'etc/logrotate.d', 'opt', 'var/lib', 'var/log'):   # what a host has before the steps
+        (root / folder).mkdir(parents=True)
+    with open(Path(__file__).resolve().parents[2] / 'test-requirements.txt') as handle:
+        pins = [line.strip() for line in handle if line.startswith(('ansible-core==', 'requests=='))]
+    work = tmp_path / 'work'
+    work.mkdir()
+    (work / 'config.json').write_text(json.dumps(config))
+    (work / 'config.json').chmod(0o600)
+    version = re.search(r'^version: *(\S+)', (Path(__file__).resolve().parents[2] / 'galaxy.yml').read_text(), re.M).group(1)
+    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'build', '--output-path', str(work),
+                    str(Path(__file__).resolve().parents[2])], check=True, capture_output=True)
+    assert (work / ('clearip-netsapiens-%s.tar.gz' % version)).is_file()
+    script = tmp_path / 'manual.sh'
+    script.write_text('set -e\n' + manual_steps(root, pins))
+    env = {'PATH': '%s:/usr/bin:/bin' % BIN, 'HOME': str(tmp_path), 'LANG': 'C.UTF-8'}
+    done = subprocess.run(['/bin/sh', str(script)], cwd=str(work), env=env, capture_output=True, text=True, timeout=900,
+                          check=False)
+    log = root / 'var' / 'log' / 'clearip-sync' / 'sync.log'
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + (log.read_text()[-3000:] if log.exists() else '')
+    assert 'sync starts' in log.read_text()
+    assert ns_users_in_clearip(s) == sorted('%s@%s' % (u['user'], u['domain']) for u in s.dataset['netsapiens']['users'])
+    # The report the docs promise is where they say.
+    report = json.loads((root / 'var' / 'lib' / 'clearip-sync' / 'report.json').read_text())
+    assert sorted(report['tiers']['users']['created']) == ns_users_in_clearip(s)
+    line = (root / 'etc' / 'cron.d' / 'clearip-sync').read_text().strip()
+    assert line == '0 * * * * clearip-sync flock -n %(r)s/var/lib/clearip-sync/sync.lock %(r)s/opt/clearip-sync/bin/clearip-sync ' \
+                   '>> %(r)s/var/log/clearip-sync/sync.log 2>&1' % {'r': root}
+    assert stat.S_IMODE(os.stat(root / 'etc' / 'clearip-sync' / 'config.json').st_mode) == 0o600
+    assert not any(secret in done.stdout + done.stderr + log.read_text() for secret in secrets_of(config))

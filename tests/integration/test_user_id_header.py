@@ -130,3 +130,17 @@ def test_rules_without_their_identifying_fields_are_refused_before_any_call(sims
     assert run.rc != 0
     assert 'subscriber_sync_user_id_header_rules must list the dial rules that route calls to ClearIP' in run.stdout
     assert env.stats(env.netsapiens)['requests'] == {}
+
+
+def test_a_generated_dataset_can_be_tried_end_to_end(sims, collection_playbook):
+    """What a newcomer does with the simulators: the generated dial rules to ClearIP, configured by the playbook."""
+    generated = D.make_dataset(resellers=1, domains=3, users=3, seed=31)
+    env = sims(generated)
+    rules = D.user_id_header_rules(generated)
+    assert len(rules) == 3
+    run = collection_playbook('user_id_header', vendor_config(env), extra_vars={'subscriber_sync_user_id_header_rules': rules})
+    assert run.rc == 0, run
+    assert writes(env) == {PUT: 3}
+    assert [(r['dial-rule-application'], r['dial-rule-parameter']) for r in stored(env)] == [
+        ('to-connection-add-header', PLAIN_HEADER)] * 3
+    assert all(r['dial-rule-translation-destination-host'] == D.CONNECTION_ADDRESS for r in stored(env))

@@ -5,22 +5,28 @@
 
     python -m tests.simulators.cli generate --resellers 3 --domains 30 --users 300 --seed 1 -o ds.json
     python -m tests.simulators.cli serve --dataset ds.json [--ns-port 0] [--cip-port 0] [--urls-file path]
+                                         [--config-file config.json] [--rules-file rules.json]
 
-``serve`` starts both simulators on 127.0.0.1 (or ``--host``), prints
-``{"netsapiens": url, "clearip": url}`` as one JSON line on stdout (and writes the same line to
-``--urls-file``), then runs until SIGTERM or SIGINT and exits 0. ``--ns-config`` and
-``--cip-config`` take JSON objects passed to the simulators as ``config``.
+``serve`` starts both simulators on 127.0.0.1 (or ``--host``), writes a ready config.json for them
+(the vendor binary's format plus ``clearip.url``, mode 0600; ``--config-file``, default a new file
+in the temporary directory) and, when the dataset has dial rules to ClearIP, a rules file for
+``clearip.netsapiens.user_id_header`` (``--rules-file``, default next to the config), prints
+``{"netsapiens": url, "clearip": url, "config": path, "rules": path or null}`` as one JSON line on
+stdout (and writes the same line to ``--urls-file``), then runs until SIGTERM or SIGINT and exits 0.
+``--ns-config`` and ``--cip-config`` take JSON objects passed to the simulators as ``config``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
+import tempfile
 import threading
 
-from tests.simulators.dataset import load_dataset, make_dataset, write_dataset
+from tests.simulators.dataset import load_dataset, make_dataset, user_id_header_rules, vendor_config, write_dataset
 
 
 def _json_object(text):
@@ -35,26 +41,40 @@ def build_parser():
     commands = parser.add_subparsers(dest='command', required=True)
 
     generate = commands.add_parser('generate', help='write a deterministic dataset as JSON')
-    generate.add_argument('--resellers', type=int, default=3)
-    generate.add_argument('--domains', type=int, default=30)
-    generate.add_argument('--users', type=int, default=300)
-    generate.add_argument('--connections', type=int, default=None, help='default: one per domain')
-    generate.add_argument('--system-users', type=int, default=0)
-    generate.add_argument('--seed', type=int, default=0)
-    generate.add_argument('--existing-service-providers', type=int, default=0)
-    generate.add_argument('--existing-groups', type=int, default=0)
-    generate.add_argument('--existing-users', type=int, default=0)
+    generate.add_argument('--resellers', type=int, default=3, help='NetSapiens resellers (default: %(default)s)')
+    generate.add_argument('--domains', type=int, default=30,
+                          help='NetSapiens domains, spread over the resellers in contiguous blocks (default: %(default)s)')
+    generate.add_argument('--users', type=int, default=300,
+                          help='ordinary NetSapiens users, spread over the domains (default: %(default)s)')
+    generate.add_argument('--connections', type=int, default=None,
+                          help='NetSapiens connections (default: one per domain, to the ClearIP SBC)')
+    generate.add_argument('--system-users', type=int, default=0,
+                          help='extra users whose service code starts with system- (default: %(default)s)')
+    generate.add_argument('--seed', type=int, default=0, help='the same seed gives the same dataset (default: %(default)s)')
+    generate.add_argument('--existing-service-providers', type=int, default=0, metavar='K',
+                          help='ClearIP already holds the Service Providers of the first K resellers (default: %(default)s)')
+    generate.add_argument('--existing-groups', type=int, default=0, metavar='K',
+                          help='ClearIP already holds the Groups of the first K domains (default: %(default)s)')
+    generate.add_argument('--existing-users', type=int, default=0, metavar='K',
+                          help='ClearIP already holds the first K users (default: %(default)s)')
     generate.add_argument('--multi-operator', action='store_true', help='the ClearIP account has a blank Operator')
     generate.add_argument('-o', '--output', default='-', help='file to write (default: stdout)')
 
     serve = commands.add_parser('serve', help='run both simulators until SIGTERM or SIGINT')
     serve.add_argument('--dataset', help='dataset JSON file (default: each simulator\'s built-in test credentials)')
-    serve.add_argument('--host', default='127.0.0.1')
-    serve.add_argument('--ns-port', type=int, default=0)
-    serve.add_argument('--cip-port', type=int, default=0)
-    serve.add_argument('--ns-config', type=_json_object, default=None)
-    serve.add_argument('--cip-config', type=_json_object, default=None)
-    serve.add_argument('--urls-file')
+    serve.add_argument('--host', default='127.0.0.1', help='address both simulators listen on (default: %(default)s)')
+    serve.add_argument('--ns-port', type=int, default=0, help='NetSapiens simulator port (default: 0, a free port)')
+    serve.add_argument('--cip-port', type=int, default=0, help='ClearIP simulator port (default: 0, a free port)')
+    serve.add_argument('--ns-config', type=_json_object, default=None, metavar='JSON',
+                       help='JSON object of NetSapiens simulator settings, such as \'{"page_cap": 10}\' (see tests/simulators/netsapiens.py)')
+    serve.add_argument('--cip-config', type=_json_object, default=None, metavar='JSON',
+                       help='JSON object of ClearIP simulator settings (see tests/simulators/clearip.py)')
+    serve.add_argument('--urls-file', help='also write the JSON line printed on stdout to this file')
+    serve.add_argument('--config-file',
+                       help='where to write a config.json for these simulators, mode 0600 (default: a new file in the temporary directory)')
+    serve.add_argument('--rules-file',
+                       help='where to write subscriber_sync_user_id_header_rules for the dataset\'s dial rules to ClearIP '
+                            '(default: next to the config file)')
     return parser
 
 
@@ -71,6 +91,43 @@ def generate(args):
     else:
         write_dataset(args.output, dataset)
     return 0
+
+
+def _write_private(path, data):
+    """Write ``data`` as JSON to ``path`` with mode 0600 from the start (it holds the simulators' passwords)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)   # an existing file keeps its mode otherwise
+    with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
+        json.dump(data, handle, indent=1, sort_keys=True)
+        handle.write('\n')
+    return os.path.abspath(path)
+
+
+def simulator_credentials(dataset):
+    """The dataset, or, without one, the credentials the simulators accept by default (a minimal dataset)."""
+    if dataset is not None:
+        return dataset
+    from tests.simulators import dataset as defaults
+    return {'netsapiens': {'oauth_clients': [{'client_id': defaults.NS_CLIENT_ID, 'client_secret': defaults.NS_CLIENT_SECRET}],
+                           'api_users': [{'username': defaults.NS_USERNAME, 'password': defaults.NS_PASSWORD}]},
+            'clearip': {'accounts': [{'email': defaults.CIP_EMAIL, 'password': defaults.CIP_PASSWORD}]}}
+
+
+def write_client_files(args, dataset, netsapiens_url, clearip_url):
+    """Write the config.json (and, when the dataset has ClearIP dial rules, the rules file); return both paths."""
+    config_path = args.config_file
+    if not config_path:
+        descriptor, config_path = tempfile.mkstemp(prefix='clearip-sim-config.', suffix='.json')
+        os.close(descriptor)
+    config_path = _write_private(config_path, vendor_config(simulator_credentials(dataset), netsapiens_url, clearip_url))
+    rules = user_id_header_rules(dataset) if dataset else []
+    rules_path = None
+    if rules:
+        rules_path = args.rules_file or os.path.join(os.path.dirname(config_path),
+                                                     os.path.basename(config_path).replace('config', 'rules', 1)
+                                                     if 'config' in os.path.basename(config_path) else 'rules.json')
+        rules_path = _write_private(rules_path, {'subscriber_sync_user_id_header_rules': rules})
+    return config_path, rules_path
 
 
 def serve(args):
@@ -91,12 +148,20 @@ def serve(args):
     try:
         clearip = ClearIPSimulator(dataset=dataset, host=args.host, port=args.cip_port, config=args.cip_config).start()
         try:
-            line = json.dumps({'netsapiens': netsapiens.url, 'clearip': clearip.url})
+            config_path, rules_path = write_client_files(args, dataset, netsapiens.url, clearip.url)
+            line = json.dumps({'netsapiens': netsapiens.url, 'clearip': clearip.url, 'config': config_path, 'rules': rules_path})
             if args.urls_file:
                 with open(args.urls_file, 'w', encoding='utf-8') as handle:
                     handle.write(line + '\n')
             sys.stdout.write(line + '\n')
             sys.stdout.flush()
+            # For a person at the terminal; stdout stays one JSON line for scripts.
+            sys.stderr.write('config.json for these simulators (mode 0600): %s\n'
+                             '  ansible-playbook clearip.netsapiens.sync -e @%s --check\n' % (config_path, config_path))
+            if rules_path:
+                sys.stderr.write('  ansible-playbook clearip.netsapiens.user_id_header -e @%s -e @%s --check --diff\n'
+                                 % (config_path, rules_path))
+            sys.stderr.flush()
             # A timed wait keeps the main thread responsive to signals on every platform.
             while not stop.wait(0.5):
                 pass

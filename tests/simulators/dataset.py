@@ -17,6 +17,9 @@ Shape of what it makes:
 - one connection per domain by default (``connections=None``); an integer gives that many,
   dealt round-robin over the domains;
 - every name is valid under the contract's name rules (``is_valid_name``);
+- every domain has a dial plan named after the domain (as NetSapiens names a domain's default plan)
+  with one rule that routes US numbers to its ClearIP connection (``clearip_dialrule``), so that the
+  ``user_id_header`` entry point has a rule to configure: list them with ``user_id_header_rules``;
 - the default credentials below, and one active ClearIP account tied to one Operator
   (``multi_operator=True`` gives an account with a blank Operator instead);
 - ``clearip_existing={"service_providers": k, "groups": k, "users": k}`` pre-creates ClearIP
@@ -44,6 +47,11 @@ CIP_OPERATOR_NAME = 'Sim Operator'
 CONNECTION_ADDRESS = '198.51.100.7'       # TEST-NET-2: the ClearIP SBC every domain routes to
 EXTRA_CONNECTION_PREFIX = '203.0.113.'   # TEST-NET-3: other connections, when more than one per domain
 BASE_TIMESTAMP_MS = 1767225600000         # 2026-01-01T00:00:00Z, so createdAt never depends on the clock
+
+# The dial rule each domain routes calls to ClearIP with; the fields are those a v2 create needs
+# (dial-rule-matching-to-uri, dial-rule-translation-destination-user) plus the usual routing ones.
+DIALRULE_TO_URI = 'sip:1??????????@*'
+DIALRULE_APPLICATION = 'to-connection'
 
 NAME_PATTERN = re.compile(r'^[A-Za-z0-9 #*+@.,\-_]{1,255}\Z')
 
@@ -118,6 +126,8 @@ def make_dataset(resellers=3, domains=30, users=300, connections=None, seed=0, s
         ns_connections.append({'connection-orig-match-pattern': 'sip*@%s' % address, 'domain': domain,
                                'connection-address': address, 'description': description})
 
+    ns_dialrules = [clearip_dialrule(d['domain']) for d in ns_domains]
+
     operator_id = _uuid(rng)
     dataset = {
         'netsapiens': {
@@ -125,6 +135,7 @@ def make_dataset(resellers=3, domains=30, users=300, connections=None, seed=0, s
             'domains': ns_domains,
             'users': ns_users,
             'connections': ns_connections,
+            'dialrules': ns_dialrules,
             'oauth_clients': [{'client_id': NS_CLIENT_ID, 'client_secret': NS_CLIENT_SECRET}],
             'api_users': [{'username': NS_USERNAME, 'password': NS_PASSWORD}],
             'api_keys': [NS_API_KEY],
@@ -141,6 +152,22 @@ def make_dataset(resellers=3, domains=30, users=300, connections=None, seed=0, s
     if clearip_existing:
         _add_existing(dataset, rng, operator_id, clearip_existing)
     return dataset
+
+
+def clearip_dialrule(domain):
+    """The rule of ``domain``'s dial plan (named after the domain) that routes US numbers to the ClearIP connection,
+    as the NetSapiens simulator stores it (v2 field names plus ``domain`` and ``dialplan``)."""
+    return {'domain': domain, 'dialplan': domain, 'dial-rule-matching-to-uri': DIALRULE_TO_URI,
+            'dial-rule-matching-from-uri': '*', 'dial-rule-application': DIALRULE_APPLICATION, 'dial-rule-parameter': '',
+            'dial-rule-translation-destination-user': '[*]',
+            'dial-rule-translation-destination-host': CONNECTION_ADDRESS, 'dial-rule-description': 'Route to ClearIP',
+            'enabled': 'yes'}
+
+
+def user_id_header_rules(dataset, limit=None):
+    """``subscriber_sync_user_id_header_rules`` for the ClearIP rules of ``dataset`` (the first ``limit`` domains)."""
+    rules = [r for r in dataset['netsapiens'].get('dialrules', []) if r.get('dial-rule-translation-destination-host') == CONNECTION_ADDRESS]
+    return [{'domain': r['domain'], 'dialplan': r['dialplan'], 'matching': r['dial-rule-matching-to-uri']} for r in rules[:limit]]
 
 
 def _ns_user(user, domain, first, last, service_code):

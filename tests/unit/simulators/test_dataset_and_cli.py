@@ -194,7 +194,7 @@ def test_cli_serve_runs_both_simulators_and_stops_on_signal(tmp_path, signum):
     try:
         line = proc.stdout.readline()
         urls = json.loads(line)
-        assert sorted(urls) == ['clearip', 'netsapiens']
+        assert sorted(urls) == ['clearip', 'config', 'netsapiens', 'rules']
         assert urls['netsapiens'].startswith('http://127.0.0.1:')
         assert urls['clearip'].startswith('http://127.0.0.1:')
         with open(urls_path) as handle:
@@ -220,3 +220,92 @@ def test_cli_serve_runs_both_simulators_and_stops_on_signal(tmp_path, signum):
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_every_cli_option_has_help():
+    from tests.simulators.cli import build_parser
+    parser = build_parser()
+    commands = [a for a in parser._actions if a.dest == 'command'][0].choices
+    for name, sub in commands.items():
+        for action in sub._actions:
+            assert action.help, '%s %s has no help' % (name, action.option_strings)
+
+
+def test_cli_serve_writes_a_ready_private_config_json_and_rules(tmp_path):
+    config_path = tmp_path / 'sim' / 'config.json'
+    config_path.parent.mkdir()
+    config_path.write_text('{}')
+    config_path.chmod(0o644)   # an existing file must end up private too
+    proc, urls_path = start_serve(tmp_path, '--config-file', str(config_path))
+    try:
+        urls = json.loads(proc.stdout.readline())
+        assert urls['config'] == str(config_path)
+        assert os.stat(urls['config']).st_mode & 0o777 == 0o600
+        config = json.loads(config_path.read_text())
+        assert config == D.vendor_config(D.make_dataset(resellers=2, domains=4, users=8, seed=1), urls['netsapiens'], urls['clearip'])
+        # The file is usable as written: its credentials log in to both simulators.
+        ns = config['netsapiens']
+        token = requests.post(ns['host'] + '/ns-api/oauth2/token/', timeout=5, data={
+            'grant_type': 'password', 'client_id': ns['clientId'], 'client_secret': ns['clientSecret'],
+            'username': ns['username'], 'password': ns['password']})
+        assert token.status_code == 200 and token.json()['access_token']
+        login = requests.post(config['clearip']['url'] + '/auth/login', timeout=5,
+                              json={'email': config['clearip']['email'], 'password': config['clearip']['password']})
+        assert login.status_code == 200
+        assert urls['rules'] == str(tmp_path / 'sim' / 'rules.json')
+        assert os.stat(urls['rules']).st_mode & 0o777 == 0o600
+        rules = json.loads((tmp_path / 'sim' / 'rules.json').read_text())['subscriber_sync_user_id_header_rules']
+        assert len(rules) == 4 and rules[0] == {'domain': rules[0]['domain'], 'dialplan': rules[0]['domain'],
+                                                'matching': D.DIALRULE_TO_URI}
+        # Every listed rule exists in the NetSapiens simulator.
+        for rule in rules:
+            listed = requests.get('%s/ns-api/v2/domains/%s/dialplans/%s/dialrules' % (ns['host'], rule['domain'], rule['dialplan']),
+                                  headers={'Authorization': 'Bearer ' + token.json()['access_token']}, timeout=5)
+            assert listed.status_code == 200
+            assert [r['dial-rule-matching-to-uri'] for r in listed.json()] == [rule['matching']]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert 'config.json for these simulators (mode 0600): %s' % config_path in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_cli_serve_without_a_dataset_writes_the_default_credentials(tmp_path):
+    env = dict(os.environ, PYTHONPATH=ROOT, TMPDIR=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, '-m', 'tests.simulators.cli', 'serve'], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        urls = json.loads(proc.stdout.readline())
+        assert os.path.dirname(urls['config']) == str(tmp_path)
+        assert os.stat(urls['config']).st_mode & 0o777 == 0o600
+        assert urls['rules'] is None
+        with open(urls['config']) as handle:
+            config = json.load(handle)
+        assert config['netsapiens']['clientSecret'] == D.NS_CLIENT_SECRET and config['clearip']['password'] == D.CIP_PASSWORD
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_every_domain_has_a_schema_complete_dial_rule_to_its_clearip_connection():
+    ds = D.make_dataset(resellers=2, domains=5, users=10, seed=3)
+    ns = ds['netsapiens']
+    assert [r['domain'] for r in ns['dialrules']] == [d['domain'] for d in ns['domains']]
+    connection_of = dict((c['domain'], c['connection-address']) for c in ns['connections'])
+    from tests.simulators.netsapiens import DIALRULE_WRITABLE
+    for rule in ns['dialrules']:
+        assert rule['dialplan'] == rule['domain']
+        assert rule['dial-rule-translation-destination-host'] == connection_of[rule['domain']] == D.CONNECTION_ADDRESS
+        assert rule['dial-rule-application'] == 'to-connection'
+        # What a v2 create requires, and nothing the simulator would refuse.
+        assert rule['dial-rule-matching-to-uri'] and rule['dial-rule-translation-destination-user']
+        assert set(rule) - set(['domain', 'dialplan']) <= set(DIALRULE_WRITABLE)
+        assert all(isinstance(v, str) for v in rule.values())
+    assert D.user_id_header_rules(ds, limit=2) == [
+        {'domain': r['domain'], 'dialplan': r['domain'], 'matching': D.DIALRULE_TO_URI} for r in ns['dialrules'][:2]]

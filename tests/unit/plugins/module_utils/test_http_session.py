@@ -378,6 +378,20 @@ def test_tls_failure_suggests_ca_path_and_ca_path_works(tmp_path):
         stub.stop()
 
 
+def test_https_to_a_plain_http_port_says_so_instead_of_giving_certificate_advice(server):
+    # The simulators, like many lab servers, speak plain HTTP: https:// (or a bare host name, which
+    # means https) gets an answer that is not TLS. Certificate advice would be wrong there.
+    url = 'https://127.0.0.1:%d' % server._httpd.server_address[1]
+    http, sleeps = session(url)
+    with pytest.raises(TransportError) as info:
+        http.request('GET', '/echo')
+    message = info.value.message
+    assert message.startswith('GET %s/echo failed: the server does not speak TLS on that port' % url), message
+    assert 'did you mean http://?' in message
+    assert 'ca_path' not in message and 'validate_certs' not in message
+    assert sleeps.calls == []
+
+
 def test_session_is_usable_from_threads(server):
     http, _sleeps = session(server.url)
     results = []
@@ -408,3 +422,19 @@ def test_plugins_parse_as_python_3_8():
                 assert '__metaclass__ = type' in text, name
                 checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize('reason, expected, advice', [
+    ('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)', 'TLS failure: ', True),
+    ("hostname '10.0.0.1' doesn't match 'pbx.example.com'", 'TLS failure: ', True),
+    ('[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)', 'the server does not speak TLS on that port', False),
+    ('[SSL: RECORD_LAYER_FAILURE] record layer failure (_ssl.c:1000)', 'the server does not speak TLS on that port', False),
+    ('EOF occurred in violation of protocol (_ssl.c:1006)', 'TLS handshake failed: ', False),
+])
+def test_tls_advice_only_where_a_ca_bundle_helps(reason, expected, advice):
+    import requests
+    import urllib3
+    failure, sent = HttpSession._classify(requests.exceptions.SSLError(urllib3.exceptions.SSLError(reason)))
+    assert failure.startswith(expected), failure
+    assert ('set ca_path' in failure) is advice
+    assert sent is False

@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""config.json and role-variable mistakes, through ``ansible-playbook clearip.netsapiens.sync -e @config.json``:
+each is named in its own terms (the config.json key or the variable) with the fix, before any request."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.conftest import Sims, run_ansible_playbook, vendor_config
+from tests.simulators.dataset import make_dataset
+
+
+def requests_seen(s):
+    return sum(Sims.stats(s.netsapiens)['requests'].values()) + sum(Sims.stats(s.clearip)['requests'].values())
+
+
+def output(run):
+    return run.stdout + run.stderr
+
+
+@pytest.fixture
+def env(sims):
+    return sims(make_dataset(resellers=1, domains=2, users=3, seed=21))
+
+
+def assert_refused(run, s, *words):
+    """The run failed before any request, and its output has every one of ``words``."""
+    assert run.rc != 0, run
+    text = output(run)
+    for word in words:
+        assert word in text, (word, run)
+    assert 'Validation of arguments failed' not in text, run   # not the role's argument-spec dump
+    assert requests_seen(s) == 0, Sims.stats(s.netsapiens)
+    config = vendor_config(s)
+    for secret in (config['netsapiens']['clientSecret'], config['netsapiens']['password'], config['clearip']['password']):
+        assert secret not in text
+
+
+def test_a_good_config_reaches_the_servers(env, sync):
+    # The counter the other tests rely on does count a real run's requests.
+    run = sync(vendor_config(env), check=True)
+    assert run.rc == 0, run
+    assert requests_seen(env) > 0
+
+
+def test_missing_client_secret_names_the_key(env, sync):
+    config = vendor_config(env)
+    del config['netsapiens']['clientSecret']
+    run = sync(config)
+    assert_refused(run, env, 'netsapiens.clientSecret: is missing from config.json', 'add \\"clientSecret\\"')
+    assert 'required together' not in output(run)
+
+
+def test_a_misspelt_key_is_named_with_the_right_one(env, sync):
+    config = vendor_config(env)
+    config['netsapiens']['clientSecrets'] = config['netsapiens'].pop('clientSecret')
+    # At the highest verbosity Ansible shows each module's arguments: the check is given no secret.
+    run = sync(config, args=('-vvvv',))
+    assert '"clientSecrets": {' in output(run) and 'subscriber_sync_settings_check' in output(run), run
+    assert_refused(run, env, 'netsapiens.clientSecrets: is not a key of config.json',
+                   'did you mean netsapiens.clientSecret?', 'rename or remove it')
+
+
+def test_no_config_json_at_all_says_so(env, collections_path, tmp_path):
+    work = tmp_path / 'bare'
+    work.mkdir()
+    proc = run_ansible_playbook(collections_path, work, 'clearip.netsapiens.sync', [])
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    assert 'config.json: no settings were given' in text, text
+    assert 'run with -e @config.json' in text
+    assert 'missing required arguments' not in text
+    assert requests_seen(env) == 0
+
+
+def test_a_wrong_type_names_the_key(env, sync):
+    config = vendor_config(env)
+    config['clearip']['validateCerts'] = 'maybe'
+    config['netsapiens']['username'] = 1234
+    run = sync(config)
+    assert_refused(run, env, 'clearip.validateCerts: is a string, must be true or false', 'write it as true or false',
+                   'netsapiens.username: is a whole number, must be a string', 'write it as a string in quotes')
+
+
+def test_a_netsapiens_host_with_a_port_and_no_scheme(env, sync):
+    config = vendor_config(env)
+    config['netsapiens']['host'] = config['netsapiens']['host'].split('://', 1)[1]
+    run = sync(config)
+    assert_refused(run, env, 'netsapiens.host: has a port but no scheme', 'http://<host>:<port> for a server without TLS')
+    assert 'ca_path' not in output(run)
+
+
+def test_a_clearip_url_without_a_scheme(env, sync):
+    config = vendor_config(env)
+    config['clearip']['url'] = config['clearip']['url'].split('://', 1)[1]
+    run = sync(config)
+    assert_refused(run, env, 'clearip.url: has no scheme', 'write it as https://<host>')
+    assert 'No connection adapters' not in output(run)
+
+
+def test_a_misspelt_role_variable_is_named(env, sync, tmp_path):
+    run = sync(vendor_config(env), extra_vars={'subscriber_sync_report_pth': str(tmp_path / 'r.json')})
+    assert_refused(run, env, 'subscriber_sync_report_pth: not a variable of the role',
+                   'did you mean subscriber_sync_report_path?')
+
+
+def test_an_invalid_choice_is_one_line(env, sync):
+    run = sync(vendor_config(env), extra_vars={'subscriber_sync_identifier_scheme': 'plian'})
+    assert_refused(run, env, 'subscriber_sync_identifier_scheme: must be one of plain, unique, no_resellers (did you mean plain?)')
+    assert len(output(run)) < 3000, output(run)   # not the 4.6 KB argument spec
+
+
+def test_a_netsapiens_host_reached_over_https_that_speaks_plain_http(env, playbook):
+    # Past the settings check (an explicit https:// on a plain-HTTP port): the TLS error says what is wrong.
+    ns = env.ns_vars()
+    ns['host'] = ns['host'].replace('http://', 'https://')
+    text = '''
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - clearip.netsapiens.netsapiens_reseller_info: "{{ ns }}"
+'''
+    run = playbook(text, extra_vars={'ns': ns})
+    assert run.rc != 0
+    assert 'the server does not speak TLS on that port' in output(run) and 'did you mean http://?' in output(run), run
+    assert 'set ca_path' not in output(run)
+
+
+def test_verify_and_user_id_header_playbooks_check_their_settings_too(env, collection_playbook):
+    config = vendor_config(env)
+    config['clearip']['pasword'] = config['clearip'].pop('password')
+    run = collection_playbook('verify', {'clearip': config['clearip']})
+    assert_refused(run, env, 'clearip.pasword: is not a key', 'did you mean clearip.password?')
+    run = collection_playbook('user_id_header', {'netsapiens': config['netsapiens']},
+                              extra_vars={'subscriber_sync_user_id_header_rule': [{'domain': 'd', 'dialplan': 'p', 'matching': '*'}]})
+    assert_refused(run, env, 'subscriber_sync_user_id_header_rule: not a variable of the role',
+                   'did you mean subscriber_sync_user_id_header_rules?')
