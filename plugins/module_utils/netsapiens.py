@@ -651,8 +651,9 @@ class NetSapiensClient(object):
     def users(self, domains=None, max_workers=None):
         """Users of ``domains`` (every domain when None), read concurrently, sorted by domain then user."""
         if domains is None:
-            # A domain record without a name cannot be asked for its users; it is reported as it is.
-            domains = [d['name'] for d in self.domains() if d['name']]
+            # A malformed domain record is reported as it is and its users wait (the planner's rule), so
+            # they are not read: it may have no name to ask with, or one the server does not know.
+            domains = [d['name'] for d in self.domains() if d['name'] and not d.get('problem')]
         domains = sorted(set(domains))
         if not domains:
             return []

@@ -92,11 +92,12 @@ def test_the_client_returns_the_malformed_user_among_the_others():
         in users[0]['problem']
 
 
-def test_a_domain_without_a_name_is_not_asked_for_its_users():
-    fake = FakeNetSapiens(domains=[{'domain': 'a.example', 'reseller': 'R1'}, {'reseller': 'R1'}],
-                          users=[{'user': '100', 'domain': 'a.example'}])
+def test_a_malformed_domain_is_not_asked_for_its_users():
+    fake = FakeNetSapiens(domains=[{'domain': 'a.example', 'reseller': 'R1'}, {'reseller': 'R1'},
+                                   {'domain': 'b.example', 'reseller': {'x': 1}}],
+                          users=[{'user': '100', 'domain': 'a.example'}, {'user': '200', 'domain': 'b.example'}])
     assert [u['user'] for u in make_client(fake).users()] == ['100']
-    assert not [c for c in fake.calls if c[1].startswith('/ns-api/v2/domains//')]
+    assert sorted(set(c[1] for c in fake.calls if '/users' in c[1])) == ['/ns-api/v2/domains/a.example/users']
 
 
 # -- build_tiers: each malformed record fails in its own tier, the rest is planned ---------------
