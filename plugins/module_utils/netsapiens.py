@@ -36,6 +36,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session im
     HttpSession,
     OutcomeUnknown,
 )
+from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options, strip_userinfo
 
 try:
     from urllib.parse import quote
@@ -172,9 +173,10 @@ def netsapiens_module_kwargs():
 def normalize_base_url(host):
     """``pbx.example.com`` -> ``https://pbx.example.com``; a full URL keeps its scheme and port.
 
-    A pasted API URL (``.../ns-api`` or ``.../ns-api/v2``) is cut back to the server root.
+    A pasted API URL (``.../ns-api`` or ``.../ns-api/v2``) is cut back to the server root, and a
+    ``user:password@`` in it is dropped (see module_utils/userinfo.py: the API takes a Bearer token).
     """
-    value = (host or '').strip()
+    value = strip_userinfo((host or '').strip())
     if not value:
         raise NetSapiensError('host is empty: give the NetSapiens host name or base URL')
     if not re.match(r'^https?://', value, re.I):
@@ -800,6 +802,8 @@ def run_with_client(module, work, **client_kwargs):
 
     The one place where a NetSapiens module fails for a missing ``requests`` or a NetSapiens error.
     """
+    # First of all, so that no result, message or invocation holds credentials written into the host.
+    protect_url_options(module, ('host',))
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     client = None
