@@ -108,7 +108,9 @@ users:
           M(clearip.netsapiens.subscriber_sync_plan) module reports it as a failed item of its tier.
       type: str
       returned: when the record is malformed
-      sample: "user record #3 of domain d1.example from GET /ns-api/v2/domains/d1.example/users: no 'user' field (record: {\"domain\": \"d1.example\"}); fix the record in NetSapiens"
+      sample: >-
+        user record #3 of domain d1.example from GET /ns-api/v2/domains/d1.example/users: no 'user' field
+        (record: {"domain": "d1.example"}); fix the record in NetSapiens
     position:
       description: Only on a malformed record, its 1-based position in the list NetSapiens returned for its domain.
       type: int

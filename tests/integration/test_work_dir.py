@@ -70,6 +70,10 @@ def kill_all(pids):
             pass
 
 
+def users_in(sims):
+    return len(Sims.state(sims.clearip)['users'])
+
+
 def slow_users(sims, delay):
     Sims.add_fault(sims.clearip, kind='slow', method='POST', path='^/users$', times=-1, delay=delay)
 
@@ -77,7 +81,6 @@ def slow_users(sims, delay):
 def test_a_killed_runs_work_dir_is_removed_by_a_later_run_but_not_while_in_use(sims, collections_path, tmp_path, sync):
     tmpdir = tmp_path / 'tmpdir'
     tmpdir.mkdir()
-    users_in = lambda s: len(Sims.state(s.clearip)['users'])  # noqa: E731
 
     # Run A: killed during its Users tier; its clearip_user module lives on (Ansible's workers call setsid).
     a = sims(make_dataset(resellers=1, domains=2, users=60, seed=21))
