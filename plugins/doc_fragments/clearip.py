@@ -14,6 +14,8 @@ options:
   url:
     description:
       - Base URL of the ClearIP API.
+      - A user name and password written into it (C(https://user:password@api.clearip.com)) are removed and never sent,
+        stored or shown (the module warns); ClearIP takes O(email) and O(password). Give a proxy's login in E(HTTPS_PROXY) instead.
       - If not set, the environment variable E(CLEARIP_URL) is used.
     type: str
     default: https://api.clearip.com
@@ -96,6 +98,7 @@ options:
       - Where the objects come from, for example the NetSapiens host name.
       - The default comment of created objects is V(Created by clearip.netsapiens sync), followed by
         V( from <comment_source>) when this is set, so that operators can tell these objects apart.
+      - A user name and password written into it (V(user:password@)) are removed first; they never reach ClearIP or the output.
     type: str
   max_workers:
     description:

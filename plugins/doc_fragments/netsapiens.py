@@ -15,6 +15,8 @@ options:
       - The NetSapiens API server.
       - A host name such as C(pbx.example.com) means C(https://pbx.example.com).
       - A full base URL such as C(http://127.0.0.1:8081) is used as it is; a trailing C(/ns-api) or C(/ns-api/v2) is dropped.
+      - A user name and password written into it (C(http://user:password@pbx.example)) are removed and never sent, stored or
+        shown (the module warns); NetSapiens takes the credentials options. Give a proxy's login in E(HTTPS_PROXY) instead.
       - If not set, the value of the E(NETSAPIENS_HOST) environment variable is used.
     type: str
     required: true

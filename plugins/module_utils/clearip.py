@@ -20,6 +20,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpError, HttpSession, OutcomeUnknown)
 from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
+from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options, strip_userinfo
 
 DEFAULT_URL = 'https://api.clearip.com'
 LOGIN_PATH = '/auth/login'
@@ -176,7 +177,8 @@ class ClearIPClient(object):
     def __init__(self, url, email, password, operator=None, validate_certs=True, ca_path=None, timeout=30,
                  max_workers=DEFAULT_MAX_WORKERS, session=None, clock=time.time, sleep=time.sleep,
                  create_attempts=CREATE_ATTEMPTS, page_limit=PAGE_LIMIT):
-        self.url = (url or DEFAULT_URL).rstrip('/')
+        # A user:password@ in the URL is never used (Bearer tokens) nor shown: see module_utils/userinfo.py.
+        self.url = strip_userinfo((url or DEFAULT_URL).strip()).rstrip('/')
         self._email = email
         self._password = password
         self.operator_option = operator
@@ -711,6 +713,8 @@ def failure_message(kind, result, total):
 
 def run_module(module, kind, desired_from_options):
     """The whole life of one create module: input, login, plan, creates, result."""
+    # First of all, so that no result, message, comment or invocation holds credentials written into a URL.
+    protect_url_options(module, ('url', 'comment_source'))
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     params = module.params

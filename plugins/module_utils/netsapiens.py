@@ -36,6 +36,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session im
     HttpSession,
     OutcomeUnknown,
 )
+from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options, strip_userinfo
 
 try:
     from urllib.parse import quote
@@ -77,7 +78,7 @@ V1_OBJECTS = {
 }
 
 # normalised field -> wire field, per API version. The first field of each kind identifies a
-# record and must be present; the others default to ''.
+# record and must be present (else the record is malformed, see normalize_record); the others default to ''.
 FIELD_MAPS = {
     'v2': {
         'reseller': (('name', 'reseller'), ('description', 'description')),
@@ -195,9 +196,10 @@ def netsapiens_module_kwargs():
 def normalize_base_url(host):
     """``pbx.example.com`` -> ``https://pbx.example.com``; a full URL keeps its scheme and port.
 
-    A pasted API URL (``.../ns-api`` or ``.../ns-api/v2``) is cut back to the server root.
+    A pasted API URL (``.../ns-api`` or ``.../ns-api/v2``) is cut back to the server root, and a
+    ``user:password@`` in it is dropped (see module_utils/userinfo.py: the API takes a Bearer token).
     """
-    value = (host or '').strip()
+    value = strip_userinfo((host or '').strip())
     if not value:
         raise NetSapiensError('host is empty: give the NetSapiens host name or base URL')
     if not re.match(r'^https?://', value, re.I):
@@ -226,23 +228,81 @@ def _redacted(record, limit=300):
     return text if len(text) <= limit else text[:limit] + '...'
 
 
-def normalize_record(kind, version, raw, index, source, domain=None):
-    """The record in the collection's shape; a record without its identifying field is an error.
+# Fields the sync reads besides each kind's first (identifying) field. A value there that is not text
+# is a malformed record; in the other fields (descriptions, names of people) it is shown as JSON text.
+USED_FIELDS = {
+    'reseller': ('name',),
+    'domain': ('name', 'reseller'),
+    'user': ('user', 'domain', 'service_code'),
+    'connection': ('name', 'domain'),
+}
 
-    ``index`` is 1-based over the whole list, ``source`` is the call that returned it.
+
+def _field_text(value):
+    """(text, problem): a wire value as text, or why it is not one.
+
+    Null and absent are ''. Integers (not booleans) are written in decimal, since extensions are
+    digits and a core may send them as numbers; booleans, fractions, objects and lists are not text.
     """
-    if not isinstance(raw, dict):
-        raise NetSapiensError('%s record #%d from %s is not an object: %s' % (kind, index, source, _redacted(raw)))
+    if value is None:
+        return '', None
+    if isinstance(value, str):
+        return value, None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value), None
+    kind = {bool: 'a boolean', float: 'a number', dict: 'an object', list: 'a list'}.get(type(value), type(value).__name__)
+    return None, 'is %s, not text' % kind
+
+
+def record_label(kind, index, source, domain=None):
+    """How a problem names a record: its kind, 1-based position in its list, the domain it was listed under, the call."""
+    where = ' of domain %s' % domain if domain else ''
+    return '%s record #%d%s from %s' % (kind, index, where, source)
+
+
+def normalize_record(kind, version, raw, index, source, domain=None):
+    """The record in the collection's shape; a malformed one is kept, with ``problem`` saying why.
+
+    ``index`` is 1-based over the whole list, ``source`` is the call that returned it and ``domain``
+    the domain a user list was read for. A record is malformed when it is not a JSON object, when
+    its identifying field (the first of ``FIELD_MAPS``) is absent, null or empty, or when a field of
+    ``USED_FIELDS`` is not text (see ``_field_text``). A malformed record comes back as
+    ``{<every field>: text or '', 'problem': str, 'position': index}``, so that the planner reports it
+    as a failed item of its own tier (naming kind, position, domain and call) and syncs the others;
+    one bad record never stops the run. Other fields that are not text become their JSON text.
+    """
     fields = FIELD_MAPS[version][kind]
     key_name, key_wire = fields[0]
-    if raw.get(key_wire) in (None, ''):
-        raise NetSapiensError("%s record #%d from %s has no '%s' field: %s" % (kind, index, source, key_wire, _redacted(raw)))
-    record = {}
-    for name, wire in fields:
-        record[name] = _text(raw.get(wire))
-    # A user list is read per domain, so the domain is known even when a record leaves it out.
-    if kind == 'user' and not record['domain'] and domain:
+    label = record_label(kind, index, source, domain)
+    record = dict((name, '') for name, _wire in fields)
+    if kind == 'user' and domain:
         record['domain'] = domain
+    if not isinstance(raw, dict):
+        what = {type(None): 'null', str: 'a string', list: 'a list', bool: 'a boolean'}.get(type(raw), 'a number')
+        return _with_problem(record, index, '%s: is %s, not an object (record: %s); fix the record in NetSapiens'
+                             % (label, what, _redacted(raw)))
+    problems = []
+    for name, wire in fields:
+        text, problem = _field_text(raw.get(wire))
+        if problem is None:
+            # A user list is read per domain, so the domain is known even when a record leaves it out.
+            if text or not (kind == 'user' and name == 'domain'):
+                record[name] = text
+        elif name in USED_FIELDS[kind]:
+            problems.append("'%s' %s" % (wire, problem))
+        else:
+            record[name] = _redacted(raw.get(wire))
+    if not record[key_name] and not any(p.startswith("'%s' " % key_wire) for p in problems):
+        problems.insert(0, "no '%s' field" % key_wire if raw.get(key_wire) is None else "an empty '%s' field" % key_wire)
+    if problems:
+        return _with_problem(record, index, '%s: %s (record: %s); fix the record in NetSapiens'
+                             % (label, '; '.join(problems), _redacted(raw)))
+    return record
+
+
+def _with_problem(record, index, problem):
+    record['problem'] = problem
+    record['position'] = index
     return record
 
 
@@ -682,7 +742,9 @@ class NetSapiensClient(object):
     def users(self, domains=None, max_workers=None):
         """Users of ``domains`` (every domain when None), read concurrently, sorted by domain then user."""
         if domains is None:
-            domains = [d['name'] for d in self.domains()]
+            # A malformed domain record is reported as it is and its users wait (the planner's rule), so
+            # they are not read: it may have no name to ask with, or one the server does not know.
+            domains = [d['name'] for d in self.domains() if d['name'] and not d.get('problem')]
         domains = sorted(set(domains))
         if not domains:
             return []
@@ -861,6 +923,8 @@ def run_with_client(module, work, **client_kwargs):
 
     The one place where a NetSapiens module fails for a missing ``requests`` or a NetSapiens error.
     """
+    # First of all, so that no result, message or invocation holds credentials written into the host.
+    protect_url_options(module, ('host',))
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     client = None
@@ -879,11 +943,13 @@ def run_with_client(module, work, **client_kwargs):
 def run_info_module(module, result_key, fetch, **client_kwargs):
     """The body of every ``netsapiens_*_info`` module: read, then return the records or write them to ``dest``.
 
-    ``fetch(client)`` returns the normalised records. Reads change nothing, so they run in check mode too,
+    ``fetch(client)`` returns the normalised records; malformed ones (with ``problem``) are returned like the
+    others and counted in ``malformed``, for the planner to report. Reads change nothing, so they run in check mode too,
     and ``dest`` (the module's output, not a managed object) is written in check mode as well.
     """
     records, version = run_with_client(module, lambda client: (fetch(client), client.api_version), **client_kwargs)
-    result = dict(changed=False, count=len(records), api_version=version)
+    result = dict(changed=False, count=len(records), api_version=version,
+                  malformed=sum(1 for record in records if record.get('problem')))
     dest = module.params.get('dest')
     if dest:
         try:

@@ -24,6 +24,16 @@ def _error(name, reason):
     return {'name': name, 'reason': reason}
 
 
+def _malformed_label(kind, record):
+    """The name of a malformed record in its tier's failed items: its own name when it has one, else its position."""
+    if kind == 'user':
+        user, domain = record.get('user') or '', record.get('domain') or ''
+        if user:
+            return '%s@%s' % (user, domain) if domain else user
+        return 'user #%s of domain %s' % (record.get('position', '?'), domain or '(unknown)')
+    return record.get('name') or '%s #%s' % (kind, record.get('position', '?'))
+
+
 def _matches(name, patterns):
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
@@ -47,6 +57,12 @@ def build_tiers(resellers, domains, users, connections, scheme='plain', service_
     ``{name, service_provider}``, Users ``{name, user_id, group}``. ``errors`` has a
     list of ``{name, reason}`` per tier and for ``connections``. Each reason names the object and
     the rule it breaks. A record with an error is left out of its tier, and so are its children.
+
+    A record carrying ``problem`` (a malformed NetSapiens record, see ``netsapiens.normalize_record``)
+    is an error of its own tier with ``problem`` as the reason: a reseller's is a Service Provider
+    error (so the Groups tier waits, as for any Service Provider error; under ``no_resellers``, which
+    makes nothing of resellers, it is ignored), a domain's a Group error (its users wait), a user's a
+    User error, a connection's a connection error. The others are planned as usual.
     """
     naming = IdentifierScheme(scheme, service_provider)
     filtered = bool(include_domains or exclude_domains)
@@ -55,7 +71,14 @@ def build_tiers(resellers, domains, users, connections, scheme='plain', service_
     reseller_names = set()
     bad_resellers = set()
     for record in resellers:
-        name = record['name']
+        name = record.get('name') or ''
+        if record.get('problem'):
+            if naming.uses_resellers:
+                errors['service_providers'].append(_error(_malformed_label('reseller', record), record['problem']))
+            if name:
+                reseller_names.add(name)
+                bad_resellers.add(name)
+            continue
         reseller_names.add(name)
         problem = validate_name('reseller', name) if naming.uses_resellers else None
         if problem:
@@ -66,8 +89,15 @@ def build_tiers(resellers, domains, users, connections, scheme='plain', service_
     groups = []
     wanted_resellers = set()
     for record in domains:
-        name = record['name']
+        name = record.get('name') or ''
         reseller = record.get('reseller') or ''
+        if record.get('problem'):
+            if name:
+                domain_reseller[name] = None     # its users cannot be placed either
+                if not select_domain(name, include_domains, exclude_domains):
+                    continue
+            errors['groups'].append(_error(_malformed_label('domain', record), record['problem']))
+            continue
         domain_reseller[name] = reseller
         if not select_domain(name, include_domains, exclude_domains):
             continue
@@ -79,7 +109,7 @@ def build_tiers(resellers, domains, users, connections, scheme='plain', service_
                 problem = ("domain '%s' belongs to reseller '%s', which NetSapiens does not list: "
                            "fix the domain's reseller in NetSapiens" % (name, reseller))
             elif reseller in bad_resellers:
-                problem = "domain '%s': its reseller '%s' has an invalid name (see the service provider errors)" % (name, reseller)
+                problem = "domain '%s': its reseller '%s' has an error (see the service provider errors)" % (name, reseller)
         group = None
         if not problem:
             group = naming.group_name(name, reseller)
@@ -94,8 +124,8 @@ def build_tiers(resellers, domains, users, connections, scheme='plain', service_
     service_providers = []
     if naming.uses_resellers:
         for record in resellers:
-            name = record['name']
-            if name in bad_resellers or (filtered and name not in wanted_resellers):
+            name = record.get('name') or ''
+            if record.get('problem') or name in bad_resellers or (filtered and name not in wanted_resellers):
                 continue
             service_providers.append({'name': name})
     else:
@@ -108,8 +138,11 @@ def build_tiers(resellers, domains, users, connections, scheme='plain', service_
     wanted_users = []
     skipped_system = 0
     for record in users:
-        user, domain = record['user'], record.get('domain') or ''
+        user, domain = record.get('user') or '', record.get('domain') or ''
         if domain and domain in domain_reseller and not select_domain(domain, include_domains, exclude_domains):
+            continue
+        if record.get('problem'):
+            errors['users'].append(_error(_malformed_label('user', record), record['problem']))
             continue
         if not include_system_users and is_system_user(record):
             skipped_system += 1
@@ -137,7 +170,9 @@ def build_tiers(resellers, domains, users, connections, scheme='plain', service_
 
     for record in connections:
         name, domain = record.get('name') or '', record.get('domain') or ''
-        if not domain:
+        if record.get('problem'):
+            errors['connections'].append(_error(_malformed_label('connection', record), record['problem']))
+        elif not domain:
             errors['connections'].append(_error(name, "connection '%s' has no domain: give it one in NetSapiens" % name))
         elif domain not in domain_reseller:
             errors['connections'].append(_error(name, "connection '%s' belongs to domain '%s', which NetSapiens does not list"
@@ -149,5 +184,6 @@ def build_tiers(resellers, domains, users, connections, scheme='plain', service_
         'users': wanted_users,
         'errors': errors,
         'counts': {'resellers': len(resellers), 'domains': len(domains), 'users': len(users),
-                   'connections': len(connections), 'system_users_skipped': skipped_system},
+                   'connections': len(connections), 'system_users_skipped': skipped_system,
+                   'malformed': sum(1 for r in list(resellers) + list(domains) + list(users) + list(connections) if r.get('problem'))},
     }

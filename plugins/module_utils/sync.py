@@ -16,6 +16,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import strip_userinfo
+
 NAME_MAX_LENGTH = 255
 NAME_SPECIAL_CHARACTERS = ' #*+@.,-_'
 # ASCII letters only: the vendor guide says "letters" without naming an alphabet, and accepting
@@ -307,6 +309,8 @@ def _moved_reason(kind, name, held_parent, wanted_parent):
 
 def default_comment(source=None):
     """The comment of objects the collection creates, so operators can tell them apart."""
+    # A user:password@ in the source URL must never be stored in ClearIP.
+    source = strip_userinfo(source)
     if source:
         return 'Created by clearip.netsapiens sync from %s' % source
     return 'Created by clearip.netsapiens sync'

@@ -177,6 +177,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils import clearip
 from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
 from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpError
 from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import NetSapiensError, write_records_file
+from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options
 
 MAX_PAGE_SIZE = 1000
 
@@ -207,6 +208,8 @@ def main():
         dest=dict(type='path'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    # First of all, so that no result, message or invocation holds credentials written into the url.
+    protect_url_options(module, ('url',))
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     params = module.params

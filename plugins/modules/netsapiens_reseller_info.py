@@ -69,11 +69,30 @@ resellers:
       description: The reseller description, empty when it has none.
       type: str
       sample: Acme Voice LLC
+    problem:
+      description:
+        - Only on a malformed record (not a JSON object, its identifying field absent, null or empty, or a field
+          the sync uses not text). Says why, naming the record's position in its list and the call that returned it.
+        - A malformed record never fails the module; its other fields are empty or as read, and the
+          M(clearip.netsapiens.subscriber_sync_plan) module reports it as a failed item of its tier.
+      type: str
+      returned: when the record is malformed
+      sample: "reseller record #3 from GET /ns-api/v2/resellers: no 'reseller' field (record: {}); fix the record in NetSapiens"
+    position:
+      description: Only on a malformed record, its 1-based position in the list NetSapiens returned.
+      type: int
+      returned: when the record is malformed
+      sample: 3
 count:
-  description: How many resellers were read.
+  description: How many resellers were read, malformed ones included.
   returned: success
   type: int
   sample: 3
+malformed:
+  description: How many of the records read are malformed (carry RV(resellers[].problem)).
+  returned: success
+  type: int
+  sample: 0
 dest:
   description: The absolute path of the file the records were written to.
   returned: when O(dest) is set

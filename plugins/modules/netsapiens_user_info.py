@@ -100,11 +100,32 @@ users:
       description: Service code (v2 C(service-code), v1 C(srv_code)); system users have one starting with C(system-).
       type: str
       sample: ""
+    problem:
+      description:
+        - Only on a malformed record (not a JSON object, its identifying field absent, null or empty, or a field
+          the sync uses not text). Says why, naming the record's position in its list (and the domain it was listed under) and the call that returned it.
+        - A malformed record never fails the module; its other fields are empty or as read, and the
+          M(clearip.netsapiens.subscriber_sync_plan) module reports it as a failed item of its tier.
+      type: str
+      returned: when the record is malformed
+      sample: >-
+        user record #3 of domain d1.example from GET /ns-api/v2/domains/d1.example/users: no 'user' field
+        (record: {"domain": "d1.example"}); fix the record in NetSapiens
+    position:
+      description: Only on a malformed record, its 1-based position in the list NetSapiens returned for its domain.
+      type: int
+      returned: when the record is malformed
+      sample: 3
 count:
-  description: How many users were read.
+  description: How many users were read, malformed ones included.
   returned: success
   type: int
   sample: 300
+malformed:
+  description: How many of the records read are malformed (carry RV(users[].problem)).
+  returned: success
+  type: int
+  sample: 0
 dest:
   description: The absolute path of the file the records were written to.
   returned: when O(dest) is set

@@ -17,7 +17,11 @@ description:
     sync binary does, applies the identifier scheme and the domain filters, and writes one JSON file per
     ClearIP tier (Service Providers, Groups, Users) for the C(clearip_*) modules' O(clearip.netsapiens.clearip_user#module:src) option.
   - Errors name the object and the rule it breaks; a record with an error is left out of its tier, and so are its
-    children. Whether a Group exists under another Service Provider (a moved domain) is decided by
+    children.
+  - A malformed record (one the info modules returned with a V(problem), or one in a source file that is not an object
+    or lacks text in a field the sync needs) is an error of its own tier, never a failure of the whole module. A reseller's
+    is a Service Provider error, a domain's a Group error (its users wait), a user's a User error, a connection's a
+    connection error. The other records are planned as usual. Whether a Group exists under another Service Provider (a moved domain) is decided by
     M(clearip.netsapiens.clearip_group), which sees ClearIP.
   - Talks to no API. Large platforms (100,000 users) pass through files, not Ansible variables.
   - The M(clearip.netsapiens.subscriber_sync) role runs this module between the reads and the writes.
@@ -111,7 +115,7 @@ counts:
   description: How many NetSapiens records were read and how many items each tier wants.
   returned: success
   type: dict
-  sample: {resellers: 3, domains: 30, users: 300, connections: 30, system_users_skipped: 0,
+  sample: {resellers: 3, domains: 30, users: 300, connections: 30, system_users_skipped: 0, malformed: 0,
            service_providers_wanted: 3, groups_wanted: 30, users_wanted: 300}
 '''
 
@@ -125,6 +129,9 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils.sync import Sch
 
 
 def load_records(module, option, required_fields):
+    """The records of one file; a record that is not an object or whose ``required_fields`` are not text
+    (absent, null, a number, ...) is kept with a ``problem``, so that it fails alone, in its own tier.
+    Records the info modules marked malformed already carry their ``problem``."""
     path = module.params[option]
     try:
         with open(path) as handle:
@@ -133,12 +140,23 @@ def load_records(module, option, required_fields):
         module.fail_json(msg='cannot read %s %s: %s' % (option, path, exc), errors={})
     if not isinstance(records, list):
         module.fail_json(msg='%s %s does not hold a JSON list' % (option, path), errors={})
-    for index, record in enumerate(records):
-        missing = [field for field in required_fields if not isinstance(record, dict) or field not in record]
-        if missing:
-            module.fail_json(msg='record #%d of %s %s has no %s: %s' % (index, option, path, ', '.join(missing), json.dumps(record)[:200]),
-                             errors={})
-    return records
+    checked = []
+    for index, record in enumerate(records, 1):
+        # The info modules' position is the record's place in its NetSapiens list; a problem found here, its place in the file.
+        position = record.get('position') if isinstance(record, dict) and record.get('problem') else index
+        if not isinstance(record, dict):
+            record = {'problem': 'record #%d of %s %s is not an object: %s' % (index, option, path, json.dumps(record)[:200])}
+        elif not record.get('problem'):
+            bad = [field for field in required_fields if not isinstance(record.get(field), str)]
+            if bad:
+                record = dict(record, problem='record #%d of %s %s has no text in %s: %s'
+                              % (index, option, path, ', '.join(bad), json.dumps(record, sort_keys=True)[:200]))
+        if record.get('problem'):
+            # Only text reaches the planner, whatever the file held.
+            record = dict((key, value if isinstance(value, str) else '') for key, value in record.items() if key != 'position')
+            record['position'] = position
+        checked.append(record)
+    return checked
 
 
 def main():

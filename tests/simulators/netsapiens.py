@@ -73,6 +73,10 @@ exists when either names it):
   DELETE answers 202. Unknown fields, values that are not strings and ``enabled`` other than yes/no
   answer 400. Writes are counted in ``/_sim/stats``.
 
+Malformed records (dataset key ``malformed``: ``[{"list": "resellers"|"domains"|"users"|"connections",
+"domain": <users only>, "at": <0-based index>, "record": <any JSON value>}]``) are served verbatim at that
+place of the v2 list (and counted by its ``/count``), to test how a client takes records it cannot use.
+
 ``/_sim/stats`` also has ``"v1": {"<object> <action>": n}``, since all v1 calls share one endpoint.
 """
 
@@ -135,6 +139,9 @@ class NetSapiensSimulator(SimServer):
         self.users = [dict(u) for u in section.get('users', [])]
         self.connections = [dict(c) for c in section.get('connections', [])]
         self.dialrules = [dict(r) for r in section.get('dialrules', [])]
+        # Records served verbatim (any JSON value) among a v2 list's records, to test malformed input:
+        # [{"list": "resellers"|"domains"|"users"|"connections", "domain": <users only>, "at": <0-based index>, "record": ...}]
+        self.malformed = [dict(m) for m in section.get('malformed', [])]
         self.dialplans = set((p['domain'], p['dialplan']) for p in section.get('dialplans', []))
         self.dialplans.update((r.get('domain'), r.get('dialplan')) for r in self.dialrules)
         self.oauth_clients = dict((c['client_id'], c['client_secret']) for c in section.get('oauth_clients', []))
@@ -148,20 +155,34 @@ class NetSapiensSimulator(SimServer):
         self.route('POST', V2 + '/tokens', self.v2_token)
         self.route('POST', '/ns-api/oauth2/token/', self.token)
         self.route('POST', '/ns-api/', self.v1)
-        self._v2_route('/resellers/count', self.v2_count, lambda r: self.resellers)
-        self._v2_route('/resellers', self.v2_list, lambda r: self.resellers)
-        self._v2_route('/domains/count', self.v2_count, lambda r: self.domains)
-        self._v2_route('/domains', self.v2_list, lambda r: self.domains)
-        self._v2_route('/domains/{domain}/users/count', self.v2_count, self.domain_users)
-        self._v2_route('/domains/{domain}/users', self.v2_list, self.domain_users)
-        self._v2_route('/connections/count', self.v2_count, self.filtered_connections)
-        self._v2_route('/connections', self.v2_list, self.filtered_connections)
+        resellers = self._with_malformed('resellers', lambda r: self.resellers)
+        domains = self._with_malformed('domains', lambda r: self.domains)
+        users = self._with_malformed('users', self.domain_users)
+        connections = self._with_malformed('connections', self.filtered_connections)
+        self._v2_route('/resellers/count', self.v2_count, resellers)
+        self._v2_route('/resellers', self.v2_list, resellers)
+        self._v2_route('/domains/count', self.v2_count, domains)
+        self._v2_route('/domains', self.v2_list, domains)
+        self._v2_route('/domains/{domain}/users/count', self.v2_count, users)
+        self._v2_route('/domains/{domain}/users', self.v2_list, users)
+        self._v2_route('/connections/count', self.v2_count, connections)
+        self._v2_route('/connections', self.v2_list, connections)
         self._v2_route('/domains/{domain}/dialplans/{dialplan}/dialrules/count', self.v2_count, self.plan_rules)
         self._v2_route('/domains/{domain}/dialplans/{dialplan}/dialrules', self.dialrule_list, self.plan_rules)
         self.route('POST', DIALRULES, self.dialrule_create, write=True)
         self.route('GET', DIALRULES + '/{dialrule}', self.dialrule_read)
         self.route('PUT', DIALRULES + '/{dialrule}', self.dialrule_update, write=True)
         self.route('DELETE', DIALRULES + '/{dialrule}', self.dialrule_delete, write=True)
+
+    def _with_malformed(self, kind, select):
+        """``select`` with the dataset's ``malformed`` records of list ``kind`` inserted (v2 lists only)."""
+        def selected(request):
+            records = list(select(request))
+            for item in self.malformed:
+                if item['list'] == kind and (kind != 'users' or item.get('domain') == request.params.get('domain')):
+                    records.insert(min(int(item.get('at', len(records))), len(records)), item['record'])
+            return records
+        return selected
 
     def _v2_route(self, template, answer, select):
         """Route ``GET /ns-api/v2<template>`` to ``answer(request, names, select)``."""
@@ -356,7 +377,7 @@ class NetSapiensSimulator(SimServer):
 
     def v2_list(self, request, names, select):
         self._v2_guard(request)
-        return [dict(r) for r in self.page(select(request), request.query, names)]
+        return [dict(r) if isinstance(r, dict) else r for r in self.page(select(request), request.query, names)]
 
     def v2_count(self, request, names, select):
         self._v2_guard(request)

@@ -345,21 +345,23 @@ def test_user_record_without_domain_takes_the_domain_it_was_read_from():
                                           'service_code': ''}]
 
 
-def test_record_missing_its_key_field_is_named_and_secrets_are_masked():
+def test_record_missing_its_key_field_is_kept_with_a_problem_naming_it_and_secrets_are_masked():
     fake = FakeNetSapiens(domains=[{'domain': 'a.example', 'reseller': 'R1'},
                                    {'name': 'oops', 'reseller': 'R1', 'admin-password': 'hunter2'}])
-    with pytest.raises(NetSapiensError) as info:
-        make_client(fake).domains()
-    assert info.value.message == ("domain record #2 from GET /ns-api/v2/domains has no 'domain' field: "
-                                  '{"admin-password": "********", "name": "oops", "reseller": "R1"}')
+    assert make_client(fake).domains() == [
+        {'name': '', 'reseller': 'R1', 'description': '', 'position': 2,
+         'problem': ("domain record #2 from GET /ns-api/v2/domains: no 'domain' field "
+                     '(record: {"admin-password": "********", "name": "oops", "reseller": "R1"}); fix the record in NetSapiens')},
+        {'name': 'a.example', 'reseller': 'R1', 'description': ''},
+    ]
 
 
 def test_v1_record_missing_its_key_field_names_the_v1_field():
     fake = FakeNetSapiens(resellers=[{'reseller': None}])
-    with pytest.raises(NetSapiensError) as info:
-        make_client(fake, api_version='v1').resellers()
-    assert info.value.message == ("reseller record #1 from POST /ns-api/ object=reseller has no 'territory' field: "
-                                  '{"description": "", "territory": null}')
+    assert make_client(fake, api_version='v1').resellers() == [
+        {'name': '', 'description': '', 'position': 1,
+         'problem': ("reseller record #1 from POST /ns-api/ object=reseller: no 'territory' field "
+                     '(record: {"description": "", "territory": null}); fix the record in NetSapiens')}]
 
 
 # -- versions ------------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ def test_plain_scheme_maps_every_record():
     assert result['users'] == [{'name': '100@a.example', 'user_id': '100@a.example', 'group': 'a.example'},
                                {'name': '200@b.example', 'user_id': '200@b.example', 'group': 'b.example'}]
     assert result['errors'] == no_errors()
-    assert result['counts'] == {'resellers': 2, 'domains': 2, 'users': 2, 'connections': 1, 'system_users_skipped': 0}
+    assert result['counts'] == {'resellers': 2, 'domains': 2, 'users': 2, 'connections': 1, 'system_users_skipped': 0,
+                                'malformed': 0}
 
 
 def test_unique_scheme_names_groups_and_users_after_the_reseller():

@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Issue 9, item 2, end to end: ``user:password@`` written into the NetSapiens host and the ClearIP url
+(``http://proxyuser:PASSWORD@127.0.0.1:port``) is never stored, shown or written, even at ``-vvv``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.integration.conftest import Sims, vendor_config
+from tests.integration.test_subscriber_sync import expected_plain, holdings
+from tests.simulators.dataset import make_dataset
+
+NS_PROXY_PASSWORD = 'NsPr0xyPw-7f3a'
+CIP_PROXY_PASSWORD = 'CipPr0xyPw-2b9c'
+
+
+def with_userinfo(url, user, password):
+    scheme, rest = url.split('://', 1)
+    return '%s://%s:%s@%s' % (scheme, user, password, rest)
+
+
+def written_files(root, exclude):
+    """Every file under ``root`` except the inputs the test wrote itself."""
+    return [p for p in Path(root).rglob('*') if p.is_file() and p.name not in exclude]
+
+
+def test_userinfo_in_host_and_url_is_used_nowhere_and_never_shown(sims, collection_playbook, tmp_path):
+    dataset = make_dataset(resellers=2, domains=3, users=9, seed=12)
+    s = sims(dataset)
+    config = vendor_config(s)
+    config['netsapiens']['host'] = with_userinfo(s.netsapiens.url, 'proxyuser', NS_PROXY_PASSWORD)
+    config['clearip']['url'] = with_userinfo(s.clearip.url, 'cipproxy', CIP_PROXY_PASSWORD)
+
+    run = collection_playbook('sync', config, report_var='subscriber_sync_report_path', args=('-vvv',))
+    assert run.rc == 0, run
+    assert holdings(s) == expected_plain(dataset)
+
+    state = Sims.state(s.clearip)
+    comments = [o['comment'] for kind in ('serviceProviders', 'groups', 'users') for o in state[kind]]
+    assert len(comments) == 2 + 3 + 9
+    assert set(comments) == set(['Created by clearip.netsapiens sync from %s' % s.netsapiens.url])
+
+    # The warning names the option, never the value.
+    assert 'ignored the user name and password written into url' in run.stdout + run.stderr
+    texts = {'stdout': run.stdout, 'stderr': run.stderr}
+    work = tmp_path / 'sync1'
+    for path in written_files(work, exclude=('config.json', 'vars.json')):
+        texts[str(path)] = path.read_text(errors='replace')
+    assert str(work / 'report.json') in texts
+    for secret in (NS_PROXY_PASSWORD, CIP_PROXY_PASSWORD, 'proxyuser:', 'cipproxy:'):
+        found = dict((where, text.count(secret)) for where, text in texts.items() if secret in text)
+        assert found == {}, 'secret %r found in %s' % (secret, found)
+
+
+def test_userinfo_in_the_verify_and_user_id_header_entry_points_is_never_shown(sims, collection_playbook, tmp_path):
+    from tests.integration.test_user_id_header import LISTED, dataset
+
+    s = sims(dataset())
+    config = vendor_config(s)
+    config['netsapiens']['host'] = with_userinfo(s.netsapiens.url, 'proxyuser', NS_PROXY_PASSWORD)
+    config['clearip']['url'] = with_userinfo(s.clearip.url, 'cipproxy', CIP_PROXY_PASSWORD)
+
+    header = collection_playbook('user_id_header', config, extra_vars={'subscriber_sync_user_id_header_rules': LISTED},
+                                 check=True, diff=True, args=('-vvv',))
+    assert header.rc == 0, header
+    assert 'Would change 1 dial rule(s)' in header.stdout
+    # A ClearIP account tied to one Operator, as verify needs (the header dataset's has none).
+    other = sims(make_dataset(resellers=1, domains=1, users=1, seed=13))
+    config['clearip'] = vendor_config(other)['clearip']
+    config['clearip']['url'] = with_userinfo(other.clearip.url, 'cipproxy', CIP_PROXY_PASSWORD)
+    verify = collection_playbook('verify', config, report_var='subscriber_sync_verify_report_path', args=('-vvv',))
+    assert verify.rc == 0, verify.stdout[-3000:]
+    assert verify.out['report']['messages'] == 0
+
+    texts = {'header stdout': header.stdout, 'header stderr': header.stderr, 'verify stdout': verify.stdout,
+             'verify stderr': verify.stderr}
+    for path in written_files(tmp_path, exclude=('config.json', 'vars.json')):
+        texts[str(path)] = path.read_text(errors='replace')
+    for secret in (NS_PROXY_PASSWORD, CIP_PROXY_PASSWORD, 'proxyuser:', 'cipproxy:'):
+        found = dict((where, text.count(secret)) for where, text in texts.items() if secret in text)
+        assert found == {}, 'secret %r found in %s' % (secret, found)
