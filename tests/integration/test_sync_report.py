@@ -249,3 +249,27 @@ def test_without_an_inventory_only_ansible_cores_own_warnings_are_printed(sims, 
     assert run.rc == 0, run
     warnings = [line for line in (run.stdout + run.stderr).splitlines() if 'WARNING' in line]
     assert len(warnings) == 2 and 'No inventory was parsed' in warnings[0] and 'provided hosts list is empty' in warnings[1], warnings
+
+
+def test_check_diff_of_10000_users_is_a_screenful_that_says_what_it_left_out(sims, sync):
+    dataset = make_dataset(resellers=10, domains=500, users=10000, seed=28)
+    s = sims(dataset)
+    run = sync(vendor_config(s), check=True, diff=True)
+    assert run.rc == 0, run
+    lines = run.stdout.splitlines()
+    assert len(lines) < 200, len(lines)
+    users = run.out['report']['tiers']['users']['created']
+    assert len(users) == 10000   # the report has them all
+    tail = [line for line in lines if 'more new users' in line]
+    assert len(tail) == 1, tail
+    shown_users = [line.strip(' +') for line in lines if line.startswith('+  ') and '@' in line]
+    match = re.search(r'and (\d+) more new users \(under (\d+) more groups\) not shown; the report lists them all', tail[0])
+    assert match and int(match.group(1)) == 10000 - len(shown_users), (tail, len(shown_users))
+    # Users are grouped under their Group: each shown name follows the heading of its own domain.
+    heading = None
+    for line in lines:
+        if line.startswith('+in group '):
+            heading = line[len('+in group '):-1]
+        elif line.startswith('+  ') and heading and '@' in line:
+            assert line.strip(' +').endswith('@' + heading), (line, heading)
+    assert 'more new groups' in run.stdout
