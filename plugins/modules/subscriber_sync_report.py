@@ -10,7 +10,7 @@ DOCUMENTATION = r'''
 ---
 module: subscriber_sync_report
 short_description: Write the report and the monitoring figures of one sync run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Turns what the tasks of a sync registered (the plan, each tier's result, a fatal error) into the JSON report described in
     C(docs/report.md) (schema version 1) with the run's status (V(ok), V(partial) or V(failed)), times, versions, hosts and
