@@ -137,7 +137,9 @@ report:
     connections: {failed: []}
     errors: ["ClearIP refused the login of ..."]
 status:
-  description: The run's status - V(ok) (nothing failed), V(partial) (it ran to the end but some records failed or a tier was skipped), V(failed) (a fatal error).
+  description:
+    - The run's status - V(ok) (nothing failed), V(partial) (it ran to the end but some records failed or a tier was
+      skipped), V(failed) (a fatal error).
   returned: always
   type: str
   sample: partial

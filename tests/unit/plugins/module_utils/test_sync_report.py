@@ -143,7 +143,7 @@ def test_progress_lines_come_every_interval_with_rate_and_time_left(tmp_path):
     progress.tick()
     clock.now += 10
     progress.tick()        # nothing done for 10 s: a line all the same
-    for _ in range(70):
+    for _unused in range(70):
         progress.done(ok=True)
     progress.finish()
     lines = path.read_text().splitlines()
