@@ -25,7 +25,7 @@ author:
 attributes:
   check_mode:
     description:
-      - The report is written in check mode too, with C(check_mode) true: the report of a dry run is its point.
+      - The report is written in check mode too, with C(check_mode) V(true), as the report of a dry run is its point.
       - The metrics file is not written in check mode, so that a dry run never looks like a sync to monitoring.
     support: full
   diff_mode:
@@ -73,8 +73,8 @@ options:
         type: str
         choices: [settings, setup, netsapiens_login, netsapiens_read, plan, clearip_login, service_providers, groups, users, report]
         required: true
-      message:
-        description: What went wrong.
+      msg:
+        description: What went wrong (the failed task's C(msg)); the report calls it C(message).
         type: str
         required: true
       task:
@@ -179,7 +179,7 @@ def main():
             users=dict(type='dict'),
             error=dict(type='dict', options=dict(
                 stage=dict(type='str', required=True, choices=list(sync_report.STAGES)),
-                message=dict(type='str', required=True),
+                msg=dict(type='str', required=True),
                 task=dict(type='str'),
             )),
             versions=dict(type='dict', default={}),
@@ -190,9 +190,12 @@ def main():
     )
     params = module.params
     ended = params['ended'] if params['ended'] is not None else time.time()
+    error = None
+    if params['error']:
+        error = {'stage': params['error']['stage'], 'message': params['error']['msg'], 'task': params['error']['task']}
     report = sync_report.build_report(
         params['started'], ended, module.check_mode, plan=params['plan'],
-        tier_results=dict((name, params[name]) for name in sync_report.TIERS), error=params['error'],
+        tier_results=dict((name, params[name]) for name in sync_report.TIERS), error=error,
         versions=params['versions'], netsapiens_host=params['netsapiens_host'], clearip_url=params['clearip_url'])
     result = dict(changed=False, report=report, status=report['status'], summary=sync_report.summary_lines(report))
 
