@@ -112,6 +112,20 @@ options:
       - Set to V(false) for very large runs, to keep the result small.
     type: bool
     default: true
+  progress_path:
+    description:
+      - File on the managed host to which a progress line is appended when the listing starts, when the creates start,
+        at most every O(progress_interval) seconds while they run (objects done, created and failed, rate, time left),
+        and when they end.
+      - Meant for a cron log (the M(clearip.netsapiens.subscriber_sync) role's C(cron) entry point sets it), or V(/dev/tty)
+        in a terminal; a module's own output reaches the play only when the module ends.
+      - A file that cannot be written is ignored; the result holds everything anyway.
+    type: path
+  progress_interval:
+    description:
+      - Seconds between two progress lines in O(progress_path).
+    type: float
+    default: 10
 notes:
   - "A name is valid when it has fewer than 256 characters, all of them ASCII letters (V(A-Z), V(a-z)), digits,
     space or one of C(# * + @ . , - _). Letters outside ASCII, such as C(é), are refused. An invalid name fails

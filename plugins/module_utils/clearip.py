@@ -20,6 +20,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpError, HttpSession, OutcomeUnknown)
 from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
+from ansible_collections.clearip.netsapiens.plugins.module_utils.progress import DEFAULT_INTERVAL, ProgressLog
 from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options, strip_userinfo
 
 DEFAULT_URL = 'https://api.clearip.com'
@@ -114,6 +115,8 @@ def create_argument_spec():
         comment_source=dict(type='str'),
         max_workers=dict(type='int', default=DEFAULT_MAX_WORKERS),
         return_objects=dict(type='bool', default=True),
+        progress_path=dict(type='path'),
+        progress_interval=dict(type='float', default=DEFAULT_INTERVAL),
     )
 
 
@@ -474,11 +477,12 @@ class ClearIPClient(object):
         self.stats['lookups_after_unknown_outcome'] += 1
         return self.find_by_name(kind, name)
 
-    def create_many(self, kind, jobs):
+    def create_many(self, kind, jobs, progress=None):
         """Create ``jobs`` (dicts: name, parent_id, comment, user_id) with bounded concurrency.
 
         Returns one ``(job, record or None, error message or None)`` per job, in the given order.
-        A refused login stops everything not yet started.
+        A refused login stops everything not yet started. ``progress`` (a progress.ProgressLog) is told
+        of each job done, and ticked every second while creates are under way.
         """
         results = [None] * len(jobs)
         stop = threading.Event()
@@ -495,23 +499,33 @@ class ClearIPClient(object):
                 job = jobs[index]
                 if stop.is_set():
                     results[index] = (job, None, 'not attempted: %s' % self._refused)
-                    continue
-                try:
-                    record = self.create(kind, job['name'], job.get('parent_id'), job.get('comment'), job.get('user_id'))
-                    results[index] = (job, record, None)
-                except LoginRefused as exc:
-                    stop.set()
-                    results[index] = (job, None, str(exc))
-                except (ClearIPError, HttpError) as exc:
-                    results[index] = (job, None, _error_message(exc))
-                except Exception as exc:  # pylint: disable=broad-except
-                    results[index] = (job, None, 'unexpected error: %s: %s' % (type(exc).__name__, exc))
+                else:
+                    try:
+                        record = self.create(kind, job['name'], job.get('parent_id'), job.get('comment'), job.get('user_id'))
+                        results[index] = (job, record, None)
+                    except LoginRefused as exc:
+                        stop.set()
+                        results[index] = (job, None, str(exc))
+                    except (ClearIPError, HttpError) as exc:
+                        results[index] = (job, None, _error_message(exc))
+                    except Exception as exc:  # pylint: disable=broad-except
+                        results[index] = (job, None, 'unexpected error: %s: %s' % (type(exc).__name__, exc))
+                if progress is not None:
+                    progress.done(results[index][2] is None)
 
         workers = [threading.Thread(target=work, name='clearip-create-%d' % n) for n in range(min(self.max_workers, len(jobs)))]
+        if progress is not None:
+            progress.begin(len(jobs))
         for worker in workers:
             worker.start()
         for worker in workers:
-            worker.join()
+            # A slow create (timeouts, retries) still gets its progress line on time.
+            while worker.is_alive():
+                worker.join(1.0)
+                if progress is not None:
+                    progress.tick()
+        if progress is not None:
+            progress.finish()
         return results
 
 
@@ -636,10 +650,15 @@ def _predicted(kind, item, comment):
 
 
 def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comment_source=None,
-             return_objects=True, want_diff=False):
-    """Plan and (unless check_mode) create one tier; returns the module's result dict."""
+             return_objects=True, want_diff=False, progress=None):
+    """Plan and (unless check_mode) create one tier; returns the module's result dict.
+
+    ``progress`` (a progress.ProgressLog, optional) gets a line when the listing starts and follows the creates.
+    """
     parent_field = COLLECTIONS[kind][3]
     parent_kind = sync.PARENT_KIND[kind]
+    if progress is not None:
+        progress.note('%d requested; listing what ClearIP holds' % len(desired))
     client.resolve_operator()
 
     parent_names_by_id = {}
@@ -672,7 +691,7 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
                          'user_id': item.get('user_id')})
         created_names = []
         end_state = []
-        for job, record, error in client.create_many(kind, jobs):
+        for job, record, error in client.create_many(kind, jobs, progress=progress):
             if error is None:
                 created_names.append(job['name'])
                 end_state.append(record)
@@ -691,16 +710,52 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
     if client.operator_id:
         result['operator'] = {'id': client.operator_id, 'name': client.operator_name}
     if want_diff:
-        result['diff'] = name_diff(kind, plan.existing_names, created_names)
+        parent_of = dict((item['name'], item.get('parent')) for item in plan.to_create)
+        result['diff'] = name_diff(kind, plan.existing_names, created_names, parent_of)
     return result
 
 
-def name_diff(kind, existing_names, created_names):
-    """One name a line, so that the diff shows exactly the added names as + lines."""
-    before = sorted(existing_names)
-    after = sorted(before + list(created_names))
+# At most this many lines of names (and their parents) in a diff, so that a dry run of 10,000 Users
+# prints a screenful, not 10,000 lines; the report lists every name.
+DIFF_MAX_LINES = 30
+
+
+def name_diff(kind, existing_names, created_names, parent_of=None, max_lines=DIFF_MAX_LINES):
+    """The diff of one tier: how many requested objects exist, then the new names grouped by parent.
+
+    ``parent_of`` maps a created name to its parent's name (None for Service Providers). Parents
+    are sorted and so are the names under each. After ``max_lines`` lines (names and parent
+    headings) the rest is one line that says how many names (and parents) are not shown.
+    Returns ``{'before', 'after', 'before_header', 'after_header'}`` as Ansible's diff wants it.
+    """
+    parent_of = parent_of or {}
+    parent_kind = sync.PARENT_KIND[kind]
+    by_parent = {}
+    for name in created_names:
+        by_parent.setdefault(parent_of.get(name), []).append(name)
+    parents = sorted(by_parent, key=lambda parent: (parent is not None, parent or ''))
+    lines = []
+    shown = 0
+    shown_parents = 0
+    for parent in parents:
+        if len(lines) >= max_lines - (1 if parent_kind is not None else 0):
+            break   # room for a heading and at least one name under it
+        if parent_kind is not None:
+            lines.append('in %s %s:' % (parent_kind, parent))
+        shown_parents += 1
+        for name in sorted(by_parent[parent]):
+            if len(lines) >= max_lines:
+                break
+            lines.append('  %s' % name if parent_kind is not None else name)
+            shown += 1
+    left = len(created_names) - shown
+    if left:
+        more_parents = len(parents) - shown_parents
+        lines.append('... and %d more new %ss%s not shown; the report lists them all'
+                     % (left, kind, ' (under %d more %ss)' % (more_parents, parent_kind) if more_parents and parent_kind else ''))
+    count = '%d requested %ss exist' % (len(existing_names), kind)
     header = 'ClearIP %ss (of those requested)' % kind
-    return {'before': ''.join('%s\n' % n for n in before), 'after': ''.join('%s\n' % n for n in after),
+    return {'before': count + '\n', 'after': ''.join('%s\n' % line for line in [count] + lines),
             'before_header': header, 'after_header': header}
 
 
@@ -730,9 +785,12 @@ def run_module(module, kind, desired_from_options):
             item['comment'] = params.get('comment')
     try:
         client = client_from_params(params)
+        progress = None
+        if params.get('progress_path'):
+            progress = ProgressLog(params['progress_path'], '%ss' % kind, interval=params.get('progress_interval', DEFAULT_INTERVAL))
         result = run_tier(client, kind, desired, check_mode=module.check_mode, pending_parents=params.get('pending_parents'),
                           comment_source=params.get('comment_source'), return_objects=params.get('return_objects', True),
-                          want_diff=module._diff)
+                          want_diff=module._diff, progress=progress)
     except (ClearIPError, HttpError) as exc:
         # No failed_items here: a caller tells "some items failed" from "the whole call failed" by it.
         module.fail_json(msg=_error_message(exc), changed=False)

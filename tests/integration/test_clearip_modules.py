@@ -134,9 +134,10 @@ def test_check_then_create_then_nothing(sims, playbook, users_src):
     assert dry.out['sync']['sp']['changed'] is True
     assert dry.out['sync']['groups']['proposed'][0] == {'name': 'd2.example', 'service_provider': 'R2', 'status': 'active', 'comment': COMMENT}
     # --diff shows what would be added
-    assert ' R1\n+R2\n+R3\n' in dry.stdout
-    assert '+d2.example\n+d3.example\n+d4.example\n' in dry.stdout
-    assert '+400@d4.example\n' in dry.stdout
+    assert ' 1 requested service providers exist\n+R2\n+R3\n' in dry.stdout
+    assert (' 1 requested groups exist\n+in service provider R1:\n+  d4.example\n+in service provider R2:\n+  d2.example\n'
+            '+in service provider R3:\n+  d3.example\n') in dry.stdout   # grouped by parent
+    assert '+in group d4.example:\n+  400@d4.example\n' in dry.stdout
     assert '\n-' not in dry.stdout.replace('\n--- ', '')   # nothing is removed
 
     env.reset_stats(env.clearip)

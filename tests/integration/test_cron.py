@@ -172,7 +172,7 @@ def test_install_run_and_remove(sims, cron, tmp_path):
         'subscriber_sync_identifier_scheme': 'plain', 'subscriber_sync_service_provider': '',
         'subscriber_sync_include_domains': [], 'subscriber_sync_exclude_domains': [],
         'subscriber_sync_include_system_users': True, 'subscriber_sync_max_workers': 4,
-        'subscriber_sync_report_path': str(layout.state / 'report.json')})
+        'subscriber_sync_report_path': str(layout.state / 'report.json'), 'subscriber_sync_metrics_path': ''})
     assert stat.S_IMODE(os.stat(layout.wrapper).st_mode) == 0o755
     assert stat.S_IMODE(os.stat(layout.log).st_mode) == 0o640
     assert (layout.collections / 'ansible_collections' / 'clearip' / 'netsapiens' / 'playbooks' / 'sync.yml').is_file()
@@ -195,6 +195,12 @@ def test_install_run_and_remove(sims, cron, tmp_path):
     assert 'Users: 4 created, 0 existing, 0 failed' in log
     assert sorted(json.loads((layout.state / 'report.json').read_text())['tiers']['users']['created']) == expected_users
     assert stat.S_IMODE(os.stat(layout.state / 'report.json').st_mode) == 0o600
+    # The tiers' progress lines reach the log; the report of this successful run is also kept as the last good one.
+    assert re.search(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ users: 4 to create\n', log), log
+    assert 'users: 4 of 4 done (4 created, 0 failed)' in log
+    last_ok = layout.state / 'report.last-ok.json'
+    assert last_ok.read_text() == (layout.state / 'report.json').read_text()
+    assert stat.S_IMODE(os.stat(last_ok).st_mode) == 0o600
 
     # No secret anywhere the role or the run wrote, but in the settings file.
     holding = files_holding(str(layout.root), secrets_of(config))
@@ -216,6 +222,16 @@ def test_install_run_and_remove(sims, cron, tmp_path):
     assert layout.log.read_text().count('clearip.netsapiens sync starts') == 1
     assert 'Users: 0 created, 4 existing, 0 failed' in layout.log.read_text()
     assert Sims.total_writes(s.clearip) == 0
+    good = json.loads(last_ok.read_text())
+    assert good['status'] == 'ok' and good == json.loads((layout.state / 'report.json').read_text())
+
+    # A failed run replaces report.json and leaves report.last-ok.json as it was.
+    Sims.add_fault(s.clearip, kind='server_error', status=403, method='GET', path=r'^/users', times=-1)
+    failed = as_cron_runs_it(fields[6], layout)
+    assert failed.returncode != 0
+    latest = json.loads((layout.state / 'report.json').read_text())
+    assert latest['status'] == 'failed' and latest['error']['stage'] == 'users'
+    assert json.loads(last_ok.read_text()) == good
 
     # Removal: a dry run shows it, the real one removes the entry (and so the cron file) and the wrapper.
     absent = dict(role_vars, subscriber_sync_cron_state='absent')

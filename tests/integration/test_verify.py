@@ -65,8 +65,9 @@ def test_figures_match_the_seeded_messages_after_a_sync(sims, sync, verify):
         'messages': 12, 'matched': 7, 'unknown': 3, 'none': 2, 'matched_users': 4, 'provisioned_user_ids': 6, 'truncated': False}
     assert report['unknown_user_ids'] == [{'user_id': '999@nowhere.example', 'count': 2}, {'user_id': provisioned[0].upper(), 'count': 1}]
     assert report['window']['to_ms'] - report['window']['from_ms'] == 60 * minute
-    assert '12 SIP message(s) between ' in proc.stdout
-    assert ': 7 carried the User ID of a provisioned User (4 User(s)), 3 an unknown User ID, 2 none; unknown: 999@nowhere.example, ' in proc.stdout
+    assert '7 of 12 call(s) between ' in proc.stdout
+    assert (' UTC matched a provisioned User (ClearIP holds 6 provisioned User(s); 4 of them called); 3 carried an unknown User ID, '
+            '2 none; unknown: 999@nowhere.example, ') in proc.stdout
     assert Sims.total_writes(s.clearip) == 0
     assert config['clearip']['password'] not in proc.stdout + proc.stderr
 
@@ -98,3 +99,4 @@ def test_strict_passes_when_every_call_is_attributed_and_fails_without_calls(sim
     proc, out = verify(config, extra_vars={'subscriber_sync_verify_strict': True, 'subscriber_sync_verify_minutes': 5})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (out['report']['messages'], out['report']['matched'], out['report']['unknown'], out['report']['none']) == (2, 2, 0, 0)
+    assert '2 of 2 call(s) between ' in proc.stdout and '(ClearIP holds 2 provisioned User(s); 2 of them called)' in proc.stdout

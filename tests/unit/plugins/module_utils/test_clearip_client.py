@@ -449,8 +449,29 @@ def test_run_tier_check_mode_predicts_children_of_pending_parents_and_writes_not
         {'name': 'd2', 'service_provider': 'R2', 'status': 'active', 'comment': 'Created by clearip.netsapiens sync from pbx'},
         {'name': 'd3', 'service_provider': 'R1', 'status': 'active', 'comment': 'mine'}]
     assert result['end_state'] == result['proposed']
-    assert result['diff'] == {'before': 'd1\n', 'after': 'd1\nd2\nd3\n', 'before_header': 'ClearIP groups (of those requested)',
+    assert result['diff'] == {'before': '1 requested groups exist\n',
+                              'after': '1 requested groups exist\nin service provider R1:\n  d3\nin service provider R2:\n  d2\n',
+                              'before_header': 'ClearIP groups (of those requested)',
                               'after_header': 'ClearIP groups (of those requested)'}
+
+
+def test_name_diff_groups_names_under_their_parents_and_caps_the_lines():
+    created = ['u%02d@d%d' % (n, n % 7) for n in range(100)]
+    parent_of = dict((name, name.split('@')[1]) for name in created)
+    diff = clearip.name_diff(USER, ['old@d1'] * 5, list(reversed(created)), parent_of, max_lines=30)
+    after = diff['after'].splitlines()
+    assert after[0] == '5 requested users exist' and diff['before'] == '5 requested users exist\n'
+    assert len(after) == 1 + 30 + 1
+    assert after[1] == 'in group d0:' and after[2:4] == ['  u00@d0', '  u07@d0']   # sorted, grouped by parent
+    shown = [line.strip() for line in after[1:31] if line.startswith('  ')]
+    assert all(parent_of[name] == 'd0' for name in shown[:15]) and all(parent_of[name] == 'd1' for name in shown[15:])
+    assert after[-1] == '... and %d more new users (under 5 more groups) not shown; the report lists them all' % (100 - len(shown))
+    assert 1 + 2 + len(shown) + 1 == len(after)   # the count, two headings (d0, d1), the names, the tail
+
+
+def test_name_diff_of_service_providers_has_no_headings_and_no_tail_when_all_fit():
+    diff = clearip.name_diff(SERVICE_PROVIDER, [], ['B', 'A'], {'A': None, 'B': None})
+    assert diff['after'] == '0 requested service providers exist\nA\nB\n'
 
 
 def test_run_tier_ignores_pending_parents_outside_check_mode():
