@@ -40,6 +40,7 @@ def test_benchmark_runs_small_and_every_figure_is_sane(tmp_path):
         for label, run in runs.items():
             where = '%s %s' % (link, label)
             assert run['seconds'] > 0, where
+            assert 0 < run['cpu_seconds']['client_tree'] and 0 < run['cpu_seconds']['simulators'], where
             assert 10 < run['peak_tree_rss_mib'] < 2000, where   # a Python process tree, not zero, not runaway
             assert run['rss_samples'] >= 1, where
             assert run['requests_total'] == sum(run['requests'].values()), where
@@ -57,6 +58,6 @@ def test_benchmark_runs_small_and_every_figure_is_sane(tmp_path):
         assert set(runs['A']['task_timings']['tasks'][0]) == {'task', 'action', 'host', 'status', 'seconds'}
         assert any('users' in t['task'].lower() for t in runs['B']['task_timings']['tasks'])
         for key in ('A/C', 'B/C'):
-            for figure in ('seconds', 'requests', 'peak_tree_rss_mib'):
+            for figure in ('seconds', 'client_cpu_seconds', 'requests', 'peak_tree_rss_mib'):
                 assert block['ratios'][key][figure] > 0, (link, key, figure)
         assert block['ratios']['A/C']['seconds'] == round(runs['A']['seconds'] / runs['C0']['seconds'], 3)

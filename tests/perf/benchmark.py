@@ -14,7 +14,8 @@ default, before every answer), in one run:
   a second pair of fresh simulators holding the same dataset;
 
 all with ``--workers`` (4) concurrent requests. Each run is a child process. For each it records the
-wall seconds, the requests by kind and the writes (from the simulators' ``/_sim/stats``, zeroed
+wall seconds, the CPU seconds of the child's process tree and of the simulators (far less
+dependent on the machine's other load than wall time), the requests by kind and the writes (from the simulators' ``/_sim/stats``, zeroed
 before the run), the peak summed RSS of the child's whole process tree (psutil, sampled every
 ``--sample-interval`` seconds), and for A and B the per-task times (``callback_plugins/task_timings``).
 It checks that A and C end with the same ClearIP content, so that a fast wrong run cannot pass, then
@@ -31,8 +32,10 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -134,16 +137,29 @@ def classify(ns_stats, cip_stats):
     return kinds
 
 
+def cpu_seconds(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_child(argv, env, interval):
-    """(seconds, peak tree RSS in MiB, RSS samples, stdout) of one child run; exits on failure."""
+    """(seconds, peak tree RSS in MiB, RSS samples, CPU seconds, stdout) of one child run; exits on failure.
+
+    The CPU seconds are those of the child's whole tree (every descendant is waited for by its parent,
+    so its time reaches RUSAGE_CHILDREN here), and of this process (the simulators' threads), which,
+    unlike wall time, hardly depend on what else the machine is running.
+    """
+    tree_before, sims_before = cpu_seconds(resource.RUSAGE_CHILDREN), cpu_seconds(resource.RUSAGE_SELF)
     start = time.monotonic()
     proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with TreeRss(proc.pid, interval) as rss:
         out = proc.communicate()[0]
     seconds = time.monotonic() - start
+    cpu = {'client_tree': round(cpu_seconds(resource.RUSAGE_CHILDREN) - tree_before, 2),
+           'simulators': round(cpu_seconds(resource.RUSAGE_SELF) - sims_before, 2)}
     if proc.returncode:
         sys.exit('%s failed (exit %d):\n%s' % (' '.join(argv[:2]), proc.returncode, out[-4000:]))
-    return seconds, rss.peak_mib, rss.samples, out
+    return seconds, rss.peak_mib, rss.samples, cpu, out
 
 
 def role_argv(config_path, workers):
@@ -174,7 +190,7 @@ def measure_pair(dataset, client, link, delay, args, out_dir):
     runs = []
     with IndexedNetSapiensSimulator(dataset=dataset, config=sim_config) as ns, \
             IndexedClearIPSimulator(dataset=dataset, config=sim_config) as cip:
-        config_path = os.path.join(out_dir, 'config-%s-%s.json' % (link, client))
+        config_path = os.path.join(out_dir, 'config-%s-%s.json' % (link, client))   # out_dir is this run's own
         write_config(dataset, ns, cip, config_path)
         for label, run_client, phase in RUNS:
             if run_client != client:
@@ -188,11 +204,11 @@ def measure_pair(dataset, client, link, delay, args, out_dir):
                 argv = [sys.executable, os.path.join(HERE, 'minimal_client.py'), config_path,
                         '--workers', str(args.workers), '--page-size', str(args.page_size)]
                 env = dict(os.environ)
-            seconds, peak, samples, output = run_child(argv, env, args.sample_interval)
+            seconds, peak, samples, cpu, output = run_child(argv, env, args.sample_interval)
             ns_stats, cip_stats = sim_call(ns, 'GET', '/_sim/stats'), sim_call(cip, 'GET', '/_sim/stats')
             run = {
                 'run': label, 'client': client, 'phase': phase, 'link': link, 'delay_s': delay,
-                'seconds': round(seconds, 2), 'peak_tree_rss_mib': peak, 'rss_samples': samples,
+                'seconds': round(seconds, 2), 'cpu_seconds': cpu, 'peak_tree_rss_mib': peak, 'rss_samples': samples,
                 'requests_total': sum(ns_stats['requests'].values()) + sum(cip_stats['requests'].values()),
                 'requests': classify(ns_stats, cip_stats),
                 'writes': sum(ns_stats['writes'].values()) + sum(cip_stats['writes'].values()),
@@ -204,8 +220,8 @@ def measure_pair(dataset, client, link, delay, args, out_dir):
             elif client == 'minimal':
                 run['result'] = json.loads(output.strip().splitlines()[-1])
             runs.append(run)
-            print('  %-2s %-8s %-9s %-8s %8.2f s  %7.1f MiB  %7d requests  %6d writes'
-                  % (label, client, phase, link, seconds, peak, run['requests_total'], run['writes']), flush=True)
+            print('  %-2s %-8s %-9s %-8s %8.2f s  %7.2f CPU s  %7.1f MiB  %7d requests  %6d writes'
+                  % (label, client, phase, link, seconds, cpu['client_tree'], peak, run['requests_total'], run['writes']), flush=True)
         names = held_names(cip)
     return runs, names
 
@@ -221,9 +237,14 @@ def summarize(runs):
     for num, den in (('A', 'C0'), ('B', 'C')):
         key = '%s/%s' % (num, 'C')
         out[key] = {'seconds': ratio(by[num]['seconds'], by[den]['seconds']),
+                    'client_cpu_seconds': ratio(tree_cpu(by[num]), tree_cpu(by[den])),
                     'requests': ratio(by[num]['requests_total'], by[den]['requests_total']),
                     'peak_tree_rss_mib': ratio(by[num]['peak_tree_rss_mib'], by[den]['peak_tree_rss_mib'])}
     return out
+
+
+def tree_cpu(run):
+    return run.get('cpu_seconds', {}).get('client_tree', 0.0)
 
 
 def reads(run):
@@ -233,8 +254,8 @@ def reads(run):
 def print_table(result):
     print()
     print('NetSapiens: %(resellers)d resellers, %(domains)d domains, %(users)d users; %(workers)d workers' % result['parameters'])
-    header = ('link', 'run', 'seconds', 'peak MiB', 'requests', 'reads', 'POSTs', 'writes', 'x C time', 'x C reqs')
-    print('%-10s %-14s %9s %9s %9s %9s %8s %7s %9s %9s' % header)
+    header = ('link', 'run', 'seconds', 'CPU s', 'peak MiB', 'requests', 'reads', 'POSTs', 'writes', 'x C time', 'x C CPU', 'x C reqs')
+    print('%-10s %-14s %9s %8s %9s %9s %9s %8s %7s %9s %8s %9s' % header)
     for link in result['links']:
         block = result['links'][link]
         by = dict((r['run'], r) for r in block['runs'])
@@ -244,9 +265,11 @@ def print_table(result):
             posts = sum(v for k, v in run['requests'].items() if k.startswith('clearip_post_'))
             x_time = '%.2f' % (run['seconds'] / by[den]['seconds']) if den else ''
             x_reqs = '%.2f' % (float(run['requests_total']) / by[den]['requests_total']) if den else ''
-            print('%-10s %-14s %9.2f %9.1f %9d %9d %8d %7d %9s %9s' % (
+            x_cpu = '%.2f' % (tree_cpu(run) / tree_cpu(by[den])) if den and tree_cpu(by[den]) else ''
+            print('%-10s %-14s %9.2f %8.2f %9.1f %9d %9d %8d %7d %9s %8s %9s' % (
                 '%s%s' % (link, ' %dms' % round(block['delay_s'] * 1000) if block['delay_s'] else ''), name,
-                run['seconds'], run['peak_tree_rss_mib'], run['requests_total'], reads(run), posts, run['writes'], x_time, x_reqs))
+                run['seconds'], tree_cpu(run), run['peak_tree_rss_mib'], run['requests_total'], reads(run), posts, run['writes'],
+                x_time, x_cpu, x_reqs))
     print()
     for link in result['links']:
         timings = dict((r['run'], r) for r in result['links'][link]['runs'])['B'].get('task_timings')
@@ -261,6 +284,26 @@ def print_table(result):
         print('  %7.2f  (ansible-playbook start before the play, and exit)' % (run['seconds'] - timings['playbook_seconds']))
 
 
+def markdown(result):
+    """The table of one benchmark JSON as Markdown, as docs/performance.md shows it."""
+    lines = ['| link | run | seconds | client CPU s | peak tree RSS MiB | requests | reads | POSTs | writes | time x C | CPU x C | requests x C |',
+             '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
+    for link, block in result['links'].items():
+        by = dict((r['run'], r) for r in block['runs'])
+        name = link + (' %d ms' % round(block['delay_s'] * 1000) if block['delay_s'] else '')
+        for label, title, den in (('C0', 'C initial', None), ('A', 'A role initial', 'C0'), ('C', 'C no-change', None),
+                                  ('B', 'B role no-change', 'C')):
+            run = by[label]
+            posts = sum(v for k, v in run['requests'].items() if k.startswith('clearip_post_'))
+            lines.append('| %s | %s | %.1f | %s | %.0f | %d | %d | %d | %d | %s | %s | %s |' % (
+                name, title, run['seconds'], '%.1f' % tree_cpu(run) if 'cpu_seconds' in run else 'n/a', run['peak_tree_rss_mib'],
+                run['requests_total'], reads(run), posts, run['writes'],
+                '**%.2f**' % (run['seconds'] / by[den]['seconds']) if den else '',
+                '%.2f' % (tree_cpu(run) / tree_cpu(by[den])) if den and tree_cpu(by[den]) else '',
+                '%.3f' % (float(run['requests_total']) / by[den]['requests_total']) if den else ''))
+    return '\n'.join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--resellers', type=int, default=200)
@@ -273,15 +316,22 @@ def main(argv=None):
     parser.add_argument('--sample-interval', type=float, default=0.1, help='seconds between RSS samples (default 0.1)')
     parser.add_argument('--json', help='where to write the figures (default .tmp/benchmark/benchmark.json)')
     parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--markdown', metavar='JSON', help='print the table of an earlier run as Markdown, and nothing else')
     args = parser.parse_args(argv)
+    if args.markdown:
+        with open(args.markdown, encoding='utf-8') as handle:
+            print(markdown(json.load(handle)))
+        return 0
     links = [link.strip() for link in args.links.split(',') if link.strip()]
     unknown = sorted(set(links) - set(('loopback', 'wan')))
     if unknown or not links:
         parser.error('--links takes loopback and/or wan, not %s' % ', '.join(unknown or ['nothing']))
 
     json_path = os.path.abspath(args.json or os.path.join(DEFAULT_OUT, 'benchmark.json'))
-    out_dir = os.path.dirname(json_path)
-    os.makedirs(out_dir, exist_ok=True)
+    os.makedirs(os.path.dirname(json_path), exist_ok=True)
+    # The config files point at this run's simulators: a directory of their own, so that two benchmarks
+    # at once never send one's playbook to the other's simulators.
+    out_dir = tempfile.mkdtemp(prefix='run-', dir=os.path.dirname(json_path))
     dataset = make_dataset(resellers=args.resellers, domains=args.domains, users=args.users, seed=args.seed)
     result = {
         'parameters': {'resellers': args.resellers, 'domains': args.domains, 'users': args.users, 'workers': args.workers,
@@ -304,6 +354,7 @@ def main(argv=None):
         result['links'][link] = {'delay_s': delay, 'runs': role_runs + minimal_runs, 'ratios': summarize(role_runs + minimal_runs),
                                  'clearip_held': dict((t, len(n)) for t, n in role_names.items())}
     result['machine']['load_average_at_end'] = [round(x, 2) for x in os.getloadavg()]
+    result['files'] = out_dir
     with open(json_path, 'w', encoding='utf-8') as handle:
         json.dump(result, handle, indent=1, sort_keys=True)
     print_table(result)
