@@ -193,7 +193,7 @@ def measure_pair(dataset, client, link, delay, args, out_dir):
         config_path = os.path.join(out_dir, 'config-%s-%s.json' % (link, client))   # out_dir is this run's own
         write_config(dataset, ns, cip, config_path)
         for label, run_client, phase in RUNS:
-            if run_client != client:
+            if run_client != client or phase not in args.phases:
                 continue
             for sim in (ns, cip):
                 sim_call(sim, 'POST', '/_sim/reset-stats')
@@ -235,6 +235,8 @@ def summarize(runs):
     by = dict((r['run'], r) for r in runs)
     out = {}
     for num, den in (('A', 'C0'), ('B', 'C')):
+        if num not in by:
+            continue
         key = '%s/%s' % (num, 'C')
         out[key] = {'seconds': ratio(by[num]['seconds'], by[den]['seconds']),
                     'client_cpu_seconds': ratio(tree_cpu(by[num]), tree_cpu(by[den])),
@@ -261,7 +263,9 @@ def print_table(result):
         by = dict((r['run'], r) for r in block['runs'])
         for label, name, den in (('C0', 'C initial', None), ('A', 'A role init', 'C0'), ('C', 'C no-change', None),
                                  ('B', 'B role no-chg', 'C')):
-            run = by[label]
+            run = by.get(label)
+            if run is None:
+                continue
             posts = sum(v for k, v in run['requests'].items() if k.startswith('clearip_post_'))
             x_time = '%.2f' % (run['seconds'] / by[den]['seconds']) if den else ''
             x_reqs = '%.2f' % (float(run['requests_total']) / by[den]['requests_total']) if den else ''
@@ -293,7 +297,9 @@ def markdown(result):
         name = link + (' %d ms' % round(block['delay_s'] * 1000) if block['delay_s'] else '')
         for label, title, den in (('C0', 'C initial', None), ('A', 'A role initial', 'C0'), ('C', 'C no-change', None),
                                   ('B', 'B role no-change', 'C')):
-            run = by[label]
+            run = by.get(label)
+            if run is None:
+                continue
             posts = sum(v for k, v in run['requests'].items() if k.startswith('clearip_post_'))
             lines.append('| %s | %s | %.1f | %s | %.0f | %d | %d | %d | %d | %s | %s | %s |' % (
                 name, title, run['seconds'], '%.1f' % tree_cpu(run) if 'cpu_seconds' in run else 'n/a', run['peak_tree_rss_mib'],
@@ -316,6 +322,9 @@ def main(argv=None):
     parser.add_argument('--sample-interval', type=float, default=0.1, help='seconds between RSS samples (default 0.1)')
     parser.add_argument('--json', help='where to write the figures (default .tmp/benchmark/benchmark.json)')
     parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--no-change-only', action='store_true',
+                        help='only B and C, against a ClearIP that already holds every object (as after a first sync); '
+                             'for a loaded machine where the first syncs at full size take too long')
     parser.add_argument('--markdown', metavar='JSON', help='print the table of an earlier run as Markdown, and nothing else')
     args = parser.parse_args(argv)
     if args.markdown:
@@ -332,11 +341,14 @@ def main(argv=None):
     # The config files point at this run's simulators: a directory of their own, so that two benchmarks
     # at once never send one's playbook to the other's simulators.
     out_dir = tempfile.mkdtemp(prefix='run-', dir=os.path.dirname(json_path))
-    dataset = make_dataset(resellers=args.resellers, domains=args.domains, users=args.users, seed=args.seed)
+    args.phases = ('no-change',) if args.no_change_only else ('initial', 'no-change')
+    existing = {'service_providers': args.resellers, 'groups': args.domains, 'users': args.users} if args.no_change_only else None
+    dataset = make_dataset(resellers=args.resellers, domains=args.domains, users=args.users, seed=args.seed,
+                           clearip_existing=existing)
     result = {
         'parameters': {'resellers': args.resellers, 'domains': args.domains, 'users': args.users, 'workers': args.workers,
                        'page_size_minimal': args.page_size, 'delay_s': args.delay, 'seed': args.seed,
-                       'sample_interval_s': args.sample_interval},
+                       'sample_interval_s': args.sample_interval, 'phases': list(args.phases)},
         'machine': {'started_utc': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'cpus': os.cpu_count(),
                     'load_average_at_start': [round(x, 2) for x in os.getloadavg()], 'python': platform.python_version()},
         'objects': {'serviceProviders': args.resellers, 'groups': args.domains, 'users': args.users},
