@@ -136,16 +136,14 @@ def sync(config, workers, page_size):
     for plural, singular, parent_field in TIERS:
         missing = [item for item in wanted[plural] if item[0] not in ids[plural]]
         existing[plural] = len(wanted[plural]) - len(missing)
-
-        def create(item, plural=plural, singular=singular, parent_field=parent_field, parent_ids=parent_ids):
-            name, parent, extra = item
+        jobs = []
+        for name, parent, extra in missing:
             fields = dict(extra, name=name, status='active')
             if parent_field:
                 fields[parent_field] = parent_ids[parent]
-            return cip.create(plural, singular, fields)
-
+            jobs.append(fields)
         with ThreadPoolExecutor(workers) as pool:
-            made = list(pool.map(create, missing))
+            made = list(pool.map(lambda fields, p=plural, s=singular: cip.create(p, s, fields), jobs))
         created[plural] = len(made)
         ids[plural].update((o['name'], o['id']) for o in made)
         parent_ids = ids[plural]

@@ -50,7 +50,10 @@ def role_steps(config, work, workers):
                'username': ns['username'], 'password': ns['password']}
     cip_args = {'url': cip['url'], 'email': cip['email'], 'password': cip['password'], 'max_workers': workers,
                 'return_objects': False, 'comment_source': ns['host']}
-    path = lambda name: os.path.join(work, name)   # noqa: E731
+
+    def path(name):
+        return os.path.join(work, name)
+
     return [
         ('netsapiens_reseller_info', dict(ns_args, dest=path('resellers.json'))),
         ('netsapiens_domain_info', dict(ns_args, dest=path('domains.json'))),
