@@ -56,7 +56,8 @@ clean:
 demo: venv
 	$(BIN)/python hacking/demo.py
 
-# Figures, not a test: the role's cost over the HTTP calls themselves (see hacking/benchmark.py).
-# Sizes: make benchmark BENCH_ARGS="--domains 10000 --users 100000"
+# Figures, not a test: the role against a minimal client, on loopback and over a WAN-like link
+# (tests/perf/benchmark.py; docs/performance.md). Default size 200 resellers, 10,000 domains,
+# 100,000 users; smaller: make benchmark BENCH_ARGS="--domains 1000 --users 10000 --links loopback"
 benchmark: venv
-	$(BIN)/python hacking/benchmark.py $(BENCH_ARGS)
+	$(BIN)/python tests/perf/benchmark.py $(BENCH_ARGS)

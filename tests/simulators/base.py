@@ -13,6 +13,10 @@ under ``/_sim/`` and is never counted as API traffic:
 - ``POST /_sim/config``  updates ``SimServer.config`` keys (token lifetime, page cap, ...)
 - ``POST /_sim/reset-stats`` zeroes the counters
 
+Every simulator has the config key ``answer_delay`` (seconds, default 0): each API answer (not the
+``/_sim/`` ones) waits that long before the request is handled, as a WAN round trip would.
+Concurrent requests wait side by side, as on a real link.
+
 An endpoint is named by its route template, for example ``GET /domains/{domain}/users``.
 """
 
@@ -136,7 +140,8 @@ class SimServer(object):
         self.lock = threading.RLock()
         self.routes = []
         self.faults = []
-        self.config = dict(self.default_config())
+        self.config = {'answer_delay': 0.0}
+        self.config.update(self.default_config())
         self.config.update(config or {})
         self.requests = {}
         self.writes = {}
@@ -274,6 +279,9 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = 400, {'message': str(ex)}
             return self._send_json(status, payload)
 
+        delay = float(sim.config.get('answer_delay') or 0)
+        if delay > 0:
+            time.sleep(delay)  # outside any lock, so concurrent requests wait side by side
         endpoint, handler, write, params = sim._match(self.command, path)
         if handler is None:
             sim.count(sim.requests, '%s %s' % (self.command, path))
