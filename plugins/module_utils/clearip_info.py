@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import calendar
+import datetime
 import fnmatch
 import re
 
@@ -46,11 +47,10 @@ def parse_time_ms(value, option):
                           '2026-01-31T12:00:00Z, got %r' % (option, value))
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
-        seconds = calendar.timegm((int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), 0, 0, 0))
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise FilterError('%s: %r is not a valid date: %s' % (option, value, exc))
-    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31 and int(hour or 0) < 24 and int(minute or 0) < 60 and int(second or 0) < 61):
-        raise FilterError('%s: %r is not a valid date or time' % (option, value))
+        moment = datetime.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError as exc:
+        raise FilterError('%s: %r is not a valid date or time: %s' % (option, value, exc))
+    seconds = calendar.timegm(moment.timetuple())
     if zone and zone != 'Z':
         sign = -1 if zone[0] == '-' else 1
         digits = zone[1:].replace(':', '')

@@ -26,7 +26,8 @@ The scope is what this collection would have created under the identifier scheme
   ID) or any User named otherwise is never in scope.
 - With ``require_comment``, each object must also carry the comment the collection writes
   (``sync.default_comment``: ``Created by clearip.netsapiens sync`` optionally followed by
-  `` from <source>``).
+  `` from <source>``). Only its own comment counts: a User the sync made under a Group that was
+  there before (which the sync adopts by name) is in scope; so is a Group under such a Service Provider.
 
 Nothing here changes anything; the report is for a person to review.
 """
@@ -94,11 +95,12 @@ def compute_drift(resellers, domains, users, service_providers, groups, clearip_
     # Groups: scope, and the domain each in-scope Group stands for.
     group_domain = {}     # in-scope group id -> (domain, group record, service provider name)
     group_drift = {GONE: [], MOVED: []}
+    groups_scoped = 0
     sp_with_scoped_group = set()
     for group in groups:
         sp = sp_by_id.get(group.get('service_provider_id'))
         name = group.get('name')
-        if sp is None or not isinstance(name, str) or not commented(group):
+        if sp is None or not isinstance(name, str):
             continue
         sp_name = sp.get('name')
         if scheme == 'unique':
@@ -114,8 +116,12 @@ def compute_drift(resellers, domains, users, service_providers, groups, clearip_
             domain = name
         if filtered and not select_domain(domain, include_domains, exclude_domains):
             continue
+        # Its Users are judged by their own comment: a sync-made User under an adopted, hand-made Group is still the sync's.
         group_domain[group.get('id')] = (domain, group, sp_name)
         sp_with_scoped_group.add(sp.get('id'))
+        if not commented(group):
+            continue
+        groups_scoped += 1
         if domain not in domain_reseller:
             group_drift[GONE].append(_entry(group, name, sp_name, sp.get('id'), "NetSapiens has no domain '%s'" % domain))
             continue
@@ -166,7 +172,7 @@ def compute_drift(resellers, domains, users, service_providers, groups, clearip_
     result = {}
     counts = {}
     total = 0
-    for tier, drift, scoped in (('service_providers', sp_drift, sp_scoped), ('groups', group_drift, len(group_domain)),
+    for tier, drift, scoped in (('service_providers', sp_drift, sp_scoped), ('groups', group_drift, groups_scoped),
                                 ('users', user_drift, users_scoped)):
         result[tier] = {GONE: _sorted(drift[GONE]), MOVED: _sorted(drift[MOVED]), 'in_scope': scoped}
         counts[tier] = {GONE: len(drift[GONE]), MOVED: len(drift[MOVED]), 'in_scope': scoped}

@@ -22,7 +22,7 @@ description:
     Service Provider under V(unique); only under O(service_provider) with V(no_resellers)); Users under such a Group named
     V(<user>@<the Group's name>) whose User ID is their name. With O(include_domains) or O(exclude_domains), only Groups
     whose domain the filters keep (and their Users, and the Service Providers that hold such a Group). With
-    O(require_comment), only objects that carry the comment the sync writes. See docs/drift.md."
+    O(require_comment), only objects that carry the comment the sync writes (each by its own comment). See docs/drift.md."
   - Talks to no API and changes nothing; it only reads files. Large platforms (100,000 users) pass through files.
   - The M(clearip.netsapiens.subscriber_sync) role runs this module in every sync (and in check mode), and alone in its
     C(drift) entry point.

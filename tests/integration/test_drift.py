@@ -150,7 +150,7 @@ def test_hand_made_users_are_reported_only_when_named_by_the_scheme(sims, sync):
     assert run.rc == 0, run
     drift = run.out['report']['drift']
     assert names(drift, 'users', 'gone') == [('997@%s' % domain, domain), ('999@%s' % domain, domain)]
-    assert drift['counts']['users']['in_scope'] == 2
+    assert drift['counts']['users']['in_scope'] == 2   # listed before the sync created its 8
 
     # Asked to keep to the comment the sync writes, only 997 (which carries it) stays in scope.
     Sims.reset_stats(s.clearip)
@@ -161,6 +161,8 @@ def test_hand_made_users_are_reported_only_when_named_by_the_scheme(sims, sync):
     assert drift['scope']['require_comment'] is True
     # The pre-existing Service Provider and Groups carry another comment: out of scope too.
     assert drift['counts']['service_providers']['in_scope'] == 1 and drift['counts']['groups']['in_scope'] == 2   # the sync's own
+    # Users by their own comment: the sync's 8 (two Groups of them adopted, not made by the sync) and 997.
+    assert drift['counts']['users']['in_scope'] == 9
     assert Sims.total_writes(s.clearip) == 0
 
 
