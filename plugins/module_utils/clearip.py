@@ -578,8 +578,22 @@ def info_record(kind, raw, parent_names_by_id=None):
     return record
 
 
+def listing_record(kind, raw):
+    """The compact form of an info record that a listing file keeps: id, name, comment, the parent's id, the User ID.
+
+    Only what the drift report reads, so that keeping 100,000 Users stays cheap.
+    """
+    record = {'id': raw.get('id'), 'name': raw.get('name'), 'comment': raw.get('comment')}
+    parent_field = COLLECTIONS[kind][3]
+    if parent_field:
+        record[INFO_KINDS[kind][2]] = _ref_id(raw.get(parent_field))
+    if kind == sync.USER:
+        record['user_id'] = raw.get(USER_ID_FIELD)
+    return record
+
+
 class ListingFiles(object):
-    """A ``run_tier`` ``on_listing`` hook that writes each listing as info records to
+    """A ``run_tier`` ``on_listing`` hook that writes each listing as ``listing_record`` dicts to
     ``<directory>/clearip-<tier>.json`` (mode 0600, replaced atomically); ``files`` maps tier -> path."""
 
     def __init__(self, directory):
@@ -589,7 +603,7 @@ class ListingFiles(object):
     def __call__(self, kind, records, parent_names_by_id):
         tier = INFO_KINDS[kind][0]
         path = os.path.join(self.directory, 'clearip-%s.json' % tier)
-        self.files[tier] = write_records_file(path, [info_record(kind, r, parent_names_by_id) for r in records if isinstance(r, dict)])
+        self.files[tier] = write_records_file(path, [listing_record(kind, r) for r in records if isinstance(r, dict)])
 
 
 def client_from_params(params, **kwargs):

@@ -201,8 +201,8 @@ def main():
     except SchemeError as exc:
         module.fail_json(msg=str(exc))
     counts = drift.pop('counts')
-    scope = dict((key, params[key]) for key in ('identifier_scheme', 'service_provider', 'include_domains', 'exclude_domains',
-                                                 'require_comment'))
+    scope_keys = ('identifier_scheme', 'service_provider', 'include_domains', 'exclude_domains', 'require_comment')
+    scope = dict((key, params[key]) for key in scope_keys)
     module.exit_json(changed=False, drift=drift, counts=counts, scope=scope)
 
 

@@ -768,8 +768,8 @@ def test_remove_takes_exactly_the_named_records_and_a_domain_takes_its_users(dat
     user = next(u for u in ns['users'] if u['domain'] == other)
     reseller = ns['resellers'][-1]['reseller']
     with _changed_sim(dataset) as server:
-        answer = requests.post(server.url + '/_sim/remove', json={'resellers': [reseller], 'domains': [domain],
-                                                                   'users': ['%s@%s' % (user['user'], other)]}, timeout=5)
+        removal = {'resellers': [reseller], 'domains': [domain], 'users': ['%s@%s' % (user['user'], other)]}
+        answer = requests.post(server.url + '/_sim/remove', json=removal, timeout=5)
         assert answer.status_code == 200, answer.text
         token = login(server)['access_token']
         domains = [d['domain'] for d in get(server, '/domains', token, limit=1000).json()]
@@ -786,8 +786,8 @@ def test_remove_takes_exactly_the_named_records_and_a_domain_takes_its_users(dat
 def test_remove_of_an_unknown_name_is_404_and_removes_nothing(dataset):
     ns = dataset['netsapiens']
     with _changed_sim(dataset) as server:
-        answer = requests.post(server.url + '/_sim/remove', json={'domains': [ns['domains'][0]['domain'], 'nowhere.example'],
-                                                                   'users': ['nobody@nowhere.example']}, timeout=5)
+        removal = {'domains': [ns['domains'][0]['domain'], 'nowhere.example'], 'users': ['nobody@nowhere.example']}
+        answer = requests.post(server.url + '/_sim/remove', json=removal, timeout=5)
         assert answer.status_code == 404
         assert 'nowhere.example' in answer.json()['message'] and 'nobody@nowhere.example' in answer.json()['message']
         assert len(requests.get(server.url + '/_sim/state', timeout=5).json()['domains']) == len(ns['domains'])

@@ -99,3 +99,21 @@ def test_info_argument_specs_name_each_parent_option():
     assert 'service_provider' in clearip_info.info_argument_spec(GROUP)
     assert 'group' in clearip_info.info_argument_spec(USER)
     assert not set(['group', 'service_provider']) & set(clearip_info.info_argument_spec(SERVICE_PROVIDER))
+
+
+def test_listing_files_keep_the_compact_records_the_drift_reads(tmp_path):
+    import json
+    import os
+    import stat
+    from ansible_collections.clearip.netsapiens.plugins.module_utils import clearip
+    hook = clearip.ListingFiles(str(tmp_path))
+    hook(USER, [{'id': 'u1', 'name': '1@d1.example', 'userId': '1@d1.example', 'group': {'id': 'g1'}, 'comment': 'c',
+                 'status': 'active', 'createdAt': 5, 'operator': 'op'}], {'g1': 'd1.example'})
+    hook(GROUP, [{'id': 'g1', 'name': 'd1.example', 'serviceProvider': 's1'}], None)
+    path = str(tmp_path / 'clearip-users.json')
+    assert hook.files == {'users': path, 'groups': str(tmp_path / 'clearip-groups.json')}
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    with open(path) as handle:
+        assert json.load(handle) == [{'id': 'u1', 'name': '1@d1.example', 'user_id': '1@d1.example', 'group_id': 'g1', 'comment': 'c'}]
+    with open(hook.files['groups']) as handle:
+        assert json.load(handle) == [{'id': 'g1', 'name': 'd1.example', 'service_provider_id': 's1', 'comment': None}]
