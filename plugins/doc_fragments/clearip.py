@@ -126,6 +126,18 @@ options:
       - Seconds between two progress lines in O(progress_path).
     type: float
     default: 10
+  listing_dir:
+    description:
+      - An existing directory on the managed host where the module keeps what it listed from ClearIP before any create,
+        as JSON files C(clearip-<tier>.json) (mode C(0600), replaced atomically); RV(listing_files) names them.
+      - Each record is a compact form of what the matching C(_info) module returns (for example
+        M(clearip.netsapiens.clearip_user_info)) - C(id), C(name), C(comment), the parent's id (C(service_provider_id) or
+        C(group_id)) and, for Users, C(user_id) - which is what M(clearip.netsapiens.subscriber_sync_drift) reads.
+      - The module lists its own tier and the parent tier anyway, so keeping them costs no extra request. The role's drift
+        report reads them instead of listing ClearIP again.
+      - The files are written in check mode too; they are the module's output, not a change to ClearIP.
+    type: path
+    version_added: 0.1.0
 notes:
   - "A name is valid when it has fewer than 256 characters, all of them ASCII letters (V(A-Z), V(a-z)), digits,
     space or one of C(# * + @ . , - _). Letters outside ASCII, such as C(é), are refused. An invalid name fails

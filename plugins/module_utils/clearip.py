@@ -22,6 +22,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session im
 from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
 from ansible_collections.clearip.netsapiens.plugins.module_utils.progress import DEFAULT_INTERVAL, ProgressLog
 from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options, strip_userinfo
+from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import NetSapiensError, write_records_file
 
 DEFAULT_URL = 'https://api.clearip.com'
 LOGIN_PATH = '/auth/login'
@@ -117,6 +118,7 @@ def create_argument_spec():
         return_objects=dict(type='bool', default=True),
         progress_path=dict(type='path'),
         progress_interval=dict(type='float', default=DEFAULT_INTERVAL),
+        listing_dir=dict(type='path'),
     )
 
 
@@ -566,6 +568,60 @@ def classify_user_ids(messages, users):
     }
 
 
+# -- records as the info modules return them, and the listings the create modules can keep --------
+
+# kind -> (tier key, parent key of info records, parent id key of info records)
+INFO_KINDS = {
+    sync.SERVICE_PROVIDER: ('service_providers', None, None),
+    sync.GROUP: ('groups', 'service_provider', 'service_provider_id'),
+    sync.USER: ('users', 'group', 'group_id'),
+}
+# ClearIP field -> info record key, for the fields every object has (createdAt/updatedAt: Unix ms).
+INFO_FIELDS = (('id', 'id'), ('name', 'name'), ('status', 'status'), ('comment', 'comment'),
+               ('createdAt', 'created_at'), ('updatedAt', 'updated_at'))
+
+
+def info_record(kind, raw, parent_names_by_id=None):
+    """One ClearIP object with snake_case keys and its parent by id and by name (None when not known)."""
+    record = dict((key, raw.get(wire)) for wire, key in INFO_FIELDS)
+    parent_field = COLLECTIONS[kind][3]
+    if parent_field:
+        parent_key, parent_id_key = INFO_KINDS[kind][1], INFO_KINDS[kind][2]
+        record[parent_id_key] = _ref_id(raw.get(parent_field))
+        record[parent_key] = (parent_names_by_id or {}).get(record[parent_id_key])
+    if kind == sync.USER:
+        record['user_id'] = raw.get(USER_ID_FIELD)
+    return record
+
+
+def listing_record(kind, raw):
+    """The compact form of an info record that a listing file keeps: id, name, comment, the parent's id, the User ID.
+
+    Only what the drift report reads, so that keeping 100,000 Users stays cheap.
+    """
+    record = {'id': raw.get('id'), 'name': raw.get('name'), 'comment': raw.get('comment')}
+    parent_field = COLLECTIONS[kind][3]
+    if parent_field:
+        record[INFO_KINDS[kind][2]] = _ref_id(raw.get(parent_field))
+    if kind == sync.USER:
+        record['user_id'] = raw.get(USER_ID_FIELD)
+    return record
+
+
+class ListingFiles(object):
+    """A ``run_tier`` ``on_listing`` hook that writes each listing as ``listing_record`` dicts to
+    ``<directory>/clearip-<tier>.json`` (mode 0600, replaced atomically); ``files`` maps tier -> path."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.files = {}
+
+    def __call__(self, kind, records, parent_names_by_id):
+        tier = INFO_KINDS[kind][0]
+        path = os.path.join(self.directory, 'clearip-%s.json' % tier)
+        self.files[tier] = write_records_file(path, [listing_record(kind, r) for r in records if isinstance(r, dict)])
+
+
 def client_from_params(params, **kwargs):
     return ClearIPClient(params['url'], params['email'], params['password'], operator=params.get('operator'),
                          validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
@@ -650,10 +706,13 @@ def _predicted(kind, item, comment):
 
 
 def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comment_source=None,
-             return_objects=True, want_diff=False, progress=None):
+             return_objects=True, want_diff=False, progress=None, on_listing=None):
     """Plan and (unless check_mode) create one tier; returns the module's result dict.
 
     ``progress`` (a progress.ProgressLog, optional) gets a line when the listing starts and follows the creates.
+    ``on_listing(kind, records, parent_names_by_id)``, when given, is called with each listing made
+    (the parent tier's, then this tier's, both before any create), so a caller can keep them (the
+    drift report reuses them instead of listing again).
     """
     parent_field = COLLECTIONS[kind][3]
     parent_kind = sync.PARENT_KIND[kind]
@@ -665,14 +724,20 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
     parent_ids_by_name = {}
     parent_names = []
     if parent_kind is not None:
-        for record in client.list(parent_kind):
+        parent_records = client.list(parent_kind)
+        for record in parent_records:
             parent_names_by_id[record.get('id')] = record.get('name')
             parent_ids_by_name.setdefault(record.get('name'), []).append(record.get('id'))
             parent_names.append(record.get('name'))
+        if on_listing is not None:
+            on_listing(parent_kind, parent_records, None)
     held = []
-    for record in client.list(kind):
+    records = client.list(kind)
+    for record in records:
         parent = _parent_label(_ref_id(record.get(parent_field)), parent_names_by_id) if parent_field else None
         held.append((record.get('name'), parent))
+    if on_listing is not None:
+        on_listing(kind, records, parent_names_by_id)
 
     plan = sync.plan_tier(kind, desired, held, parents=parent_names,
                           pending_parents=(pending_parents or ()) if check_mode else ())
@@ -783,6 +848,7 @@ def run_module(module, kind, desired_from_options):
     for item in desired:
         if item.get('comment') is None:
             item['comment'] = params.get('comment')
+    listings = ListingFiles(params['listing_dir']) if params.get('listing_dir') else None
     try:
         client = client_from_params(params)
         progress = None
@@ -790,10 +856,14 @@ def run_module(module, kind, desired_from_options):
             progress = ProgressLog(params['progress_path'], '%ss' % kind, interval=params.get('progress_interval', DEFAULT_INTERVAL))
         result = run_tier(client, kind, desired, check_mode=module.check_mode, pending_parents=params.get('pending_parents'),
                           comment_source=params.get('comment_source'), return_objects=params.get('return_objects', True),
-                          want_diff=module._diff, progress=progress)
+                          want_diff=module._diff, progress=progress, on_listing=listings)
     except (ClearIPError, HttpError) as exc:
         # No failed_items here: a caller tells "some items failed" from "the whole call failed" by it.
         module.fail_json(msg=_error_message(exc), changed=False)
+    except (OSError, IOError, NetSapiensError) as exc:
+        module.fail_json(msg='cannot write the ClearIP listings to listing_dir %s: %s' % (params['listing_dir'], exc), changed=False)
+    if listings is not None:
+        result['listing_files'] = listings.files
     if result['failed_items']:
         module.fail_json(msg=failure_message(kind, result, len(desired)), **result)
     module.exit_json(**result)

@@ -321,7 +321,8 @@ def write_records_file(path, records):
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, 'w') as handle:
-            json.dump(records, handle, sort_keys=True)
+            # One dumps and one write: json.dump writes piece by piece, several times slower for 100,000 records.
+            handle.write(json.dumps(records, sort_keys=True))
             handle.flush()
             os.fsync(handle.fileno())
         os.rename(tmp, path)

@@ -30,7 +30,7 @@ STATUSES = ('ok', 'partial', 'failed')
 # Where a run can stop. The role names the stage of the task that failed; a failure of a NetSapiens read
 # or a ClearIP tier that is in fact a refused or failed login is moved to the login stage by its words.
 STAGES = ('settings', 'setup', 'netsapiens_login', 'netsapiens_read', 'plan', 'clearip_login',
-          'service_providers', 'groups', 'users', 'report')
+          'service_providers', 'groups', 'users', 'drift', 'report')
 # Words of the login failures of plugins/module_utils/netsapiens.py (its token grant) and clearip.py (its
 # login). A message without them keeps the stage of its task: a wrong guess only names a coarser stage.
 NETSAPIENS_LOGIN_WORDS = ('rejected the oauth client', 'rejected the user credentials', 'rejected the refresh token',
@@ -42,6 +42,8 @@ CLEARIP_LOGIN_WORDS = ('clearip refused the login', 'clearip login failed', '/au
 METRIC_PREFIX = 'clearip_netsapiens_sync'
 LAST_SUCCESS_METRIC = METRIC_PREFIX + '_last_success_timestamp_seconds'
 OUTCOMES = ('created', 'existing', 'failed')
+# The drift step's counts per tier (plugins/module_utils/drift.py): objects gone from NetSapiens, or moved.
+DRIFT_KINDS = ('gone', 'moved')
 
 
 def refine_stage(stage, message):
@@ -122,10 +124,12 @@ def build_tier(name, plan, result, parent_tier, fatal_stage):
 
 
 def build_report(started, ended, check_mode, plan=None, tier_results=None, error=None, versions=None,
-                 netsapiens_host=None, clearip_url=None):
+                 netsapiens_host=None, clearip_url=None, drift=None):
     """The report dict (docs/report.md) and nothing else; ``started``/``ended`` are Unix times in seconds.
 
     ``error`` is None or ``{'stage': ..., 'message': ..., 'task': ...}``: a fatal error, so status ``failed``.
+    ``drift`` is None (not computed: the run stopped before) or ``{scope, counts, tiers}`` as the role's
+    drift step sets it (docs/drift.md); drift is information, it never changes the status.
     Otherwise the status is ``partial`` when any record failed or a tier was skipped, else ``ok``.
     """
     tier_results = tier_results or {}
@@ -159,6 +163,7 @@ def build_report(started, ended, check_mode, plan=None, tier_results=None, error
         'error': fatal,
         'tiers': tiers,
         'connections': {'failed': connections},
+        'drift': drift,
         'errors': errors,
     }
 
@@ -175,6 +180,11 @@ def summary_lines(report):
         else:
             lines.append('%s: %d %s, %d existing, %d failed' % (label, len(tier['created']), verb, tier['existing'], len(tier['failed'])))
     lines.append('Connections: %d failed' % len(report['connections']['failed']))
+    counts = (report.get('drift') or {}).get('counts')
+    if counts:
+        lines.append('Drift: %d Service Provider(s), %d Group(s), %d User(s) in ClearIP gone from NetSapiens; '
+                     '%d, %d, %d moved (listed in the report; nothing changed)'
+                     % tuple(counts[name][kind] for kind in DRIFT_KINDS for name in TIERS))
     status = 'Status: %s%s' % (report['status'], ' (dry run)' if report['check_mode'] else '')
     if report['error']:
         status += ' at stage %s: %s' % (report['error']['stage'], report['error']['message'])
@@ -246,6 +256,11 @@ def prometheus_text(report, ended, last_success):
     gauge(METRIC_PREFIX + '_objects', 'ClearIP objects of the last sync run, by tier and outcome.',
           [((('tier', name), ('outcome', outcome)), report['tiers'][name]['counts'][outcome])
            for name in TIERS for outcome in OUTCOMES])
+    counts = (report.get('drift') or {}).get('counts')
+    if counts:
+        gauge(METRIC_PREFIX + '_drift_objects', 'ClearIP objects of the sync whose NetSapiens source is gone or moved, '
+              'by tier and kind (last run that computed the drift).',
+              [((('tier', name), ('kind', kind)), counts[name][kind]) for name in TIERS for kind in DRIFT_KINDS])
     gauge(METRIC_PREFIX + '_connection_errors', 'NetSapiens connections of the last sync run that failed their check.',
           [((), len(report['connections']['failed']))])
     return ''.join(metrics)

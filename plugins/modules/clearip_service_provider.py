@@ -113,6 +113,13 @@ end_state:
   type: list
   elements: dict
   sample: [{id: 0b9f8e52-1c1d-4e8a-9a7e-3f6f5a1c2b3d, name: Acme Voice, status: active, comment: Created by clearip.netsapiens sync}]
+listing_files:
+  description:
+    - The files written under O(listing_dir), by tier (V(service_providers), V(groups), V(users)); the module lists its own
+      tier and, except for Service Providers, the parent tier.
+  returned: when O(listing_dir) is set and the listing succeeded
+  type: dict
+  sample: {service_providers: /tmp/sync/clearip-service_providers.json}
 operator:
   description: The Operator acted for, when O(operator) is set.
   returned: when O(operator) is set

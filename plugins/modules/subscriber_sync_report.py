@@ -71,7 +71,7 @@ options:
       stage:
         description: The stage of the failed task.
         type: str
-        choices: [settings, setup, netsapiens_login, netsapiens_read, plan, clearip_login, service_providers, groups, users, report]
+        choices: [settings, setup, netsapiens_login, netsapiens_read, plan, clearip_login, service_providers, groups, users, drift, report]
         required: true
       msg:
         description: What went wrong (the failed task's C(msg)); the report calls it C(message).
@@ -90,6 +90,11 @@ options:
   clearip_url:
     description: The ClearIP URL; recorded without user info, query or fragment.
     type: str
+  drift:
+    description:
+      - The drift of the run (C(scope), C(counts), C(tiers)) as the role's drift step found it (see docs/drift.md);
+        recorded under C(drift), counted in the summary and, per tier, in the metrics. Omitted when not computed.
+    type: dict
 '''
 
 EXAMPLES = r'''
@@ -185,6 +190,7 @@ def main():
             versions=dict(type='dict', default={}),
             netsapiens_host=dict(type='str'),
             clearip_url=dict(type='str'),
+            drift=dict(type='dict'),
         ),
         supports_check_mode=True,
     )
@@ -196,7 +202,8 @@ def main():
     report = sync_report.build_report(
         params['started'], ended, module.check_mode, plan=params['plan'],
         tier_results=dict((name, params[name]) for name in sync_report.TIERS), error=error,
-        versions=params['versions'], netsapiens_host=params['netsapiens_host'], clearip_url=params['clearip_url'])
+        versions=params['versions'], netsapiens_host=params['netsapiens_host'], clearip_url=params['clearip_url'],
+        drift=params['drift'])
     result = dict(changed=False, report=report, status=report['status'], summary=sync_report.summary_lines(report))
 
     for option, text, mode in (('path', lambda: sync_report.report_json(report), 0o600),

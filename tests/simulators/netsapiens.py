@@ -78,6 +78,16 @@ Malformed records (dataset key ``malformed``: ``[{"list": "resellers"|"domains"|
 place of the v2 list (and counted by its ``/count``), to test how a client takes records it cannot use.
 
 ``/_sim/stats`` also has ``"v1": {"<object> <action>": n}``, since all v1 calls share one endpoint.
+
+Changing the platform between runs (admin calls, never counted as API traffic or writes):
+
+- ``POST /_sim/remove`` ``{"resellers": [name], "domains": [name], "users": ["user@domain"]}`` removes
+  exactly those records, as an administrator deleting them would. A domain takes its users,
+  connections and dial rules with it; a reseller does not take its domains (remove them too, or
+  they point to a reseller NetSapiens does not list). A name that does not exist answers 404 and
+  nothing is removed.
+- ``POST /_sim/move-domain`` ``{"domain": name, "reseller": name}`` gives a domain another reseller;
+  404 for an unknown domain or reseller.
 """
 
 from __future__ import annotations
@@ -212,7 +222,7 @@ class NetSapiensSimulator(SimServer):
                 'dialplans': [{'domain': d, 'dialplan': p} for d, p in sorted(self.dialplans)],
                 'live_access_tokens': self._live_token_count()}
 
-    def admin(self, method, path, request):
+    def _admin_base(self, method, path, request):
         status, payload = super(NetSapiensSimulator, self).admin(method, path, request)
         if method == 'GET' and path == '/_sim/stats':
             with self.lock:
@@ -221,6 +231,44 @@ class NetSapiensSimulator(SimServer):
             with self.lock:
                 self.v1_requests.clear()
         return status, payload
+
+    def _admin_remove(self, body):
+        resellers = list(body.get('resellers') or [])
+        domains = list(body.get('domains') or [])
+        users = [tuple(u.split('@', 1)) if isinstance(u, str) and '@' in u else None for u in body.get('users') or []]
+        unknown = [r for r in resellers if not any(x.get('reseller') == r for x in self.resellers)]
+        unknown += [d for d in domains if not any(x.get('domain') == d for x in self.domains)]
+        unknown += ['%s@%s' % u if u else 'user %r (give user@domain)' % (u,) for u in users
+                    if u is None or not any((x.get('user'), x.get('domain')) == u for x in self.users)]
+        if unknown:
+            return 404, {'message': 'not found, nothing removed: %s' % ', '.join(unknown)}
+        gone_domains = set(domains)
+        self.resellers = [x for x in self.resellers if x.get('reseller') not in resellers]
+        self.domains = [x for x in self.domains if x.get('domain') not in gone_domains]
+        self.users = [x for x in self.users if x.get('domain') not in gone_domains and (x.get('user'), x.get('domain')) not in users]
+        self.connections = [x for x in self.connections if x.get('domain') not in gone_domains]
+        self.dialrules = [x for x in self.dialrules if x.get('domain') not in gone_domains]
+        self.dialplans = set(p for p in self.dialplans if p[0] not in gone_domains)
+        return 200, {'resellers': len(self.resellers), 'domains': len(self.domains), 'users': len(self.users)}
+
+    def _admin_move_domain(self, body):
+        domain, reseller = body.get('domain'), body.get('reseller')
+        if not any(x.get('reseller') == reseller for x in self.resellers):
+            return 404, {'message': 'reseller %r not found' % reseller}
+        for record in self.domains:
+            if record.get('domain') == domain:
+                record['reseller'] = reseller
+                return 200, dict(record)
+        return 404, {'message': 'domain %r not found' % domain}
+
+    def admin(self, method, path, request):
+        if method == 'POST' and path in ('/_sim/remove', '/_sim/move-domain'):
+            body = request.json() or {}
+            with self.lock:
+                if path == '/_sim/remove':
+                    return self._admin_remove(body)
+                return self._admin_move_domain(body)
+        return self._admin_base(method, path, request)
 
     # -- OAuth2 --------------------------------------------------------------------------------
     def v2_token(self, request):

@@ -879,3 +879,58 @@ def test_dialrule_update_with_an_empty_destination_user_is_accepted(rule_sim):
     assert send(rule_sim, 'PUT', path, token, body).status_code == 202
     rule = send(rule_sim, 'GET', path, token).json()
     assert (rule['dial-rule-translation-destination-user'], rule['dial-rule-parameter']) == ('', 'X')
+
+
+# -- changing the platform between runs (/_sim/remove, /_sim/move-domain) ------------------------
+
+def _changed_sim(dataset):
+    """A simulator of its own: these calls change the records, which the shared one must keep."""
+    return NetSapiensSimulator(dataset)
+
+
+def test_remove_takes_exactly_the_named_records_and_a_domain_takes_its_users(dataset):
+    ns = dataset['netsapiens']
+    domain = ns['domains'][0]['domain']
+    other = ns['domains'][-1]['domain']
+    user = next(u for u in ns['users'] if u['domain'] == other)
+    reseller = ns['resellers'][-1]['reseller']
+    with _changed_sim(dataset) as server:
+        removal = {'resellers': [reseller], 'domains': [domain], 'users': ['%s@%s' % (user['user'], other)]}
+        answer = requests.post(server.url + '/_sim/remove', json=removal, timeout=5)
+        assert answer.status_code == 200, answer.text
+        token = login(server)['access_token']
+        domains = [d['domain'] for d in get(server, '/domains', token, limit=1000).json()]
+        assert domains == [d['domain'] for d in ns['domains'] if d['domain'] != domain]
+        assert [r['reseller'] for r in get(server, '/resellers', token).json()] == [
+            r['reseller'] for r in ns['resellers'] if r['reseller'] != reseller]
+        assert get(server, '/domains/%s/users' % domain, token).status_code == 404
+        left = [u['user'] for u in get(server, '/domains/%s/users' % other, token, limit=1000).json()]
+        assert left == [u['user'] for u in ns['users'] if u['domain'] == other and u['user'] != user['user']]
+        assert domain not in [c['domain'] for c in get(server, '/connections', token, limit=1000).json()]
+        assert requests.get(server.url + '/_sim/stats', timeout=5).json()['writes'] == {}
+
+
+def test_remove_of_an_unknown_name_is_404_and_removes_nothing(dataset):
+    ns = dataset['netsapiens']
+    with _changed_sim(dataset) as server:
+        removal = {'domains': [ns['domains'][0]['domain'], 'nowhere.example'], 'users': ['nobody@nowhere.example']}
+        answer = requests.post(server.url + '/_sim/remove', json=removal, timeout=5)
+        assert answer.status_code == 404
+        assert 'nowhere.example' in answer.json()['message'] and 'nobody@nowhere.example' in answer.json()['message']
+        assert len(requests.get(server.url + '/_sim/state', timeout=5).json()['domains']) == len(ns['domains'])
+
+
+def test_move_domain_gives_it_another_reseller(dataset):
+    ns = dataset['netsapiens']
+    domain = ns['domains'][0]['domain']
+    target = ns['resellers'][-1]['reseller']
+    assert ns['domains'][0]['reseller'] != target
+    with _changed_sim(dataset) as server:
+        assert requests.post(server.url + '/_sim/move-domain', json={'domain': domain, 'reseller': target}, timeout=5).status_code == 200
+        token = login(server)['access_token']
+        moved = [d for d in get(server, '/domains', token, limit=1000).json() if d['domain'] == domain]
+        assert [d['reseller'] for d in moved] == [target]
+        assert requests.post(server.url + '/_sim/move-domain', json={'domain': 'nowhere.example', 'reseller': target},
+                             timeout=5).status_code == 404
+        assert requests.post(server.url + '/_sim/move-domain', json={'domain': domain, 'reseller': 'No Such Reseller'},
+                             timeout=5).status_code == 404

@@ -1,0 +1,217 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The drift report end to end: ``ansible-playbook clearip.netsapiens.sync`` and ``clearip.netsapiens.drift``
+against both simulators, after the NetSapiens simulator lost a user, a domain and a reseller or moved a domain.
+Every list is compared exactly, and the simulators must have seen no write at all."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.integration.conftest import Sims, vendor_config
+from tests.simulators.dataset import make_dataset
+
+TIERS = ('service_providers', 'groups', 'users')
+SYNC_COMMENT_PREFIX = 'Created by clearip.netsapiens sync'
+
+
+def remove(sims, **records):
+    answer = requests.post(sims.netsapiens.url + '/_sim/remove', json=records, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+def move_domain(sims, domain, reseller):
+    answer = requests.post(sims.netsapiens.url + '/_sim/move-domain', json={'domain': domain, 'reseller': reseller}, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+def names(drift, tier, what):
+    return [(e['name'], e['parent']) for e in drift['tiers'][tier][what]]
+
+
+def assert_read_only(sims):
+    """No write reached either simulator, and no request other than a read or a login/token call."""
+    for sim in (sims.netsapiens, sims.clearip):
+        stats = Sims.stats(sim)
+        assert stats['writes'] == {}, stats['writes']
+        methods = set(endpoint.split(' ', 1)[0] for endpoint in stats['requests'])
+        assert methods <= set(['GET', 'POST']), stats['requests']
+        posts = [e for e in stats['requests'] if e.startswith('POST ')]
+        assert set(posts) <= set(['POST /auth/login', 'POST /auth/refresh', 'POST /ns-api/oauth2/token/', 'POST /ns-api/v2/tokens']), posts
+
+
+def scenario():
+    """Three resellers of two domains each, five users a domain; returns the dataset and what the test removes."""
+    dataset = make_dataset(resellers=3, domains=6, users=30, seed=13)
+    ns = dataset['netsapiens']
+    resellers = [r['reseller'] for r in ns['resellers']]
+    domains = [(d['domain'], d['reseller']) for d in ns['domains']]
+    users = [(u['user'], u['domain']) for u in ns['users']]
+    return dataset, resellers, domains, users
+
+
+def expected_after_removal(resellers, domains, users):
+    """Remove user 0 of domain 0, domain 2 (of reseller 1), and reseller 2 with its domains 4 and 5."""
+    gone_user = users[0]
+    gone_domain = domains[2][0]
+    gone_reseller = resellers[2]
+    reseller_domains = [d for d, r in domains if r == gone_reseller]
+    assert domains[2][1] == resellers[1] and reseller_domains == [domains[4][0], domains[5][0]]
+    removal = {'users': ['%s@%s' % gone_user], 'domains': [gone_domain] + reseller_domains, 'resellers': [gone_reseller]}
+    sps = [(gone_reseller, None)]
+    groups = sorted([(gone_domain, domains[2][1])] + [(d, gone_reseller) for d in reseller_domains], key=lambda p: (p[1], p[0]))
+    gone_users = [('%s@%s' % gone_user, gone_user[1])]
+    gone_users += [('%s@%s' % (u, d), d) for u, d in users if d == gone_domain or d in reseller_domains]
+    return removal, sps, groups, sorted(gone_users, key=lambda p: (p[1], p[0]))
+
+
+def test_removed_user_domain_and_reseller_are_reported_by_sync_check_mode_and_drift_playbook(sims, sync, collection_playbook):
+    dataset, resellers, domains, users = scenario()
+    s = sims(dataset)
+    config = vendor_config(s)
+    first = sync(config)
+    assert first.rc == 0, first
+    assert first.out['report']['drift']['counts']['total'] == 0
+    # Service Providers and Groups as the next tier's module listed them (after their creates); Users before theirs.
+    assert [first.out['report']['drift']['counts'][t]['in_scope'] for t in TIERS] == [3, 6, 0]
+    second = sync(config)
+    assert second.rc == 0, second
+    assert [second.out['report']['drift']['counts'][t]['in_scope'] for t in TIERS] == [3, 6, 30]
+    assert second.out['report']['drift']['counts']['total'] == 0
+
+    removal, sps, groups, gone_users = expected_after_removal(resellers, domains, users)
+    remove(s, **removal)
+    for sim in (s.netsapiens, s.clearip):
+        Sims.reset_stats(sim)
+
+    for run in (sync(config), sync(config, check=True),
+                collection_playbook('drift', config, report_var='subscriber_sync_drift_report_path')):
+        assert run.rc == 0, run
+        drift = run.out['report'].get('drift', run.out['report'])
+        assert names(drift, 'service_providers', 'gone') == sps
+        assert names(drift, 'groups', 'gone') == groups
+        assert names(drift, 'users', 'gone') == gone_users
+        assert [drift['tiers'][t]['moved'] for t in TIERS] == [[], [], []]
+        assert drift['counts'] == {
+            'service_providers': {'gone': 1, 'moved': 0, 'in_scope': 3}, 'groups': {'gone': 3, 'moved': 0, 'in_scope': 6},
+            'users': {'gone': len(gone_users), 'moved': 0, 'in_scope': 30}, 'total': 4 + len(gone_users)}
+        reasons = dict((e['name'], e['reason']) for e in drift['tiers']['users']['gone'])
+        assert reasons['%s@%s' % users[0]] == "NetSapiens domain '%s' has no user '%s'" % (users[0][1], users[0][0])
+        assert_read_only(s)
+    assert len(gone_users) == 16   # user 0, the 5 of domain 2 and the 10 of domains 4 and 5
+    assert ('Drift: 1 Service Provider(s), 3 Group(s), 16 User(s) in ClearIP gone from NetSapiens; 0, 0, 0 moved'
+            in sync(config).stdout)
+    assert_read_only(s)
+    held = Sims.state(s.clearip)
+    assert [len(held[k]) for k in ('serviceProviders', 'groups', 'users')] == [3, 6, 30]   # nothing was deleted
+
+
+def test_drift_of_the_sync_lists_nothing_again(sims, sync):
+    """The sync's drift reuses the create modules' listings: the no-change run lists each collection as before."""
+    dataset, resellers, domains, users = scenario()
+    s = sims(dataset)
+    config = vendor_config(s)
+    assert sync(config).rc == 0
+    Sims.reset_stats(s.clearip)
+    run = sync(config)
+    assert run.rc == 0, run
+    requests_seen = Sims.stats(s.clearip)['requests']
+    # Each listing is one page and the empty page that ends it. Service Providers are listed by the SP and Group
+    # modules, Groups by the Group and User modules, Users once: the drift step listed nothing more.
+    assert (requests_seen['GET /serviceProviders'], requests_seen['GET /groups'], requests_seen['GET /users']) == (4, 4, 2)
+    assert run.out['report']['drift']['counts']['users']['in_scope'] == 30
+
+
+def hand_made_dataset():
+    """ClearIP already holds the plain-scheme objects of the first reseller's two domains, and hand-made Users."""
+    dataset = make_dataset(resellers=2, domains=4, users=8, seed=21, clearip_existing={'service_providers': 1, 'groups': 2, 'users': 0})
+    cip = dataset['clearip']
+    group = cip['groups'][0]
+    domain = group['name']
+    operator = group['operator']
+
+    def user(name, user_id, comment='made by hand'):
+        cip['users'].append({'name': name, 'userId': user_id, 'group': group['id'], 'operator': operator, 'comment': comment})
+
+    user('Default User', '')                                  # the Default User: every identifier blank
+    user('reception', 'reception')                             # not named user@domain
+    user('998@%s' % domain, '')                                # the scheme's name, but not the User ID the sync writes
+    user('999@%s' % domain, '999@%s' % domain)                 # exactly as the sync would name it: in scope
+    user('997@%s' % domain, '997@%s' % domain, comment=SYNC_COMMENT_PREFIX + ' from pbx.example.com')
+    return dataset, domain
+
+
+def test_hand_made_users_are_reported_only_when_named_by_the_scheme(sims, sync):
+    dataset, domain = hand_made_dataset()
+    s = sims(dataset)
+    config = vendor_config(s)
+    run = sync(config)
+    assert run.rc == 0, run
+    drift = run.out['report']['drift']
+    assert names(drift, 'users', 'gone') == [('997@%s' % domain, domain), ('999@%s' % domain, domain)]
+    assert drift['counts']['users']['in_scope'] == 2   # listed before the sync created its 8
+
+    # Asked to keep to the comment the sync writes, only 997 (which carries it) stays in scope.
+    Sims.reset_stats(s.clearip)
+    strict = sync(config, extra_vars={'subscriber_sync_drift_require_comment': True})
+    assert strict.rc == 0, strict
+    drift = strict.out['report']['drift']
+    assert names(drift, 'users', 'gone') == [('997@%s' % domain, domain)]
+    assert drift['scope']['require_comment'] is True
+    # The pre-existing Service Provider and Groups carry another comment: out of scope too.
+    assert drift['counts']['service_providers']['in_scope'] == 1 and drift['counts']['groups']['in_scope'] == 2   # the sync's own
+    # Users by their own comment: the sync's 8 (two Groups of them adopted, not made by the sync) and 997.
+    assert drift['counts']['users']['in_scope'] == 9
+    assert Sims.total_writes(s.clearip) == 0
+
+
+def test_domain_moved_under_unique_reports_its_old_group_and_users_as_moved(sims, sync, collection_playbook):
+    dataset, resellers, domains, users = scenario()
+    s = sims(dataset)
+    config = vendor_config(s)
+    unique = {'subscriber_sync_identifier_scheme': 'unique'}
+    assert sync(config, extra_vars=unique).rc == 0
+    domain, old = domains[0]
+    new = resellers[2]
+    move_domain(s, domain, new)
+    dry = sync(config, extra_vars=unique, check=True)
+    assert dry.rc == 0, dry
+    real = sync(config, extra_vars=unique)
+    assert real.rc == 0, real
+    old_group = '%s@%s' % (domain, old)
+    moved_users = sorted('%s@%s@%s' % (u, d, old) for u, d in users if d == domain)
+    for run in (dry, real):
+        drift = run.out['report']['drift']
+        assert [(e['name'], e['parent'], e['netsapiens_parent']) for e in drift['tiers']['groups']['moved']] == [(old_group, old, new)]
+        assert [(e['name'], e['parent'], e['netsapiens_parent']) for e in drift['tiers']['users']['moved']] == [
+            (name, old_group, '%s@%s' % (domain, new)) for name in moved_users]
+        assert [drift['tiers'][t]['gone'] for t in TIERS] == [[], [], []]
+    # The real run created the new Group and its Users (the move itself), the drift step wrote nothing more.
+    assert sorted(real.out['report']['tiers']['groups']['created']) == ['%s@%s' % (domain, new)]
+    for sim in (s.netsapiens, s.clearip):
+        Sims.reset_stats(sim)
+    only = collection_playbook('drift', config, extra_vars=unique, report_var='subscriber_sync_drift_report_path')
+    assert only.rc == 0, only
+    assert [e['name'] for e in only.out['report']['tiers']['groups']['moved']] == [old_group]
+    assert [e['name'] for e in only.out['report']['tiers']['users']['moved']] == moved_users
+    assert_read_only(s)
+
+
+def test_domain_moved_under_plain_shows_on_its_group(sims, sync):
+    dataset, resellers, domains, users = scenario()
+    s = sims(dataset)
+    config = vendor_config(s)
+    assert sync(config).rc == 0
+    domain, old = domains[0]
+    move_domain(s, domain, resellers[2])
+    for sim in (s.netsapiens, s.clearip):
+        Sims.reset_stats(sim)
+    run = sync(config)
+    assert run.rc != 0   # plain cannot move a Group: the sync fails that domain, and skips the Users
+    report = run.out['report']
+    assert report['tiers']['users']['skipped'] is True
+    drift = report['drift']
+    assert [(e['name'], e['parent'], e['netsapiens_parent']) for e in drift['tiers']['groups']['moved']] == [(domain, old, resellers[2])]
+    assert drift['counts']['total'] == 1 and drift['counts']['users']['in_scope'] == 30   # listed by the drift step itself
+    assert_read_only(s)
