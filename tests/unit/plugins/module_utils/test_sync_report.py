@@ -123,6 +123,26 @@ def test_summary_says_the_status_and_the_stage():
     assert sync_report.summary_lines(report)[-1] == 'Status: failed (dry run) at stage settings: bad'
 
 
+def test_drift_is_recorded_counted_and_exported_but_never_changes_the_status():
+    counts = {'service_providers': {'gone': 1, 'moved': 0, 'in_scope': 3},
+              'groups': {'gone': 2, 'moved': 1, 'in_scope': 9},
+              'users': {'gone': 5, 'moved': 4, 'in_scope': 40}, 'total': 13}
+    drift = {'scope': {'scheme': 'plain'}, 'counts': counts, 'tiers': {}}
+    tiers = {'service_providers': tier([], 2), 'groups': tier([], 3), 'users': tier([], 4)}
+    report = sync_report.build_report(1.0, 2.0, False, PLAN, tiers, drift=drift)
+    assert report['status'] == 'ok' and report['drift'] == drift
+    assert ('Drift: 1 Service Provider(s), 2 Group(s), 5 User(s) in ClearIP gone from NetSapiens; 0, 1, 4 moved '
+            '(listed in the report; nothing changed)') in sync_report.summary_lines(report)
+    samples = families(sync_report.prometheus_text(report, 2.0, None))['clearip_netsapiens_sync_drift_objects'].samples
+    assert dict(((s.labels['tier'], s.labels['kind']), s.value) for s in samples) == {
+        ('service_providers', 'gone'): 1, ('service_providers', 'moved'): 0, ('groups', 'gone'): 2,
+        ('groups', 'moved'): 1, ('users', 'gone'): 5, ('users', 'moved'): 4}
+
+    stopped = sync_report.build_report(1.0, 2.0, False, None, {}, error={'stage': 'settings', 'message': 'bad', 'task': 't'})
+    assert stopped['drift'] is None and not any(line.startswith('Drift') for line in sync_report.summary_lines(stopped))
+    assert 'clearip_netsapiens_sync_drift_objects' not in families(sync_report.prometheus_text(stopped, 2.0, None))
+
+
 class Clock(object):
     def __init__(self):
         self.now = 1000.0
