@@ -145,3 +145,31 @@ def test_a_create_answered_202_is_read_back(sims, playbook):
     [held] = stored(env)
     assert results['create']['subscription']['id'] == held['id']
     assert results['again']['changed'] is False
+
+
+def test_role_entry_point_events_registers_from_config_json(sims, collection_playbook):
+    from tests.integration.conftest import vendor_config
+    env = sims(dataset())
+    config = vendor_config(env)
+    config['netsapiens']['eventsPostUrl'] = POST_URL
+    first = collection_playbook('events', config, extra_vars={'subscriber_sync_events_cron': False})
+    assert first.rc == 0, first
+    again = collection_playbook('events', config, extra_vars={'subscriber_sync_events_cron': False})
+    assert again.rc == 0, again
+    assert 'changed=0' in again.stdout
+    [held] = stored(env)
+    assert held['post-url'] == POST_URL and 167.9 < hours_left(held) <= 168.0
+    assert SECRET not in first.stdout + first.stderr + again.stdout + again.stderr
+    gone = collection_playbook('events', config, extra_vars={'subscriber_sync_events_cron': False,
+                                                             'subscriber_sync_events_state': 'absent'})
+    assert gone.rc == 0, gone
+    assert stored(env) == []
+
+
+def test_role_entry_point_events_needs_a_post_url(sims, collection_playbook):
+    from tests.integration.conftest import vendor_config
+    env = sims(dataset())
+    result = collection_playbook('events', vendor_config(env), extra_vars={'subscriber_sync_events_cron': False})
+    assert result.rc != 0
+    assert 'eventsPostUrl' in result.stdout
+    assert stored(env) == []
