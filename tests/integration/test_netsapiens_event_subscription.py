@@ -173,3 +173,56 @@ def test_role_entry_point_events_needs_a_post_url(sims, collection_playbook):
     assert result.rc != 0
     assert 'eventsPostUrl' in result.stdout
     assert stored(env) == []
+
+
+
+def test_role_entry_point_events_renewal_job(sims, collection_playbook, tmp_path):
+    """The daily renewal job: needs the cron entry point's virtual environment; its line holds no secret, its
+    settings file (mode 0600) does. This machine need not have cron: a cron_file is written, and a crontab
+    that fails if called stands in."""
+    import os
+    import stat
+    from tests.integration.conftest import vendor_config
+    env = sims(dataset())
+    config = vendor_config(env)
+    config['netsapiens']['eventsPostUrl'] = POST_URL
+    stub_dir = tmp_path / 'stub'
+    stub_dir.mkdir()
+    (stub_dir / 'crontab').write_text('#!/bin/sh\necho "crontab must not be called when a cron_file is used" >&2\nexit 97\n')
+    (stub_dir / 'crontab').chmod(0o755)
+    path_env = {'PATH': '%s:%s' % (stub_dir, os.environ.get('PATH', ''))}
+    venv = tmp_path / 'venv'
+    cron_file = tmp_path / 'cron.d' / 'clearip-sync'
+    cron_file.parent.mkdir()
+    settings = tmp_path / 'events.json'
+    paths = {'subscriber_sync_cron_venv': str(venv), 'subscriber_sync_cron_file': str(cron_file),
+             'subscriber_sync_cron_user': 'nobody', 'subscriber_sync_cron_group': 'nogroup',
+             'subscriber_sync_events_settings_path': str(settings)}
+
+    checked = collection_playbook('events', config, extra_vars=paths, check=True, diff=True, env=path_env)
+    assert checked.rc == 0, checked.stdout[-3000:]
+    assert stored(env) == [] and not settings.exists() and not cron_file.exists()
+    assert SECRET not in checked.stdout + checked.stderr
+
+    missing = collection_playbook('events', config, extra_vars=paths, env=path_env)
+    assert missing.rc != 0
+    assert 'install the hourly sync first' in missing.stdout
+    assert not settings.exists() and not cron_file.exists()
+
+    (venv / 'bin').mkdir(parents=True)
+    (venv / 'bin' / 'ansible-playbook').write_text('#!/bin/sh\nexit 0\n')
+    (venv / 'bin' / 'ansible-playbook').chmod(0o755)
+    installed = collection_playbook('events', config, extra_vars=paths, env=path_env)
+    assert installed.rc == 0, installed.stdout[-3000:]
+    line = cron_file.read_text()
+    assert 'clearip.netsapiens.events' in line and '-e @%s' % settings in line
+    assert SECRET not in line
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600
+    held = json.loads(settings.read_text())
+    assert held['subscriber_sync_events_post_url'] == POST_URL and held['subscriber_sync_events_cron'] is False
+    assert held['subscriber_sync_netsapiens_password'] == D.NS_PASSWORD
+
+    removed = collection_playbook('events', config, extra_vars=dict(paths, subscriber_sync_events_state='absent'), env=path_env)
+    assert removed.rc == 0, removed.stdout[-3000:]
+    assert stored(env) == [] and not settings.exists()
+    assert not cron_file.exists()   # the cron module removes a cron_file left empty
