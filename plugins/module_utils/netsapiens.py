@@ -923,7 +923,6 @@ class NetSapiensClient(object):
         return 'dial rule to %s from %s (id %s) in dial plan %s of domain %s' % (
             rule['matching'], rule['from_matching'], rule['id'], rule['dialplan'], rule['domain'])
 
-
     # -- event subscriptions (API v2 only) -------------------------------------------------------
     def _subscription_call(self, method, path, **kwargs):
         if self.api_version != 'v2':

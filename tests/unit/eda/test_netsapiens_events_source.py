@@ -48,7 +48,7 @@ def run_source(args, scenario):
         base = '%s://127.0.0.1:%d' % (scheme, port)
         connector = aiohttp.TCPConnector(ssl=False)
         async with aiohttp.ClientSession(connector=connector) as session:
-            for _ in range(100):   # wait until it listens
+            for _attempt in range(100):   # wait until it listens
                 try:
                     async with session.get(base + '/'):
                         break
@@ -220,4 +220,3 @@ def test_https_with_certfile_and_keyfile(tmp_path):
 def test_bad_arguments_are_named(args, message):
     with pytest.raises(ValueError, match=message):
         asyncio.run(events.main(asyncio.Queue(), args))
-
