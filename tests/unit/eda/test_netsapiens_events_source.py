@@ -220,3 +220,14 @@ def test_https_with_certfile_and_keyfile(tmp_path):
 def test_bad_arguments_are_named(args, message):
     with pytest.raises(ValueError, match=message):
         asyncio.run(events.main(asyncio.Queue(), args))
+
+
+def test_a_batch_still_waiting_at_shutdown_is_logged_not_lost_silently(caplog):
+    caplog.set_level(logging.WARNING)
+
+    async def scenario(base, queue, session):
+        assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'late.example'}) == 202
+        return drain(queue)
+
+    assert run_source({'batch_seconds': 30}, scenario) == []
+    assert 'not yet emitted (domains late.example)' in caplog.text
