@@ -10,7 +10,7 @@ DOCUMENTATION = r'''
 ---
 module: netsapiens_event_subscription
 short_description: Keep a NetSapiens event subscription registered and unexpired
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Makes sure NetSapiens posts events of one O(model) to one O(post_url) (API v2
     C(/ns-api/v2/subscriptions), or C(/ns-api/v2/domains/{domain}/subscriptions) with O(scope_domain)).
