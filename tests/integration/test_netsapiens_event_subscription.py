@@ -175,7 +175,6 @@ def test_role_entry_point_events_needs_a_post_url(sims, collection_playbook):
     assert stored(env) == []
 
 
-
 def test_role_entry_point_events_renewal_job(sims, collection_playbook, tmp_path):
     """The daily renewal job: needs the cron entry point's virtual environment; its line holds no secret, its
     settings file (mode 0600) does. This machine need not have cron: a cron_file is written, and a crontab
