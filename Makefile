@@ -21,7 +21,9 @@ venv: $(STAMP)
 $(STAMP): test-requirements.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r test-requirements.txt -r requirements.txt
+	$(BIN)/pip install --disable-pip-version-check -q -r test-requirements-eda.txt
 	touch $@
+$(STAMP): test-requirements-eda.txt
 
 # Build the collection tarball, install it into a temporary path, and prove every module's
 # documentation renders from the installed copy.

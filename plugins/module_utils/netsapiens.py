@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import calendar
 import json
 import os
 import re
@@ -135,6 +136,29 @@ DIALRULE_CREATE_EXTRA = {'synchronous': 'yes'}
 # The spec marks these required in an update body, so an update repeats their current values.
 DIALRULE_UPDATE_CARRIES = ('dialrule', 'dial-rule-translation-destination-user')
 DIALRULE_ENABLED_WIRE = {True: 'yes', False: 'no'}
+
+# -- event subscriptions (API v2): paths, body fields and models are in the published v2 description;
+# what is marked INFERRED is not, and is a guess to change here when a real core disagrees.
+SUBSCRIPTIONS_PATH = V2_BASE + '/subscriptions'
+DOMAIN_SUBSCRIPTIONS_PATH = V2_BASE + '/domains/%(domain)s/subscriptions'
+# INFERRED: the field that names a subscription in a read (and in the URL of GET/PUT/DELETE of one);
+# the first of these that a record carries is used.
+SUBSCRIPTION_ID_FIELDS = ('id', 'subscription-id', 'subscription')
+# normalised field -> wire field.
+SUBSCRIPTION_FIELDS = (
+    ('model', 'model'),
+    ('post_url', 'post-url'),
+    ('reseller', 'reseller'),
+    ('domain', 'domain'),
+    ('user', 'user'),
+    ('expires', 'expires'),
+    ('server_preferred', 'server_preferred'),
+)
+SUBSCRIPTION_MODELS = ('agent', 'auditlog', 'auditlog_lite', 'call', 'call_origid', 'cdr', 'message', 'messagesession',
+                       'subscriber', 'presence', 'voicemail')
+SUBSCRIPTION_FILTER_ANY = '*'
+# The format of expires is documented; INFERRED: the server reads it as UTC.
+SUBSCRIPTION_TIME_FORMAT = '%Y-%m-%d %H:%M:%S'
 
 # Refresh this long before the token expires (capped to a tenth of its lifetime for short tokens).
 TOKEN_SAFETY_MARGIN = 60.0
@@ -389,6 +413,50 @@ def dialrules_path(domain, dialplan, rule_id=None):
         # A base64 id may hold '/' and '+', which must not split or change the path.
         path += '/' + quote(rule_id, safe='')
     return path
+
+
+def subscriptions_path(domain=None, subscription_id=None):
+    """``/ns-api/v2/subscriptions[/{id}]``, or the same under ``/domains/{domain}`` when ``domain`` is given."""
+    path = DOMAIN_SUBSCRIPTIONS_PATH % {'domain': quote(domain, safe='')} if domain else SUBSCRIPTIONS_PATH
+    if subscription_id is not None:
+        path += '/' + quote(str(subscription_id), safe='')
+    return path
+
+
+def normalize_subscription(raw):
+    """A wire subscription -> ``{id, model, post_url, reseller, domain, user, expires, server_preferred}``
+    (strings; a filter the server left out is ``*``, other missing fields ``''``); None without an id."""
+    sub_id = None
+    for name in SUBSCRIPTION_ID_FIELDS:
+        if raw.get(name) not in (None, ''):
+            sub_id = _text(raw.get(name))
+            break
+    if sub_id is None:
+        return None
+    record = {'id': sub_id}
+    for name, wire in SUBSCRIPTION_FIELDS:
+        value = _text(raw.get(wire))
+        if not value and name in ('reseller', 'domain', 'user'):
+            value = SUBSCRIPTION_FILTER_ANY
+        record[name] = value
+    return record
+
+
+def subscription_wire(fields):
+    """Normalised subscription fields -> a request body (only the fields given; None left out)."""
+    return dict((wire, fields[name]) for name, wire in SUBSCRIPTION_FIELDS if fields.get(name) is not None)
+
+
+def subscription_expires_at(record):
+    """The Unix time of a normalised subscription's ``expires``; None when it has none; ValueError when unreadable."""
+    value = record.get('expires')
+    if not value:
+        return None
+    return calendar.timegm(time.strptime(value, SUBSCRIPTION_TIME_FORMAT))
+
+
+def format_subscription_time(unix_time):
+    return time.strftime(SUBSCRIPTION_TIME_FORMAT, time.gmtime(unix_time))
 
 
 class NetSapiensClient(object):
@@ -917,6 +985,62 @@ class NetSapiensClient(object):
     def _rule_name(rule):
         return 'dial rule to %s from %s (id %s) in dial plan %s of domain %s' % (
             rule['matching'], rule['from_matching'], rule['id'], rule['dialplan'], rule['domain'])
+
+    # -- event subscriptions (API v2 only) -------------------------------------------------------
+    def _subscription_call(self, method, path, **kwargs):
+        if self.api_version != 'v2':
+            raise NetSapiensError('event subscriptions need the NetSapiens API v2 (cores v44 and later), but this server '
+                                  'answers only the API v1; set api_version to v2 or auto against a current core')
+        try:
+            return self._call(method, path, **kwargs)
+        except OutcomeUnknown:
+            raise
+        except HttpError as exc:
+            if exc.status == 404 and method == 'GET' and path.endswith('/subscriptions'):
+                raise NetSapiensError('NetSapiens has no %s (HTTP 404 on GET %s): check the domain, or that the core has '
+                                      'event subscriptions' % (path.rsplit('/', 1)[0], path), status=404)
+            raise
+
+    def subscriptions(self, domain=None):
+        """The live subscriptions (normalised), of the whole system or of one domain.
+
+        No paging is documented for this list, so one GET is taken as the whole list. Records
+        without an id (SUBSCRIPTION_ID_FIELDS) are skipped, since they cannot be updated or deleted.
+        """
+        path = subscriptions_path(domain)
+        resp = self._subscription_call('GET', path)
+        if resp.status == 204 or not (resp.text or '').strip():
+            return []
+        payload = resp.json()
+        if not isinstance(payload, list):
+            raise NetSapiensError('GET %s answered with %s where a list of subscriptions was expected: %s'
+                                  % (path, type(payload).__name__, _redacted(payload)))
+        found = [normalize_subscription(item) for item in payload if isinstance(item, dict)]
+        return [item for item in found if item is not None]
+
+    def create_subscription(self, fields, domain=None):
+        """Create a subscription from normalised ``fields``; None when the server did not say which record.
+
+        A create whose outcome is unknown (timeout, reset) is not retried here: the caller reads the
+        list again before anything else, so that a retry never makes a second subscription.
+        """
+        path = subscriptions_path(domain)
+        resp = self._subscription_call('POST', path, json_body=subscription_wire(fields), idempotent=False,
+                                       expect=(200, 201, 202))
+        try:
+            answer = resp.json() if (resp.text or '').strip() else None
+        except HttpError:
+            answer = None
+        if isinstance(answer, list):
+            answer = answer[0] if answer else None
+        return normalize_subscription(answer) if isinstance(answer, dict) else None
+
+    def update_subscription(self, subscription_id, changes, domain=None):
+        self._subscription_call('PUT', subscriptions_path(domain, subscription_id), json_body=subscription_wire(changes),
+                                expect=(200, 202, 204))
+
+    def delete_subscription(self, subscription_id, domain=None):
+        self._subscription_call('DELETE', subscriptions_path(domain, subscription_id), expect=(200, 202, 204))
 
 
 def run_with_client(module, work, **client_kwargs):

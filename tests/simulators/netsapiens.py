@@ -88,14 +88,37 @@ Changing the platform between runs (admin calls, never counted as API traffic or
   nothing is removed.
 - ``POST /_sim/move-domain`` ``{"domain": name, "reseller": name}`` gives a domain another reseller;
   404 for an unknown domain or reseller.
+
+Event subscriptions (API v2; the contract's "Event subscriptions"; dataset key ``subscriptions``):
+
+- ``POST|GET /ns-api/v2/subscriptions`` and ``/ns-api/v2/domains/{domain}/subscriptions`` (the domain
+  form forces the subscription's ``domain``; an unknown domain is 404); ``GET|PUT|DELETE`` of
+  ``.../subscriptions/{id}``. A record: ``id`` (given by the server; the field name is **inferred**),
+  ``model``, ``post-url``, ``reseller``, ``domain``, ``user`` (``*`` when not given), ``expires``
+  (``YYYY-MM-DD HH:MM:SS``, read as UTC: **inferred**; optional) and ``server_preferred``.
+  ``model`` must be one of the contract's models and ``post-url`` an http(s) URL, else 400;
+  unknown fields 400. POST answers 200 with the record (config ``subscription_create_answer``
+  ``"accepted"`` answers 202 with no record instead); PUT 200 with the record; DELETE 202.
+  A subscription past its ``expires`` is not listed and gets no event.
+- ``POST /_sim/users`` ``{"users": [user records in v2 field names]}`` (admin): adds the users (a
+  user already there, same domain and user, is not added twice) and then, in the background, posts
+  to each live ``subscriber`` subscription whose reseller, domain and user filters (``*`` = any)
+  match. Config ``event_post_shape``: ``"record"`` (default) one post per user holding the record as
+  a JSON object; ``"list"`` one post per subscription holding the list of its matching records.
+  Each post's outcome (``url``, ``status`` or ``error``, ``users``) lands in ``/_sim/state``
+  ``event_posts``; ``POST /_sim/users`` answers ``{"added": n, "posts_pending": n}``.
 """
 
 from __future__ import annotations
 
 import base64
+import calendar
+import json
 import random
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from xml.sax.saxutils import escape
 
@@ -119,6 +142,22 @@ DIALRULE_WRITABLE = DIALRULE_ID_PARTS + (
 # What the v2 description (v45.0) marks required in a dial-rule body.
 DIALRULE_POST_REQUIRED = ('synchronous', 'dial-rule-matching-to-uri', 'dial-rule-translation-destination-user')
 DIALRULE_PUT_REQUIRED = ('dialrule', 'dial-rule-translation-destination-user')
+
+
+SUBSCRIPTIONS = V2 + '/subscriptions'
+DOMAIN_SUBSCRIPTIONS = V2 + '/domains/{domain}/subscriptions'
+SUBSCRIPTION_MODELS = ('agent', 'auditlog', 'auditlog_lite', 'call', 'call_origid', 'cdr', 'message', 'messagesession',
+                       'subscriber', 'presence', 'voicemail')
+SUBSCRIPTION_WRITABLE = ('model', 'post-url', 'reseller', 'domain', 'user', 'expires', 'server_preferred')
+SUBSCRIPTION_TIME_FORMAT = '%Y-%m-%d %H:%M:%S'
+
+
+def subscription_expired(subscription, now=None):
+    """Whether ``expires`` (UTC ``YYYY-MM-DD HH:MM:SS``) has passed; a subscription without one never expires."""
+    expires = subscription.get('expires')
+    if not expires:
+        return False
+    return calendar.timegm(time.strptime(expires, SUBSCRIPTION_TIME_FORMAT)) <= (time.time() if now is None else now)
 
 
 def dialrule_id(rule):
@@ -161,6 +200,11 @@ class NetSapiensSimulator(SimServer):
         self.refresh_tokens = {}    # token -> (client_id, username)
         self.v1_requests = {}
         self._token_lock = threading.Lock()
+        self.subscriptions = [dict(x) for x in section.get('subscriptions', [])]
+        for item in self.subscriptions:
+            item.setdefault('id', uuid.uuid4().hex)
+        self.event_posts = []
+        self._event_threads = []
 
         self.route('POST', V2 + '/tokens', self.v2_token)
         self.route('POST', '/ns-api/oauth2/token/', self.token)
@@ -183,6 +227,12 @@ class NetSapiensSimulator(SimServer):
         self.route('GET', DIALRULES + '/{dialrule}', self.dialrule_read)
         self.route('PUT', DIALRULES + '/{dialrule}', self.dialrule_update, write=True)
         self.route('DELETE', DIALRULES + '/{dialrule}', self.dialrule_delete, write=True)
+        for base in (SUBSCRIPTIONS, DOMAIN_SUBSCRIPTIONS):
+            self.route('GET', base, self.subscription_list)
+            self.route('POST', base, self.subscription_create, write=True)
+            self.route('GET', base + '/{id}', self.subscription_read)
+            self.route('PUT', base + '/{id}', self.subscription_update, write=True)
+            self.route('DELETE', base + '/{id}', self.subscription_delete, write=True)
 
     def _with_malformed(self, kind, select):
         """``select`` with the dataset's ``malformed`` records of list ``kind`` inserted (v2 lists only)."""
@@ -214,13 +264,16 @@ class NetSapiensSimulator(SimServer):
             'max_limit': 1000,
             'over_max_limit': 'error',
             'dialrule_id_in_records': True,
+            'subscription_create_answer': 'record',
+            'event_post_shape': 'record',
         }
 
     def dump_state(self):
         return {'resellers': self.resellers, 'domains': self.domains, 'users': self.users,
                 'connections': self.connections, 'dialrules': self.dialrules,
                 'dialplans': [{'domain': d, 'dialplan': p} for d, p in sorted(self.dialplans)],
-                'live_access_tokens': self._live_token_count()}
+                'live_access_tokens': self._live_token_count(),
+                'subscriptions': self.subscriptions, 'event_posts': list(self.event_posts)}
 
     def _admin_base(self, method, path, request):
         status, payload = super(NetSapiensSimulator, self).admin(method, path, request)
@@ -230,6 +283,8 @@ class NetSapiensSimulator(SimServer):
         elif method == 'POST' and path == '/_sim/reset-stats':
             with self.lock:
                 self.v1_requests.clear()
+        elif method == 'POST' and path == '/_sim/users':
+            return 200, self.add_users((request.json() or {}).get('users') or [])
         return status, payload
 
     def _admin_remove(self, body):
@@ -543,6 +598,141 @@ class NetSapiensSimulator(SimServer):
             rule = self._one_rule(request)
             self.dialrules.remove(rule)
         return 202, {}
+
+    # -- v2 event subscriptions -----------------------------------------------------------------
+    def _subscription_scope(self, request):
+        """The domain of a ``/domains/{domain}/subscriptions`` route (404 if unknown), else None."""
+        self._v2_guard(request)
+        domain = request.params.get('domain')
+        if domain is not None and not any(d.get('domain') == domain for d in self.domains):
+            raise ApiError(404, {'code': 404, 'message': 'domain %s not found' % domain})
+        return domain
+
+    def _live_subscriptions(self, domain=None):
+        return [x for x in self.subscriptions if not subscription_expired(x) and (domain is None or x.get('domain') == domain)]
+
+    def _one_subscription(self, request):
+        domain = self._subscription_scope(request)
+        for item in self._live_subscriptions(domain):
+            if item['id'] == request.params['id']:
+                return item
+        raise ApiError(404, {'code': 404, 'message': 'subscription %s not found' % request.params['id']})
+
+    @staticmethod
+    def _subscription_body(request, creating):
+        body = request.json()
+        if not isinstance(body, dict):
+            raise ApiError(400, {'code': 400, 'message': 'the body must be a JSON object'})
+        unknown = sorted(set(body) - set(SUBSCRIPTION_WRITABLE) - set(['id']))
+        if unknown:
+            raise ApiError(400, {'code': 400, 'message': 'unknown subscription fields: %s' % ', '.join(unknown)})
+        for key, value in body.items():
+            if not isinstance(value, str):
+                raise ApiError(400, {'code': 400, 'message': '%s must be a string' % key})
+        if creating and ('model' not in body or 'post-url' not in body):
+            raise ApiError(400, {'code': 400, 'message': 'model and post-url are required'})
+        if 'model' in body and body['model'] not in SUBSCRIPTION_MODELS:
+            raise ApiError(400, {'code': 400, 'message': 'model must be one of %s' % ', '.join(SUBSCRIPTION_MODELS)})
+        if 'post-url' in body and not body['post-url'].startswith(('http://', 'https://')):
+            raise ApiError(400, {'code': 400, 'message': 'post-url must be an http or https URL'})
+        if body.get('expires'):
+            try:
+                time.strptime(body['expires'], SUBSCRIPTION_TIME_FORMAT)
+            except ValueError:
+                raise ApiError(400, {'code': 400, 'message': 'expires must be YYYY-MM-DD HH:MM:SS'})
+        return body
+
+    def subscription_list(self, request):
+        domain = self._subscription_scope(request)
+        with self.lock:
+            return [dict(x) for x in self._live_subscriptions(domain)]
+
+    def subscription_read(self, request):
+        with self.lock:
+            return dict(self._one_subscription(request))
+
+    def subscription_create(self, request):
+        domain = self._subscription_scope(request)
+        body = self._subscription_body(request, creating=True)
+        if 'id' in body:
+            raise ApiError(400, {'code': 400, 'message': 'id is given by the server, not in a create'})
+        item = {'id': uuid.uuid4().hex, 'reseller': '*', 'domain': '*', 'user': '*'}
+        item.update(body)
+        if domain is not None:
+            item['domain'] = domain
+        with self.lock:
+            self.subscriptions.append(item)
+        if self.config['subscription_create_answer'] == 'accepted':
+            return 202, {'code': 202, 'message': 'Accepted'}
+        return dict(item)
+
+    def subscription_update(self, request):
+        body = self._subscription_body(request, creating=False)
+        with self.lock:
+            item = self._one_subscription(request)
+            if body.get('id', item['id']) != item['id']:
+                raise ApiError(400, {'code': 400, 'message': 'id in the body differs from the URL'})
+            item.update((k, v) for k, v in body.items() if k != 'id')
+            if request.params.get('domain') is not None:
+                item['domain'] = request.params['domain']
+            return dict(item)
+
+    def subscription_delete(self, request):
+        with self.lock:
+            item = self._one_subscription(request)
+            self.subscriptions.remove(item)
+        return 202, {}
+
+    @staticmethod
+    def _subscription_matches(item, user, reseller):
+        wanted = (('reseller', reseller), ('domain', user.get('domain')), ('user', user.get('user')))
+        return item.get('model') == 'subscriber' and all(
+            (item.get(key) or '*') in ('*', value) for key, value in wanted)
+
+    def add_users(self, users):
+        """``POST /_sim/users``: store new users, then post the events in the background."""
+        added = []
+        with self.lock:
+            for user in users:
+                if not isinstance(user, dict):
+                    raise ApiError(400, {'message': 'each user must be an object'})
+                if not any(u.get('domain') == user.get('domain') and u.get('user') == user.get('user') for u in self.users):
+                    self.users.append(dict(user))
+                    added.append(dict(user))
+            posts = []
+            for item in self._live_subscriptions():
+                matching = [u for u in added if self._subscription_matches(item, u, self._reseller_of(u.get('domain')))]
+                if not matching:
+                    continue
+                if self.config['event_post_shape'] == 'list':
+                    posts.append((item['post-url'], matching))
+                else:
+                    posts.extend((item['post-url'], user) for user in matching)
+        if posts:
+            thread = threading.Thread(target=self._post_events, args=(posts,), name='netsapiens-events', daemon=True)
+            self._event_threads.append(thread)
+            thread.start()
+        return {'added': len(added), 'posts_pending': len(posts)}
+
+    def _post_events(self, posts):
+        for url, body in posts:
+            outcome = {'url': url, 'users': len(body) if isinstance(body, list) else 1, 'at': time.time()}
+            request = urllib.request.Request(url, data=json.dumps(body).encode('utf-8'), method='POST',
+                                             headers={'Content-Type': 'application/json'})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:  # nosec - the test's own loopback URL
+                    outcome['status'] = answer.status
+            except urllib.error.HTTPError as exc:
+                outcome['status'] = exc.code
+            except (OSError, ValueError) as exc:
+                outcome['error'] = str(exc)
+            with self.lock:
+                self.event_posts.append(outcome)
+
+    def wait_for_events(self, timeout=10.0):
+        """Join the threads posting events (for tests that use the simulator in-process)."""
+        for thread in list(self._event_threads):
+            thread.join(timeout)
 
     # -- v1 ------------------------------------------------------------------------------------
     def v1(self, request):

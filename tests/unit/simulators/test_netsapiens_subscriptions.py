@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The NetSapiens simulator's event subscriptions, over real HTTP: storage, filters, expiry and the posts."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from tests.simulators import dataset as D
+from tests.simulators.netsapiens import NetSapiensSimulator
+
+V2 = '/ns-api/v2'
+KEY = {'Authorization': 'Bearer ' + D.NS_API_KEY}
+
+
+class Receiver(object):
+    """A loopback HTTP server that records every post (path and JSON body)."""
+
+    def __init__(self):
+        self.posts = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server name
+                body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
+                with receiver.lock:
+                    receiver.posts.append((self.path, json.loads(body.decode('utf-8'))))
+                self.send_response(202)
+                self.send_header('Content-Length', '0')
+                self.end_headers()
+
+            def log_message(self, *args):  # pylint: disable=arguments-differ
+                pass
+
+        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = 'http://127.0.0.1:%d' % self.httpd.server_address[1]
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def sim():
+    dataset = {'netsapiens': dict(D.make_dataset(resellers=2, domains=4, users=8, seed=3)['netsapiens'])}
+    with NetSapiensSimulator(dataset) as server:
+        yield server
+
+
+@pytest.fixture
+def receiver():
+    found = Receiver()
+    yield found
+    found.close()
+
+
+def domains(sim):
+    return [d['domain'] for d in sim.domains]
+
+
+def subscribe(sim, path=V2 + '/subscriptions', **body):
+    return requests.post(sim.url + path, json=body, headers=KEY, timeout=5)
+
+
+def add_users(sim, users):
+    answer = requests.post(sim.url + '/_sim/users', json={'users': users}, timeout=5)
+    assert answer.status_code == 200, answer.text
+    sim.wait_for_events()
+    return answer.json()
+
+
+def test_create_list_read_update_delete(sim):
+    made = subscribe(sim, model='subscriber', **{'post-url': 'http://127.0.0.1:9/x', 'expires': '2099-01-01 00:00:00'})
+    assert made.status_code == 200
+    record = made.json()
+    assert record['reseller'] == record['domain'] == record['user'] == '*'
+    listed = requests.get(sim.url + V2 + '/subscriptions', headers=KEY, timeout=5).json()
+    assert [x['id'] for x in listed] == [record['id']]
+    path = sim.url + V2 + '/subscriptions/' + record['id']
+    assert requests.put(path, json={'reseller': 'r1'}, headers=KEY, timeout=5).json()['reseller'] == 'r1'
+    assert requests.get(path, headers=KEY, timeout=5).json()['reseller'] == 'r1'
+    assert requests.delete(path, headers=KEY, timeout=5).status_code == 202
+    assert requests.get(path, headers=KEY, timeout=5).status_code == 404
+    assert requests.get(sim.url + V2 + '/subscriptions', headers=KEY, timeout=5).json() == []
+
+
+def test_domain_route_forces_the_domain_and_knows_only_real_domains(sim):
+    domain = domains(sim)[0]
+    made = subscribe(sim, V2 + '/domains/%s/subscriptions' % domain, model='subscriber', domain='*',
+                     **{'post-url': 'http://127.0.0.1:9/x'}).json()
+    assert made['domain'] == domain
+    assert [x['id'] for x in requests.get(sim.url + V2 + '/domains/%s/subscriptions' % domain, headers=KEY, timeout=5).json()] == [made['id']]
+    assert requests.get(sim.url + V2 + '/domains/%s/subscriptions' % domains(sim)[1], headers=KEY, timeout=5).json() == []
+    assert subscribe(sim, V2 + '/domains/nope.example/subscriptions', model='subscriber',
+                     **{'post-url': 'http://127.0.0.1:9/x'}).status_code == 404
+
+
+@pytest.mark.parametrize('body', [
+    {'post-url': 'http://127.0.0.1:9/x'},
+    {'model': 'subscriber'},
+    {'model': 'calls', 'post-url': 'http://127.0.0.1:9/x'},
+    {'model': 'subscriber', 'post-url': 'ftp://x'},
+    {'model': 'subscriber', 'post-url': 'http://x', 'expires': 'tomorrow'},
+    {'model': 'subscriber', 'post-url': 'http://x', 'colour': 'red'},
+])
+def test_bad_bodies_are_400(sim, body):
+    assert subscribe(sim, **body).status_code == 400
+
+
+def test_needs_authorization(sim):
+    assert requests.get(sim.url + V2 + '/subscriptions', timeout=5).status_code == 401
+
+
+def test_a_new_user_is_posted_to_each_matching_live_subscription(sim, receiver):
+    first, second = domains(sim)[:2]
+    subscribe(sim, model='subscriber', **{'post-url': receiver.url + '/all'})
+    subscribe(sim, model='subscriber', domain=first, **{'post-url': receiver.url + '/first'})
+    subscribe(sim, model='subscriber', reseller='other reseller', **{'post-url': receiver.url + '/other'})
+    subscribe(sim, model='call', **{'post-url': receiver.url + '/calls'})
+    subscribe(sim, model='subscriber', expires='2001-01-01 00:00:00', **{'post-url': receiver.url + '/expired'})
+    answer = add_users(sim, [{'user': '900', 'domain': first}, {'user': '901', 'domain': second}])
+    assert answer == {'added': 2, 'posts_pending': 3}
+    got = sorted((path, body['domain'], body['user']) for path, body in receiver.posts)
+    assert got == sorted([('/all', first, '900'), ('/all', second, '901'), ('/first', first, '900')])
+    state = requests.get(sim.url + '/_sim/state', timeout=5).json()
+    assert [u['user'] for u in state['users'] if u['domain'] == first].count('900') == 1
+    assert sorted(p['status'] for p in state['event_posts']) == [202, 202, 202]
+
+
+def test_list_shape_and_no_second_copy_of_a_known_user(sim, receiver):
+    sim.config['event_post_shape'] = 'list'
+    subscribe(sim, model='subscriber', **{'post-url': receiver.url + '/all'})
+    first = domains(sim)[0]
+    assert add_users(sim, [{'user': '1', 'domain': first}, {'user': '2', 'domain': first}])['posts_pending'] == 1
+    assert [len(body) for _path, body in receiver.posts] == [2]
+    assert add_users(sim, [{'user': '1', 'domain': first}]) == {'added': 0, 'posts_pending': 0}
+    assert len(receiver.posts) == 1
+
+
+def test_an_unreachable_post_url_is_recorded_not_fatal(sim):
+    subscribe(sim, model='subscriber', **{'post-url': 'http://127.0.0.1:9/nothing-listens'})
+    add_users(sim, [{'user': '5', 'domain': domains(sim)[0]}])
+    state = requests.get(sim.url + '/_sim/state', timeout=5).json()
+    assert len(state['event_posts']) == 1 and 'error' in state['event_posts'][0]
+    assert requests.get(sim.url + V2 + '/subscriptions', headers=KEY, timeout=5).status_code == 200
+
+
+def test_expiry_is_utc(sim):
+    soon = time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(time.time() + 120))
+    subscribe(sim, model='subscriber', expires=soon, **{'post-url': 'http://127.0.0.1:9/x'})
+    assert len(requests.get(sim.url + V2 + '/subscriptions', headers=KEY, timeout=5).json()) == 1
