@@ -583,3 +583,140 @@ def test_normalize_items_and_src(tmp_path):
     with pytest.raises(clearip.InputError) as info:
         clearip.load_src(GROUP, str(path))
     assert str(info.value).startswith('src %s: not valid JSON: ' % path)
+
+
+# -- the token of each attempt (issue 9, item 1) ----------------------------------------------------
+
+def test_a_retry_after_a_wait_sends_the_token_current_then():
+    """HttpSession calls auth before each attempt; a worker that renewed meanwhile is seen by the retry."""
+    client, session, clock = make_client(lambda call: (200, {'token': 'tok-1'}))
+    client._fresh_token()   # logged in: tok-1
+    sent = []
+
+    class WaitingSession(object):
+        def request(self, method, path, auth=None, **kwargs):
+            sent.append(auth()['Authorization'])          # first attempt, answered 429
+            client._token = 'tok-2'                        # another worker renews while this one waits
+            client._token_issued = clock()
+            sent.append(auth()['Authorization'])          # the retry
+            return HttpResponse(200, {}, '{"groups": []}', method=method, url=path)
+    client.session = WaitingSession()
+    client.request('GET', '/groups')
+    assert sent == ['Bearer tok-1', 'Bearer tok-2']
+
+
+def test_a_401_renews_only_when_the_refused_token_is_still_current():
+    logins = []
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            logins.append(1)
+            return 200, {'token': 'tok-%d' % len(logins)}
+        if call['auth'] == 'Bearer tok-1' and call['path'] == '/groups':
+            client._token = 'tok-9'   # another worker renewed after this attempt took tok-1
+            return 401, {'message': 'token expired'}
+        return 200, {'groups': []}
+    client, session, clock = make_client(handler)
+    client.request('GET', '/groups')
+    assert len(logins) == 1 and client.stats['relogins_after_401'] == 0
+    assert [c['auth'] for c in session.calls if c['path'] == '/groups'] == ['Bearer tok-1', 'Bearer tok-9']
+
+
+def test_a_401_on_the_current_token_logs_in_once_and_learns_the_lifetime():
+    logins = []
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            logins.append(1)
+            return 200, {'token': 'tok-%d' % len(logins)}
+        if call['auth'] == 'Bearer tok-1':
+            return 401, {'message': 'token expired'}
+        return 200, {'groups': []}
+    client, session, clock = make_client(handler)
+    client._fresh_token()
+    clock.now += 2.0
+    client.request('GET', '/groups')
+    assert len(logins) == 2 and client.stats['relogins_after_401'] == 1
+    assert client._lifetime == 2.0
+
+
+# -- User IDs ClearIP already holds (issue 9, item 5) -----------------------------------------------
+
+def test_run_tier_refuses_a_user_id_held_by_another_user_in_check_mode_and_for_real():
+    posts = []
+    groups = [{'id': 'g1', 'name': 'd00.example'}]
+    users = [{'id': 'u1', 'name': 'Front Desk', 'group': 'g1', 'userId': '100@d00.example'}]
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        if call['method'] == 'GET':
+            data = groups if call['path'] == '/groups' else users
+            key = call['path'].strip('/')
+            if 'where[name]' in call['params']:
+                data = [d for d in data if d['name'] == call['params']['where[name]']]
+            return 200, {key: data[call['params']['skip']:]}
+        posts.append(call['json'])
+        users.append(dict(call['json']['user'], id='u-%d' % len(posts)))
+        return 200, {'users': [users[-1]]}
+    desired = [{'name': '100@d00.example', 'parent': 'd00.example', 'user_id': None},
+               {'name': '101@d00.example', 'parent': 'd00.example', 'user_id': None}]
+    for check in (True, False):
+        client, session, clock = make_client(handler)
+        result = clearip.run_tier(client, USER, [dict(d) for d in desired], check_mode=check)
+        assert result['created'] == ['101@d00.example']
+        assert [f['name'] for f in result['failed_items']] == ['100@d00.example']
+        reason = result['failed_items'][0]['reason']
+        assert "User ID '100@d00.example' is already held in ClearIP by user 'Front Desk' in group 'd00.example'" in reason
+    assert [p['user']['name'] for p in posts] == ['101@d00.example']
+
+
+# -- tier confirmation (issue 9, item 6) ------------------------------------------------------------
+
+def test_confirm_tier_fails_a_duplicate_and_counts_a_late_unknown_as_created():
+    held = [{'id': 'a1', 'name': 'a', 'group': 'g1'}, {'id': 'a2', 'name': 'a', 'group': 'g1'},
+            {'id': 'b1', 'name': 'b', 'group': 'g1'}, {'id': 'c1', 'name': 'c', 'group': 'g1'}]
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        return 200, {'users': held[call['params']['skip']:]}
+    client, session, clock = make_client(handler)
+    created = [({'name': 'a', 'parent_id': 'g1'}, held[0]), ({'name': 'c', 'parent_id': 'g1'}, held[3])]
+    unknown = [({'name': 'b', 'parent_id': 'g1'}, 'user b: outcome unknown'), ({'name': 'd', 'parent_id': 'g1'}, 'user d: outcome unknown')]
+    confirmed, failed, still = clearip.confirm_tier(client, USER, created, unknown)
+    assert [j['name'] for j, r in confirmed] == ['c', 'b']
+    assert [f['name'] for f in failed] == ['a', 'd']
+    assert "user 'a' exists 2 times in ClearIP after this run (ids a1, a2): a duplicate" in failed[0]['reason']
+    assert failed[1]['reason'] == 'user d: outcome unknown'
+    assert [j['name'] for j, e in still] == ['d']
+
+
+# -- the per-account lock (issue 9, item 7) ---------------------------------------------------------
+
+def test_account_lock_excludes_a_second_holder_and_names_the_first(tmp_path):
+    import os
+    import stat
+    client, session, clock = make_client(login_ok)
+    first = clearip.AccountLock(directory=str(tmp_path / 'locks'))
+    first.acquire(client)
+    assert stat.S_IMODE(os.stat(str(tmp_path / 'locks')).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(first.path).st_mode) == 0o600
+    content = open(first.path).read()
+    assert content.startswith('pid %d, started ' % os.getpid()) and PASSWORD not in content
+    second = clearip.AccountLock(timeout=1, directory=str(tmp_path / 'locks'), clock=clock, sleep=clock.sleep)
+    with pytest.raises(clearip.LockBusy) as info:
+        second.acquire(client)
+    assert 'another sync of ClearIP account api@example.com at http://stub is running (the holder is pid %d' % os.getpid() in str(info.value)
+    assert 'raise lock_timeout' in str(info.value)
+    first.release()
+    second.acquire(client)
+    second.release()
+
+
+def test_account_lock_is_per_account():
+    one, session, clock = make_client(login_ok)
+    other = ClearIPClient('http://stub', 'someone-else@example.com', PASSWORD, session=session)
+    assert clearip.AccountLock.key(one) != clearip.AccountLock.key(other)
+    again = ClearIPClient('http://stub/', 'API@example.com', PASSWORD, session=session)
+    assert clearip.AccountLock.key(one) == clearip.AccountLock.key(again)
