@@ -66,7 +66,7 @@ def converge(sync, config, most, env=None):
         if run.rc == 0:
             break
         errors = (run.out.get('report') or {}).get('errors') or []
-        assert errors and all('outcome unknown' in e for e in errors), run
+        assert errors and all('outcome unknown' in e for e in errors), run.stdout[-4000:]
     return runs
 
 
@@ -211,7 +211,8 @@ def test_two_syncs_at_once_make_no_duplicate(sims, collections_path, tmp_path):
 # -- the fault matrix: every fault mode at once -----------------------------------------------------
 
 def test_fault_matrix_every_fault_at_once(sims, sync):
-    dataset = make_dataset(resellers=3, domains=12, users=150, seed=99, system_users=3)
+    # resellers and connections fit one capped page: a route that ignores start can only be read whole
+    dataset = make_dataset(resellers=3, domains=12, users=150, seed=99, system_users=3, connections=6)
     s = sims(dataset, netsapiens_config={'token_lifetime': 2, 'page_cap': 7,
                                          'ignore_start_routes': ['GET /resellers', 'GET /connections']},
              clearip_config={'token_lifetime': 2})
