@@ -204,7 +204,7 @@ def test_two_syncs_at_once_make_no_duplicate(sims, collections_path, tmp_path):
     runs = [Finished(p) for p in procs]
     duplicates, lost, unexpected = tally(s, dataset)
     record('two syncs of one ClearIP account started together (50 domains, 500 users, 20 ms a POST)', 2,
-           len(duplicates), len(lost), secrets_in(config, *runs), 'rc %s; the second waited for the lock' % [r.rc for r in runs])
+           len(duplicates), len(lost), secrets_in(config, *runs), 'exit codes %s' % [r.rc for r in runs])
     assert duplicates == [] and lost == [] and unexpected == []
     assert [r.rc for r in runs] == [0, 0], runs[0].stdout[-3000:] + runs[1].stdout[-3000:]
     assert Sims.total_writes(s.clearip) == 3 + 50 + 500
@@ -306,5 +306,6 @@ def test_kill_during_the_users_tier_then_rerun(sims, sync, collections_path, tmp
     duplicates, lost, unexpected = tally(s, dataset)
     record('killed (%s) after %d of 250 Users written, rerun at once' % ('whole process tree' if how == 'tree'
                                                                          else "ansible-playbook's process group", point),
-           2, len(duplicates), len(lost), secrets_in(config, rerun), '%d process(es) of the killed run lived on; the rerun took %.0f s' % (len(survivors), rerun_seconds))
+           2, len(duplicates), len(lost), secrets_in(config, rerun),
+           '%d process(es) of the killed run lived on; the rerun took %.0f s' % (len(survivors), rerun_seconds))
     assert duplicates == [] and lost == [] and unexpected == [], (how, point, duplicates[:5], lost[:5])
