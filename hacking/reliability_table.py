@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, clearip.netsapiens contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -37,8 +36,8 @@ def main(path):
     print('| --- | --- | --- | --- | --- | --- | --- |')
     for key in order:
         row = rows[key]
-        print('| %s | %d | %d | %d | %d | %d | %s |' % (key, row['runs'], row['duplicates'], row['lost'], row['secrets'],
-                                                       row['repeats'], row.get('note') or ''))
+        figures = (key, row['runs'], row['duplicates'], row['lost'], row['secrets'], row['repeats'], row.get('note') or '')
+        print('| %s | %d | %d | %d | %d | %d | %s |' % figures)
 
 
 if __name__ == '__main__':

@@ -253,7 +253,7 @@ def descendants(pid):
     found, todo = [], [pid]
     while todo:
         parent = todo.pop()
-        out = subprocess.run(['ps', '-o', 'pid=', '--ppid', str(parent)], capture_output=True, text=True).stdout
+        out = subprocess.run(['ps', '-o', 'pid=', '--ppid', str(parent)], capture_output=True, text=True, check=False).stdout
         children = [int(p) for p in out.split()]
         found += children
         todo += children
