@@ -138,13 +138,29 @@ options:
       - The files are written in check mode too; they are the module's output, not a change to ClearIP.
     type: path
     version_added: 0.1.0
+  lock_timeout:
+    description:
+      - Seconds to wait for another run that creates objects for the same ClearIP account (same URL and operator, or
+        same email for an account tied to one operator) on this machine, before failing with a message naming the
+        process that holds the lock.
+      - The lock is held from before ClearIP is listed until the module ends, so two runs never both see an object
+        missing and both create it. It is an C(flock) on a file under C($XDG_CACHE_HOME/clearip.netsapiens/locks/)
+        (default C(~/.cache)), mode 0600, holding only the holder's pid and start time; the system releases it when
+        the process ends, however it ends.
+      - It protects runs on one machine only, not runs from two control nodes.
+      - Not taken in check mode, which writes nothing.
+    type: int
+    default: 900
 notes:
   - "A name is valid when it has fewer than 256 characters, all of them ASCII letters (V(A-Z), V(a-z)), digits,
     space or one of C(# * + @ . , - _). Letters outside ASCII, such as C(é), are refused. An invalid name fails
     for that object before any write."
   - "One run logs in once, lists each needed ClearIP collection once (paged), and then only creates."
-  - "A create whose outcome is unknown (time-out, lost connection, server error) is followed by a lookup of the
-    name before it is tried again, so a fault never makes a duplicate."
+  - "A create whose outcome is unknown (time-out, lost connection, server error, unreadable answer) is followed by
+    one lookup of the name and is never sent again in the same run: if the lookup does not find it, the object is a
+    failed item marked C(outcome unknown) (listed in RV(outcome_unknown)), and the next run finds or creates it."
+  - "After creating, the module lists its tier again and fails any created name that ClearIP now holds more than
+    once, so a run that leaves a duplicate never succeeds."
   - "Objects that cannot be done (invalid name, missing or ambiguous parent, a name that exists under another
     parent or more than once) fail one by one with a reason in RV(failed_items); the others are still created, and the
     task then fails."

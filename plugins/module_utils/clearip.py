@@ -11,14 +11,22 @@ change here. Retries of single requests belong to ``http_session.HttpSession``.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import errno
+import hashlib
 import json
 import os
 import threading
 import time
 
+try:
+    import fcntl
+    HAS_FCNTL = True
+except ImportError:  # pragma: no cover - not POSIX; the lock then cannot be taken
+    HAS_FCNTL = False
+
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpError, HttpSession, OutcomeUnknown)
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpError, HttpSession, OutcomeUnknown, redact_url)
 from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
 from ansible_collections.clearip.netsapiens.plugins.module_utils.progress import DEFAULT_INTERVAL, ProgressLog
 from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options, strip_userinfo
@@ -39,16 +47,26 @@ REFRESH_MARGIN_MAX = 60.0
 MIN_TOKEN_LIFETIME = 1.0
 
 PAGE_LIMIT = 500
-# The one sort the contract documents. A stable order is what skip-based paging needs; objects
-# others add during a listing only push later records back, so a record is then seen twice (and
-# dropped by id), never missed. A second sort key would be an assumption no source supports.
+# The one sort the contract documents. A stable order is what skip-based paging needs. Pages
+# overlap by one record (see _list_pass): objects others add during a listing only push later
+# records back, so a record is then seen twice (and dropped by id); an object others remove pulls
+# later records forward, which the overlap detects, and the listing starts again. A second sort
+# key would be an assumption no source supports.
 LIST_SORT = 'name ASC'
 OPERATOR_SORT = 'name ASC'
 MAX_PAGES = 100000
-MALFORMED_PAGE_ATTEMPTS = 3
+# A listing that changed under the reader this many times in a row is given up with an error.
+MAX_LISTING_PASSES = 5
 
-CREATE_ATTEMPTS = 4
-CREATE_RETRY_DELAY = 0.5
+# After a create whose outcome is unknown, wait this long (seconds) before the one lookup, so a
+# commit still in flight has a chance to land; the create is never sent again in the same run.
+UNKNOWN_OUTCOME_LOOKUP_DELAY = 1.0
+UNKNOWN_OUTCOME = 'outcome unknown'
+
+# The per-account lock of the create modules (see AccountLock).
+DEFAULT_LOCK_TIMEOUT = 900
+LOCK_POLL_SECONDS = 0.2
+LOCK_DIR_NAME = os.path.join('clearip.netsapiens', 'locks')
 DEFAULT_MAX_WORKERS = 4
 MAX_MAX_WORKERS = 16
 ACTIVE = 'active'
@@ -119,6 +137,7 @@ def create_argument_spec():
         progress_path=dict(type='path'),
         progress_interval=dict(type='float', default=DEFAULT_INTERVAL),
         listing_dir=dict(type='path'),
+        lock_timeout=dict(type='int', default=DEFAULT_LOCK_TIMEOUT),
     )
 
 
@@ -131,6 +150,14 @@ class ClearIPError(Exception):
 
     def __str__(self):
         return self.message
+
+
+class CreateOutcomeUnknown(ClearIPError):
+    """A create may or may not have taken effect, and a lookup did not find it: not sent again."""
+
+
+class LockBusy(ClearIPError):
+    """Another run holds the lock of this ClearIP account."""
 
 
 class LoginRefused(ClearIPError):
@@ -181,7 +208,7 @@ class ClearIPClient(object):
 
     def __init__(self, url, email, password, operator=None, validate_certs=True, ca_path=None, timeout=30,
                  max_workers=DEFAULT_MAX_WORKERS, session=None, clock=time.time, sleep=time.sleep,
-                 create_attempts=CREATE_ATTEMPTS, page_limit=PAGE_LIMIT):
+                 page_limit=PAGE_LIMIT, unknown_outcome_delay=UNKNOWN_OUTCOME_LOOKUP_DELAY):
         # A user:password@ in the URL is never used (Bearer tokens) nor shown: see module_utils/userinfo.py.
         self.url = strip_userinfo((url or DEFAULT_URL).strip()).rstrip('/')
         self._email = email
@@ -192,7 +219,7 @@ class ClearIPClient(object):
         self.max_workers = max(1, min(MAX_MAX_WORKERS, int(max_workers or 1)))
         self.clock = clock
         self._real_sleep = sleep
-        self.create_attempts = max(1, int(create_attempts))
+        self.unknown_outcome_delay = float(unknown_outcome_delay)
         self.page_limit = int(page_limit)
         self.session = session or HttpSession(self.url, timeout=timeout, validate_certs=validate_certs,
                                               ca_path=ca_path, sleep=self._pool_sleep)
@@ -203,7 +230,8 @@ class ClearIPClient(object):
         self._refused = None
         self._pause_lock = threading.Lock()
         self._paused_until = 0.0
-        self.stats = {'logins': 0, 'refreshes': 0, 'relogins_after_401': 0, 'lookups_after_unknown_outcome': 0}
+        self.stats = {'logins': 0, 'refreshes': 0, 'relogins_after_401': 0, 'lookups_after_unknown_outcome': 0,
+                      'listing_restarts': 0}
 
     # -- pacing ----------------------------------------------------------------------------------
     def _pool_sleep(self, seconds):
@@ -291,18 +319,30 @@ class ClearIPClient(object):
             self._token = None
             self.login()
 
-    def request(self, method, path, params=None, body=None, idempotent=None):
-        """One authenticated call; a 401 means one new login and one more try."""
+    def _current_auth(self):
+        """The Authorization header for the attempt about to be sent (HttpSession calls it before each one).
+
+        It waits out a pool pause first, then takes the token that is current at that moment, so a
+        retry after a Retry-After or a backoff never sends a token that expired while it waited.
+        """
+        self._wait_for_pool()
+        return self._bearer(self._fresh_token())
+
+    def request(self, method, path, params=None, body=None, idempotent=None, want_json=False):
+        """One authenticated call; a 401 means one renewal and one more try.
+
+        The renewal happens only when the token sent on the refused attempt is still the current
+        one: if another worker already renewed it, the retry just takes the new token.
+        """
         for attempt in (1, 2):
-            self._wait_for_pool()
-            token = self._fresh_token()
             try:
-                return self.session.request(method, path, params=params, json=body, headers=self._bearer(token),
-                                            idempotent=idempotent)
+                return self.session.request(method, path, params=params, json=body, auth=self._current_auth,
+                                            idempotent=idempotent, want_json=want_json)
             except HttpError as exc:
                 if exc.status != 401 or attempt == 2:
                     raise
-                self._renew_after_401(token)
+                sent = (exc.auth_sent or {}).get('Authorization', '')
+                self._renew_after_401(sent[len('Bearer '):] if sent.startswith('Bearer ') else None)
         raise ClearIPError('unreachable')  # pragma: no cover
 
     # -- operator --------------------------------------------------------------------------------
@@ -337,44 +377,91 @@ class ClearIPClient(object):
 
     # -- reading ---------------------------------------------------------------------------------
     def _page_json(self, path, params):
-        last = None
-        for dummy in range(MALFORMED_PAGE_ATTEMPTS):
-            resp = self.request('GET', path, params=params)
-            try:
-                return resp.json()
-            except HttpError as exc:
-                last = exc
-        raise ClearIPError('%s (%d attempts)' % (last, MALFORMED_PAGE_ATTEMPTS))
+        """One page's JSON; an unreadable body is retried by HttpSession like a 5xx."""
+        return self.request('GET', path, params=params, want_json=True).json()
+
+    def _get_page(self, path, plural, params, skip):
+        params = dict(params, skip=skip)
+        answer = self._page_json(path, params)
+        page = answer.get(plural) if isinstance(answer, dict) else None
+        if not isinstance(page, list):
+            raise ClearIPError('GET %s%s: the answer has no %r list' % (self.url, path, plural))
+        return page
 
     def _list_pages(self, path, plural, where, sort, with_operator=True):
-        records = []
-        seen_ids = set()
-        previous = None
-        skip = 0
-        for dummy in range(MAX_PAGES):
-            params = {'limit': self.page_limit, 'skip': skip, 'sort': sort}
-            for field, value in sorted((where or {}).items()):
-                params['where[%s]' % field] = value
-            if with_operator:
-                params = self._operator_params(params)
-            answer = self._page_json(path, params)
-            page = answer.get(plural) if isinstance(answer, dict) else None
-            if not isinstance(page, list):
-                raise ClearIPError('GET %s%s: the answer has no %r list' % (self.url, path, plural))
-            if not page:
+        """Every record of a paged list, read so that a list changed by others is never read with a gap.
+
+        Raises ClearIPError when the list kept changing for MAX_LISTING_PASSES passes.
+        """
+        params = {'limit': self.page_limit, 'sort': sort}
+        for field, value in sorted((where or {}).items()):
+            params['where[%s]' % field] = value
+        if with_operator:
+            params = self._operator_params(params)
+        for dummy in range(MAX_LISTING_PASSES):
+            records = self._list_pass(path, plural, params)
+            if records is not None:
                 return records
-            if page == previous:
-                raise ClearIPError('GET %s%s: the page at skip=%d repeats the previous page; the server ignores skip, '
-                                   'so the listing cannot be trusted' % (self.url, path, skip))
-            previous = page
-            for record in page:
-                record_id = record.get('id') if isinstance(record, dict) else None
-                if record_id is not None:
-                    if record_id in seen_ids:
-                        continue  # an object shifted across a page boundary
-                    seen_ids.add(record_id)
+            self.stats['listing_restarts'] += 1
+        raise ClearIPError('GET %s%s: the list changed under the reader %d times in a row (objects removed while it was '
+                           'paged through), so it cannot be trusted; nothing was created from it. Run again when ClearIP '
+                           'is quieter' % (self.url, path, MAX_LISTING_PASSES))
+
+    def _list_pass(self, path, plural, params):
+        """One pass over the list, or None when it changed under the reader (then the caller starts again).
+
+        Each page after the first is asked from one record before where the last one ended, and
+        must hold that record (the previous page's last, by id). Skip counts positions in the
+        current list: if an object before that record was removed, the record moved forward and
+        the page does not hold it, so the pass is abandoned instead of silently missing the
+        record that slid across the boundary. Objects added before it only push it further into
+        the page; the repeats are dropped by id. The end of the list is an empty page (the
+        contract: a page may be short while more remain), confirmed by the last record still
+        being where it was.
+        """
+        records = []
+        seen = set()
+        received = 0          # position just past the last record read, in the list as it is now
+        last = None           # key of that record
+        for dummy in range(MAX_PAGES):
+            skip = received - 1 if last is not None else 0
+            page = self._get_page(path, plural, params, skip)
+            if last is None:
+                if not page:
+                    return records
+                fresh = page
+            else:
+                keys = [_record_key(r) for r in page]
+                if last not in keys:
+                    return None
+                fresh = page[keys.index(last) + 1:]
+            if not fresh:
+                # Nothing past the last record in this page: either the end, or a server that
+                # returned a short page. Only an empty page at the next position tells.
+                probe = self._get_page(path, plural, params, received)
+                if not probe:
+                    check = self._get_page(path, plural, params, received - 1)
+                    if not check or _record_key(check[0]) != last:
+                        return None
+                    return records
+                new = [r for r in probe if _record_key(r) not in seen]
+                if not new:
+                    raise ClearIPError('GET %s%s: the page at skip=%d repeats records already read; the server ignores skip, '
+                                       'so the listing cannot be trusted' % (self.url, path, received))
+                # A server that returns one record a page gives no overlap to check; accepted as read.
+                fresh = probe
+                skip = received
+                page = probe
+            for record in fresh:
+                if not isinstance(record, dict):
+                    raise ClearIPError('GET %s%s: the page at skip=%d holds items that are not objects' % (self.url, path, skip))
+                key = _record_key(record)
+                if key in seen:
+                    continue  # an object added before the boundary pushed it into this page again
+                seen.add(key)
                 records.append(record)
-            skip += len(page)
+            received = skip + len(page)
+            last = _record_key(page[-1])
         raise ClearIPError('GET %s%s: more than %d pages; giving up' % (self.url, path, MAX_PAGES))
 
     def list(self, kind, where=None):
@@ -443,37 +530,40 @@ class ClearIPClient(object):
     def create(self, kind, name, parent_id=None, comment=None, user_id=None):
         """Create one object and return it as ClearIP holds it.
 
-        An unknown outcome (timeout, reset, 5xx, an unreadable answer) is followed by a lookup of
-        the name before any new try, so a fault never makes a duplicate.
+        A create whose outcome is unknown (timeout, reset, 5xx, an unreadable answer) is never sent
+        again in this run: ClearIP may commit it late (after the client gave up), and a second POST
+        would then make a duplicate. After a short wait the name is looked up once: found, it is
+        the object; not found, CreateOutcomeUnknown says so, the tier's confirmation (run_tier)
+        looks again at its end, and the next run finds or creates it.
         """
         path, plural, singular, parent_field = COLLECTIONS[kind]
         body = self.create_body(kind, name, parent_id, comment, user_id)
-        last = None
-        for attempt in range(self.create_attempts):
-            if attempt:
-                self._pool_sleep(CREATE_RETRY_DELAY * attempt)
-            try:
-                resp = self.request('POST', path, body=body, idempotent=False)
-                created = resp.json().get(plural)
-                if isinstance(created, list) and len(created) == 1 and isinstance(created[0], dict):
-                    return created[0]
-                last = ClearIPError('POST %s%s answered HTTP %d without the created object' % (self.url, path, resp.status))
-            except OutcomeUnknown as exc:
-                last = exc
-            except HttpError as exc:
-                if exc.status not in (200, 201):
-                    raise
-                last = exc  # an unreadable success answer: it may or may not have been created
+        try:
+            resp = self.request('POST', path, body=body, idempotent=False, want_json=True)
+            answer = resp.json()
+            created = answer.get(plural) if isinstance(answer, dict) else None
+            if isinstance(created, list) and len(created) == 1 and isinstance(created[0], dict):
+                return created[0]
+            cause = 'POST %s%s answered HTTP %d without the created object' % (self.url, path, resp.status)
+        except OutcomeUnknown as exc:
+            cause = str(exc)
+        if self.unknown_outcome_delay > 0:
+            self._real_sleep(self.unknown_outcome_delay)
+        try:
             found = self._lookup_after_unknown(kind, name)
-            if len(found) > 1:
-                raise ClearIPError('%s %r: after an unknown outcome (%s) ClearIP holds %d objects of that name; resolve by hand'
-                                   % (kind, name, last, len(found)))
-            if found:
-                if parent_field and _ref_id(found[0].get(parent_field)) != parent_id:
-                    raise ClearIPError('%s %r: after an unknown outcome (%s) it exists under another %s (id %s)'
-                                       % (kind, name, last, sync.PARENT_KIND[kind], _ref_id(found[0].get(parent_field))))
-                return found[0]
-        raise ClearIPError('%s %r: not created after %d attempts: %s' % (kind, name, self.create_attempts, last))
+        except HttpError as exc:
+            raise CreateOutcomeUnknown('%s %r: %s (%s), and the lookup that followed failed (%s); not sent again to avoid a '
+                                       'duplicate: the next run will find or create it' % (kind, name, UNKNOWN_OUTCOME, cause, exc))
+        if len(found) > 1:
+            raise ClearIPError('%s %r: after an unknown outcome (%s) ClearIP holds %d objects of that name; resolve by hand'
+                               % (kind, name, cause, len(found)))
+        if found:
+            if parent_field and _ref_id(found[0].get(parent_field)) != parent_id:
+                raise ClearIPError('%s %r: after an unknown outcome (%s) it exists under another %s (id %s)'
+                                   % (kind, name, cause, sync.PARENT_KIND[kind], _ref_id(found[0].get(parent_field))))
+            return found[0]
+        raise CreateOutcomeUnknown('%s %r: %s (%s) and not found by a lookup; not sent again to avoid a duplicate: '
+                                   'the next run will find or create it' % (kind, name, UNKNOWN_OUTCOME, cause))
 
     def _lookup_after_unknown(self, kind, name):
         self.stats['lookups_after_unknown_outcome'] += 1
@@ -482,9 +572,9 @@ class ClearIPClient(object):
     def create_many(self, kind, jobs, progress=None):
         """Create ``jobs`` (dicts: name, parent_id, comment, user_id) with bounded concurrency.
 
-        Returns one ``(job, record or None, error message or None)`` per job, in the given order.
-        A refused login stops everything not yet started. ``progress`` (a progress.ProgressLog) is told
-        of each job done, and ticked every second while creates are under way.
+        Returns one ``(job, record or None, error message or None, outcome unknown)`` per job, in
+        the given order. A refused login stops everything not yet started. ``progress`` (a
+        progress.ProgressLog) is told of each job done, and ticked every second while creates are under way.
         """
         results = [None] * len(jobs)
         stop = threading.Event()
@@ -500,18 +590,20 @@ class ClearIPClient(object):
                     return
                 job = jobs[index]
                 if stop.is_set():
-                    results[index] = (job, None, 'not attempted: %s' % self._refused)
+                    results[index] = (job, None, 'not attempted: %s' % self._refused, False)
                 else:
                     try:
                         record = self.create(kind, job['name'], job.get('parent_id'), job.get('comment'), job.get('user_id'))
-                        results[index] = (job, record, None)
+                        results[index] = (job, record, None, False)
                     except LoginRefused as exc:
                         stop.set()
-                        results[index] = (job, None, str(exc))
+                        results[index] = (job, None, str(exc), False)
+                    except CreateOutcomeUnknown as exc:
+                        results[index] = (job, None, str(exc), True)
                     except (ClearIPError, HttpError) as exc:
-                        results[index] = (job, None, _error_message(exc))
+                        results[index] = (job, None, _error_message(exc), False)
                     except Exception as exc:  # pylint: disable=broad-except
-                        results[index] = (job, None, 'unexpected error: %s: %s' % (type(exc).__name__, exc))
+                        results[index] = (job, None, 'unexpected error: %s: %s' % (type(exc).__name__, exc), False)
                 if progress is not None:
                     progress.done(results[index][2] is None)
 
@@ -529,6 +621,13 @@ class ClearIPClient(object):
         if progress is not None:
             progress.finish()
         return results
+
+
+def _record_key(record):
+    """What tells list records apart: the id, or the whole record when it has none."""
+    if isinstance(record, dict) and record.get('id') is not None:
+        return 'id:%s' % record['id']
+    return 'record:%s' % json.dumps(record, sort_keys=True, default=str)
 
 
 def _ref_id(value):
@@ -706,19 +805,23 @@ def _predicted(kind, item, comment):
 
 
 def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comment_source=None,
-             return_objects=True, want_diff=False, progress=None, on_listing=None):
+             return_objects=True, want_diff=False, progress=None, on_listing=None, lock=None):
     """Plan and (unless check_mode) create one tier; returns the module's result dict.
 
     ``progress`` (a progress.ProgressLog, optional) gets a line when the listing starts and follows the creates.
     ``on_listing(kind, records, parent_names_by_id)``, when given, is called with each listing made
     (the parent tier's, then this tier's, both before any create), so a caller can keep them (the
     drift report reuses them instead of listing again).
+    ``lock``: None, or an object with ``acquire()`` (AccountLock) taken after the operator is known
+    and before anything is listed, so that what is listed stays true while this run creates.
     """
     parent_field = COLLECTIONS[kind][3]
     parent_kind = sync.PARENT_KIND[kind]
     if progress is not None:
         progress.note('%d requested; listing what ClearIP holds' % len(desired))
     client.resolve_operator()
+    if lock is not None and not check_mode:
+        lock.acquire(client)
 
     parent_names_by_id = {}
     parent_ids_by_name = {}
@@ -732,18 +835,23 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
         if on_listing is not None:
             on_listing(parent_kind, parent_records, None)
     held = []
+    held_user_ids = {}
     records = client.list(kind)
     for record in records:
         parent = _parent_label(_ref_id(record.get(parent_field)), parent_names_by_id) if parent_field else None
         held.append((record.get('name'), parent))
+        if kind == sync.USER and isinstance(record.get(USER_ID_FIELD), str) and record[USER_ID_FIELD].strip():
+            held_user_ids.setdefault(record[USER_ID_FIELD], []).append((record.get('name'), parent))
     if on_listing is not None:
         on_listing(kind, records, parent_names_by_id)
 
     plan = sync.plan_tier(kind, desired, held, parents=parent_names,
-                          pending_parents=(pending_parents or ()) if check_mode else ())
+                          pending_parents=(pending_parents or ()) if check_mode else (),
+                          held_user_ids=held_user_ids if kind == sync.USER else None)
     default = sync.default_comment(comment_source)
     failed = list(plan.failed)
     proposed = [_predicted(kind, item, item.get('comment') or default) for item in plan.to_create]
+    unknown = []
 
     if check_mode:
         created_names = [item['name'] for item in plan.to_create]
@@ -754,20 +862,25 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
             parent_id = parent_ids_by_name[item['parent']][0] if parent_kind is not None else None
             jobs.append({'name': item['name'], 'parent_id': parent_id, 'comment': item.get('comment') or default,
                          'user_id': item.get('user_id')})
-        created_names = []
-        end_state = []
-        for job, record, error in client.create_many(kind, jobs, progress=progress):
+        created = []
+        for job, record, error, outcome_unknown in client.create_many(kind, jobs, progress=progress):
             if error is None:
-                created_names.append(job['name'])
-                end_state.append(record)
+                created.append((job, record))
+            elif outcome_unknown:
+                unknown.append((job, error))
             else:
                 failed.append({'name': job['name'], 'reason': '%s %r: create failed: %s' % (kind, job['name'], error)})
+        created, confirm_failed, unknown = confirm_tier(client, kind, created, unknown)
+        failed.extend(confirm_failed)
+        created_names = [job['name'] for job, record in created]
+        end_state = [record for job, record in created]
 
     result = {
         'changed': bool(created_names),
         'created': created_names,
         'existing': len(plan.existing),
         'failed_items': failed,
+        'outcome_unknown': [job['name'] for job, error in unknown],
     }
     if return_objects:
         result['proposed'] = proposed
@@ -778,6 +891,141 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
         parent_of = dict((item['name'], item.get('parent')) for item in plan.to_create)
         result['diff'] = name_diff(kind, plan.existing_names, created_names, parent_of)
     return result
+
+
+def confirm_tier(client, kind, created, unknown):
+    """Check, by listing the tier again, that each object this run created exists exactly once.
+
+    ``created``: ``(job, record)`` pairs; ``unknown``: ``(job, error)`` pairs of creates whose
+    outcome stayed unknown. Returns ``(created, failed items, still unknown)``: an unknown one that
+    now exists once (under its parent) counts as created; a name held more than once is a failed
+    item naming the duplicate, so the run never ends successfully with a duplicate.
+    """
+    failed = []
+    if not created and not unknown:
+        return created, failed, unknown
+    parent_field = COLLECTIONS[kind][3]
+    held = {}
+    for record in client.list(kind):
+        held.setdefault(record.get('name'), []).append(record)
+
+    def duplicate(job, records):
+        ids = ', '.join(str(r.get('id')) for r in records)
+        return {'name': job['name'], 'reason': '%s %r exists %d times in ClearIP after this run (ids %s): a duplicate. Keep one '
+                                               'and delete the others in ClearIP; another sync of the same ClearIP account '
+                                               'from another machine is the likely cause' % (kind, job['name'], len(records), ids)}
+
+    confirmed = []
+    for job, record in created:
+        records = held.get(job['name'], [])
+        if len(records) > 1:
+            failed.append(duplicate(job, records))
+        else:
+            # Missing right after its create would be someone else's delete: the create itself is confirmed.
+            confirmed.append((job, record))
+    still_unknown = []
+    for job, error in unknown:
+        records = held.get(job['name'], [])
+        if len(records) > 1:
+            failed.append(duplicate(job, records))
+        elif len(records) == 1 and (not parent_field or _ref_id(records[0].get(parent_field)) == job.get('parent_id')):
+            confirmed.append((job, records[0]))
+        elif len(records) == 1:
+            failed.append({'name': job['name'], 'reason': '%s %r: %s; it now exists under another %s (id %s)'
+                           % (kind, job['name'], UNKNOWN_OUTCOME, sync.PARENT_KIND[kind], _ref_id(records[0].get(parent_field)))})
+        else:
+            still_unknown.append((job, error))
+            failed.append({'name': job['name'], 'reason': error})
+    return confirmed, failed, still_unknown
+
+
+class AccountLock(object):
+    """An exclusive lock per ClearIP account, held by a create module from before it lists until it ends.
+
+    Two syncs of the same account on one machine would each list, see the same objects missing
+    and both create them. The lock is an ``fcntl.flock`` on a file under
+    ``$XDG_CACHE_HOME/clearip.netsapiens/locks/`` (default ``~/.cache``; directories 0700, file
+    0600), named by a SHA-256 of the ClearIP URL (without userinfo) and the operator id, or the
+    email for an account tied to one operator. The kernel releases it when the process ends,
+    however it ends, so a killed run never leaves it stale; a module process that outlives its
+    ansible-playbook keeps it while it may still write. The file holds the holder's pid and start
+    time, never a secret. It protects runs on one machine, not two control nodes.
+    """
+
+    def __init__(self, timeout=DEFAULT_LOCK_TIMEOUT, directory=None, clock=time.time, sleep=time.sleep):
+        self.timeout = max(0, int(timeout if timeout is not None else DEFAULT_LOCK_TIMEOUT))
+        self.directory = directory
+        self.clock = clock
+        self.sleep = sleep
+        self.path = None
+        self._fd = None
+        self.waited = 0.0
+
+    @staticmethod
+    def default_directory():
+        base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+        return os.path.join(base, LOCK_DIR_NAME)
+
+    @staticmethod
+    def key(client):
+        who = ('operator', client.operator_id) if client.operator_id else ('account', (client._email or '').lower())
+        return '\n'.join((redact_url(client.url).rstrip('/').lower(),) + who)
+
+    def acquire(self, client):
+        if self._fd is not None:
+            return
+        if not HAS_FCNTL:
+            raise ClearIPError('cannot lock the ClearIP account: this platform has no fcntl.flock')
+        directory = self.directory or self.default_directory()
+        try:
+            os.makedirs(directory, 0o700)
+        except OSError as exc:
+            if exc.errno != errno.EEXIST:
+                raise ClearIPError('cannot make the lock directory %s: %s' % (directory, exc))
+        name = hashlib.sha256(self.key(client).encode('utf-8')).hexdigest() + '.lock'
+        self.path = os.path.join(directory, name)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ClearIPError('cannot open the lock file %s: %s' % (self.path, exc))
+        started = self.clock()
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except (IOError, OSError) as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    os.close(fd)
+                    raise ClearIPError('cannot lock %s: %s' % (self.path, exc))
+            waited = self.clock() - started
+            if waited >= self.timeout:
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise LockBusy('another sync of ClearIP account %s at %s is running (%s) and still holds the lock %s; '
+                               'waited %d seconds (lock_timeout). Nothing was listed or created. Let it finish, or raise '
+                               'lock_timeout' % (client._email, redact_url(client.url), holder, self.path, int(waited)))
+            self.sleep(LOCK_POLL_SECONDS)
+        self.waited = self.clock() - started
+        os.ftruncate(fd, 0)
+        os.write(fd, ('pid %d, started %s\n' % (os.getpid(), time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))).encode('ascii'))
+        self._fd = fd
+
+    def release(self):
+        if self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            finally:
+                os.close(self._fd)
+                self._fd = None
+
+
+def _read_holder(fd):
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        text = os.read(fd, 200).decode('ascii', 'replace').strip()
+    except OSError:
+        text = ''
+    return ('the holder is ' + text) if text else 'holder unknown'
 
 
 # At most this many lines of names (and their parents) in a diff, so that a dry run of 10,000 Users
@@ -849,6 +1097,7 @@ def run_module(module, kind, desired_from_options):
         if item.get('comment') is None:
             item['comment'] = params.get('comment')
     listings = ListingFiles(params['listing_dir']) if params.get('listing_dir') else None
+    lock = AccountLock(timeout=params.get('lock_timeout'))
     try:
         client = client_from_params(params)
         progress = None
@@ -856,12 +1105,16 @@ def run_module(module, kind, desired_from_options):
             progress = ProgressLog(params['progress_path'], '%ss' % kind, interval=params.get('progress_interval', DEFAULT_INTERVAL))
         result = run_tier(client, kind, desired, check_mode=module.check_mode, pending_parents=params.get('pending_parents'),
                           comment_source=params.get('comment_source'), return_objects=params.get('return_objects', True),
-                          want_diff=module._diff, progress=progress, on_listing=listings)
+                          want_diff=module._diff, progress=progress, on_listing=listings, lock=lock)
     except (ClearIPError, HttpError) as exc:
+        lock.release()
         # No failed_items here: a caller tells "some items failed" from "the whole call failed" by it.
         module.fail_json(msg=_error_message(exc), changed=False)
     except (OSError, IOError, NetSapiensError) as exc:
+        lock.release()
         module.fail_json(msg='cannot write the ClearIP listings to listing_dir %s: %s' % (params['listing_dir'], exc), changed=False)
+    # Everything this module writes is written: the lock can go before the result is sent.
+    lock.release()
     if listings is not None:
         result['listing_files'] = listings.files
     if result['failed_items']:

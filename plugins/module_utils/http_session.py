@@ -12,6 +12,15 @@ It owns retries, so that both clients treat a flaky server the same way:
 - A request that could not be sent at all (refused, DNS, TLS, connect timeout) raises
   ``TransportError`` at once: these are configuration problems, and retrying only delays the
   message.
+- With ``want_json=True`` a success answer whose body is not JSON (a truncated body, an HTML page
+  from a proxy) counts like a 5xx: retried for an idempotent request with the same limit and
+  backoff, ``OutcomeUnknown`` for a non-idempotent one. This is the one retry policy for reads of
+  both APIs.
+- With ``auth`` (a callable returning headers) the credentials are taken again before every
+  attempt, so that a retry after any wait (backoff, Retry-After, a paused pool) sends the token
+  that is current then, not the one held before waiting. The headers of the last attempt are
+  kept on the answer or the error as ``auth_sent``, so a caller renewing after a 401 can tell
+  whether the token it sent is still the current one.
 
 Error messages carry the method, the URL, the status and the first bytes of the answer, never
 request headers or bodies, which hold passwords and tokens.
@@ -100,6 +109,7 @@ class HttpError(Exception):
         self.method = method
         self.url = url
         self.body_excerpt = body_excerpt
+        self.auth_sent = None   # the ``auth`` headers of the attempt that failed (see HttpSession.request)
 
     def __str__(self):
         return self.message
@@ -113,8 +123,11 @@ class OutcomeUnknown(HttpError):
     """A non-idempotent request may or may not have taken effect: look up before trying again."""
 
 
+_UNPARSED = object()
+
+
 class HttpResponse(object):
-    """A received answer."""
+    """A received answer; ``auth_sent`` is what the ``auth`` callable gave for the attempt that got it."""
 
     def __init__(self, status, headers, text, method=None, url=None):
         self.status = status
@@ -122,12 +135,20 @@ class HttpResponse(object):
         self.text = text
         self.method = method
         self.url = url
+        self.auth_sent = None
+        self._data = _UNPARSED
 
     def describe(self):
         return '%s %s' % (self.method, self.url)
 
     def json(self):
         """The body as JSON; an HTML page or any other non-JSON body raises HttpError."""
+        if self._data is not _UNPARSED:
+            return self._data
+        self._data = self._parse()
+        return self._data
+
+    def _parse(self):
         text = self.text or ''
         if _looks_like_html(text):
             raise HttpError('%s answered HTTP %s with an HTML page instead of JSON (a proxy, a login page or the wrong host?): %s'
@@ -211,17 +232,36 @@ class HttpSession(object):
         return ceiling * self.random()
 
     def request(self, method, path, params=None, json=None, data=None, headers=None,
-                idempotent=None, expect=(200, 201, 202, 204)):
+                idempotent=None, expect=(200, 201, 202, 204), auth=None, want_json=False):
+        """Send one request, retrying as the module docstring says; returns an ``HttpResponse``.
+
+        ``auth``: None, or a callable with no arguments returning a dict of headers (the
+        credentials), called before every attempt. ``want_json``: read a 2xx body as JSON here
+        (``HttpResponse.json()`` then returns it) and treat an unreadable one like a 5xx; an empty
+        body is not unreadable (204, or a server with nothing to say). Raises ``TransportError``,
+        ``OutcomeUnknown`` or ``HttpError``, each carrying ``auth_sent``.
+        """
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         url = self.url_for(path)
         shown_url = redact_url(url)
         attempt = 0
+        sent_auth = [None]
+
+        def fail(error):
+            error.auth_sent = sent_auth[0]
+            return error
+
         while True:
             self.stats['requests'] += 1
+            attempt_headers = headers
+            if auth is not None:
+                sent_auth[0] = auth()
+                attempt_headers = dict(headers or {})
+                attempt_headers.update(sent_auth[0] or {})
             try:
-                resp = self.session.request(method, url, params=params, json=json, data=data, headers=headers,
+                resp = self.session.request(method, url, params=params, json=json, data=data, headers=attempt_headers,
                                             timeout=self.timeout, verify=self.session.verify, allow_redirects=False)
             except Exception as exc:  # pylint: disable=broad-except
                 if not HAS_REQUESTS or not isinstance(exc, requests.exceptions.RequestException):
@@ -229,21 +269,39 @@ class HttpSession(object):
                 failure, sent = self._classify(exc)
                 shown = '%s %s' % (method, shown_url)
                 if not sent:
-                    raise TransportError('%s failed: %s' % (shown, failure), method=method, url=shown_url)
+                    raise fail(TransportError('%s failed: %s' % (shown, failure), method=method, url=shown_url))
                 if not idempotent:
-                    raise OutcomeUnknown('%s failed after the request was sent (%s); it may or may not have taken effect'
-                                         % (shown, failure), method=method, url=shown_url)
+                    raise fail(OutcomeUnknown('%s failed after the request was sent (%s); it may or may not have taken effect'
+                                              % (shown, failure), method=method, url=shown_url))
                 if attempt < self.retries:
                     self._wait(attempt, None)
                     attempt += 1
                     continue
-                raise TransportError('%s failed after %d attempts: %s' % (shown, attempt + 1, failure),
-                                     method=method, url=shown_url)
+                raise fail(TransportError('%s failed after %d attempts: %s' % (shown, attempt + 1, failure),
+                                          method=method, url=shown_url))
 
             shown_url = redact_url(resp.url or url)
             status = resp.status_code
             if status in expect:
-                return HttpResponse(status, resp.headers, resp.text, method=method, url=shown_url)
+                answer = HttpResponse(status, resp.headers, resp.text, method=method, url=shown_url)
+                answer.auth_sent = sent_auth[0]
+                if not want_json or not 200 <= status < 300 or not (resp.text or '').strip():
+                    return answer
+                try:
+                    answer.json()
+                    return answer
+                except HttpError as exc:
+                    unreadable = exc
+                if not idempotent:
+                    raise fail(OutcomeUnknown('%s; the request may or may not have taken effect' % unreadable.message,
+                                              status=status, method=method, url=shown_url,
+                                              body_excerpt=unreadable.body_excerpt))
+                if attempt < self.retries:
+                    self._wait(attempt, None)
+                    attempt += 1
+                    continue
+                raise fail(HttpError('%s (%d attempts)' % (unreadable.message, attempt + 1), status=status, method=method,
+                                     url=shown_url, body_excerpt=unreadable.body_excerpt))
             text = resp.text
             excerpt = _excerpt(text)
             if status == RATE_LIMIT_STATUS or (status in RETRY_STATUSES and idempotent):
@@ -251,20 +309,20 @@ class HttpSession(object):
                     self._wait(attempt, parse_retry_after(resp.headers.get('Retry-After')))
                     attempt += 1
                     continue
-                raise HttpError('%s %s answered HTTP %d after %d attempts: %s' % (method, shown_url, status, attempt + 1, excerpt),
-                                status=status, method=method, url=shown_url, body_excerpt=excerpt)
+                raise fail(HttpError('%s %s answered HTTP %d after %d attempts: %s' % (method, shown_url, status, attempt + 1, excerpt),
+                                     status=status, method=method, url=shown_url, body_excerpt=excerpt))
             if status in RETRY_STATUSES:
-                raise OutcomeUnknown('%s %s answered HTTP %d; the request may or may not have taken effect: %s'
-                                     % (method, shown_url, status, excerpt),
-                                     status=status, method=method, url=shown_url, body_excerpt=excerpt)
+                raise fail(OutcomeUnknown('%s %s answered HTTP %d; the request may or may not have taken effect: %s'
+                                          % (method, shown_url, status, excerpt),
+                                          status=status, method=method, url=shown_url, body_excerpt=excerpt))
             if 300 <= status < 400 and resp.headers.get('Location'):
                 # Redirects are not followed: they would turn a POST into a GET and may leave TLS.
-                raise HttpError('%s %s answered HTTP %d redirecting to %s: point the module at the final URL'
-                                % (method, shown_url, status, redact_url(resp.headers['Location'])),
-                                status=status, method=method, url=shown_url, body_excerpt=excerpt)
+                raise fail(HttpError('%s %s answered HTTP %d redirecting to %s: point the module at the final URL'
+                                     % (method, shown_url, status, redact_url(resp.headers['Location'])),
+                                     status=status, method=method, url=shown_url, body_excerpt=excerpt))
             what = 'an HTML page' if _looks_like_html(text) else 'an error'
-            raise HttpError('%s %s answered HTTP %d with %s: %s' % (method, shown_url, status, what, excerpt),
-                            status=status, method=method, url=shown_url, body_excerpt=excerpt)
+            raise fail(HttpError('%s %s answered HTTP %d with %s: %s' % (method, shown_url, status, what, excerpt),
+                                 status=status, method=method, url=shown_url, body_excerpt=excerpt))
 
     def _wait(self, attempt, retry_after):
         self.stats['retries'] += 1

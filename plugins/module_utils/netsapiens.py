@@ -648,13 +648,24 @@ class NetSapiensClient(object):
                 % (grant, where, resp.status, ' ' + code if isinstance(code, str) else '', detail))
 
     # -- calls ---------------------------------------------------------------------------------
-    def _call(self, method, path, params=None, data=None, json_body=None, idempotent=True, expect=(200, 204)):
-        """One authorised call (a read unless ``idempotent`` is False); a refused token is renewed once."""
-        token = self._bearer()
+    def _call(self, method, path, params=None, data=None, json_body=None, idempotent=True, expect=(200, 204),
+              want_json=False):
+        """One authorised call (a read unless ``idempotent`` is False); a refused token is renewed once.
+
+        The token is taken again before every attempt (HttpSession calls ``auth`` each time), so a
+        retry after a wait never sends a token that expired meanwhile; after a 401 it is renewed
+        only if the token that attempt sent is still the current one. ``want_json``: the answer
+        must be JSON, and an unreadable body is retried like a 5xx (HttpSession).
+        """
+        sent = [None]
+
+        def auth():
+            sent[0] = self._bearer()
+            return {'Authorization': 'Bearer %s' % sent[0]}
+
         for attempt in (1, 2):
-            resp = self.http.request(method, path, params=params, data=data, json=json_body,
-                                     headers={'Authorization': 'Bearer %s' % token},
-                                     idempotent=idempotent, expect=tuple(expect) + (401,))
+            resp = self.http.request(method, path, params=params, data=data, json=json_body, auth=auth,
+                                     idempotent=idempotent, expect=tuple(expect) + (401,), want_json=want_json)
             if resp.status != 401:
                 return resp
             if self.api_key:
@@ -663,7 +674,7 @@ class NetSapiensClient(object):
             if attempt == 2:
                 raise NetSapiensError('NetSapiens refused a fresh access token (HTTP 401 on %s %s): the user %s may lack '
                                       'the scope to read this' % (method, path, self.username), status=401)
-            token = self._token_expired(token)
+            self._token_expired(sent[0])
         raise AssertionError('unreachable')  # pragma: no cover
 
     @property
@@ -715,10 +726,10 @@ class NetSapiensClient(object):
         """The server's own total, or None when it cannot tell."""
         try:
             if self.api_version == 'v2':
-                resp = self._call('GET', self._v2_path(kind, domain) + '/count')
+                resp = self._call('GET', self._v2_path(kind, domain) + '/count', want_json=True)
             else:
                 form = {} if domain is None else {'domain': domain}
-                resp = self._call('POST', V1_PATH, params=self._v1_query(kind, 'count'), data=form)
+                resp = self._call('POST', V1_PATH, params=self._v1_query(kind, 'count'), data=form, want_json=True)
             total = resp.json().get('total')
             return int(total)
         except NetSapiensTokenError:
@@ -741,13 +752,13 @@ class NetSapiensClient(object):
         """(records, description of the call) for one page."""
         if self.api_version == 'v2':
             path = self._v2_path(kind, domain)
-            resp = self._call('GET', path, params={'start': start, 'limit': limit})
+            resp = self._call('GET', path, params={'start': start, 'limit': limit}, want_json=True)
             return self._json_list(resp, kind, 'GET %s' % path), 'GET %s' % path
         form = {'start': start, 'limit': limit}
         if domain is not None:
             form['domain'] = domain
         source = 'POST %s object=%s' % (V1_PATH, V1_OBJECTS[kind])
-        resp = self._call('POST', V1_PATH, params=self._v1_query(kind, 'read'), data=form)
+        resp = self._call('POST', V1_PATH, params=self._v1_query(kind, 'read'), data=form, want_json=True)
         return self._json_list(resp, kind, source), source
 
     def read_all(self, kind, domain=None):
@@ -878,7 +889,7 @@ class NetSapiensClient(object):
         source = 'GET %s' % path
 
         def fetch(start, limit):
-            resp = self._dialrule_call('GET', path, what, params={'start': start, 'limit': limit})
+            resp = self._dialrule_call('GET', path, what, params={'start': start, 'limit': limit}, want_json=True)
             if resp.status == 204 or not (resp.text or '').strip():
                 return [], source
             payload = resp.json()

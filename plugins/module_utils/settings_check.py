@@ -40,10 +40,11 @@ import re
 from ansible_collections.clearip.netsapiens.plugins.module_utils.clearip import clearip_argument_spec
 from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import netsapiens_argument_spec
 
-ENTRY_POINTS = ('main', 'cron', 'user_id_header', 'verify')
+ENTRY_POINTS = ('main', 'cron', 'user_id_header', 'verify', 'drift', 'events')
 # Which API each entry point talks to (cron writes a settings file for the sync, so it needs both).
 APIS_OF_ENTRY_POINT = {'main': ('netsapiens', 'clearip'), 'cron': ('netsapiens', 'clearip'),
-                       'user_id_header': ('netsapiens',), 'verify': ('clearip',)}
+                       'user_id_header': ('netsapiens',), 'verify': ('clearip',),
+                       'drift': ('netsapiens', 'clearip'), 'events': ('netsapiens',)}
 
 BOOLEAN_WORDS = ('yes', 'no', 'true', 'false', 'on', 'off', '1', '0', 'y', 'n', 't', 'f')
 TYPE_WORDS = {'null': 'null', 'empty': 'an empty string', 'str': 'a string', 'bool': 'true or false',
@@ -53,12 +54,13 @@ TYPE_WORDS = {'null': 'null', 'empty': 'an empty string', 'str': 'a string', 'bo
 class Key(object):
     """One config.json key: its role variable, the module option it becomes, and what it is."""
 
-    def __init__(self, name, option, kind, what, choices=None):
+    def __init__(self, name, option, kind, what, choices=None, variable=None):
         self.name = name
-        self.option = option
+        self.option = option        # None: a key of the role only, no module option (so no environment variable)
         self.kind = kind            # 'str', 'bool' or 'path' (a str)
         self.what = what
         self.choices = choices
+        self.variable = variable    # the role variable, when it is not subscriber_sync_<section>_<option>
 
 
 # The config.json keys the collection reads, section by section (docs/migrating.md). The role
@@ -73,6 +75,8 @@ SECTIONS = {
         Key('apiKey', 'api_key', 'str', 'a NetSapiens v2 API key (instead of clientId, clientSecret, username and password)'),
         Key('apiVersion', 'api_version', 'str', 'the API version', choices=('auto', 'v2', 'v1')),
         Key('tokenEndpoint', 'token_endpoint', 'str', 'the OAuth2 token endpoint', choices=('auto', 'v2', 'legacy')),
+        Key('eventsPostUrl', None, 'str', 'the URL NetSapiens posts subscriber events to (entry point events, docs/events.md)',
+            variable='subscriber_sync_events_post_url'),
         Key('validateCerts', 'validate_certs', 'bool', 'whether to verify the TLS certificate'),
         Key('caPath', 'ca_path', 'path', 'the CA bundle file'),
     ],
@@ -114,11 +118,13 @@ class Problem(object):
 
 def role_variable(section, key):
     """``('netsapiens', Key(clientSecret))`` -> ``subscriber_sync_netsapiens_client_secret``."""
-    return 'subscriber_sync_%s_%s' % (section, key.option)
+    return key.variable or 'subscriber_sync_%s_%s' % (section, key.option)
 
 
 def env_names_of(section, key):
     """The environment variables the modules read for ``key`` (from the modules' own argument spec)."""
+    if key.option is None:
+        return []
     fallback = _MODULE_SPECS[section][key.option].get('fallback')
     return list(fallback[1]) if fallback else []
 

@@ -182,7 +182,7 @@ def _parent_label(parent):
     return _quote(parent) if parent is not None else 'no parent'
 
 
-def plan_tier(kind, desired, existing, parents=None, pending_parents=None):
+def plan_tier(kind, desired, existing, parents=None, pending_parents=None, held_user_ids=None):
     """Decide one tier.
 
     ``kind``: ``SERVICE_PROVIDER``, ``GROUP`` or ``USER``.
@@ -194,6 +194,11 @@ def plan_tier(kind, desired, existing, parents=None, pending_parents=None):
     more than once; unused for Service Providers.
     ``pending_parents``: parent names the caller will create before this tier (a dry run's
     prediction); a child of one is planned for creation with ``parent_pending`` True.
+    ``held_user_ids`` (Users only): ``{user id: [(name, group name), ...]}`` of the Users ClearIP
+    holds with a non-blank User ID. ClearIP attributes a call to a User by identifiers such as
+    the User ID (the X-User-Id header), not by name, so a User is not created when ClearIP
+    already holds its User ID on another User, nor when two requested Users share one User ID:
+    either would make ClearIP's attribution of that caller ambiguous.
 
     Exact repeats of one desired item are merged; repeats that differ fail.
     """
@@ -269,7 +274,40 @@ def plan_tier(kind, desired, existing, parents=None, pending_parents=None):
                                         % (kind, _quote(name), parent_kind, _quote(parent))})
                     continue
         plan.to_create.append(item)
+    if kind == USER:
+        _refuse_shared_user_ids(plan, held_user_ids or {})
     return plan
+
+
+def _user_id_of(item):
+    user_id = item.get('user_id')
+    return item.get('name') if user_id in (None, '') else user_id
+
+
+def _refuse_shared_user_ids(plan, held_user_ids):
+    """Move to ``failed`` each planned User whose User ID ClearIP holds, or another planned User has."""
+    wanted = {}
+    for item in plan.to_create:
+        wanted.setdefault(_user_id_of(item), []).append(item['name'])
+    keep = []
+    for item in plan.to_create:
+        user_id = _user_id_of(item)
+        holders = held_user_ids.get(user_id) or []
+        if holders:
+            shown = ', '.join('user %s in group %s' % (_quote(name), _parent_label(group)) for name, group in holders)
+            plan.failed.append({'name': item['name'], 'reason': (
+                "user %s: its User ID %s is already held in ClearIP by %s; a second User with that User ID would make "
+                "ClearIP's attribution of calls with X-User-Id %s ambiguous, so it is not created. Clear or change the User ID "
+                "of the existing User in ClearIP (or remove that User) if this one should have it"
+                % (_quote(item['name']), _quote(user_id), shown, user_id))})
+        elif len(wanted[user_id]) > 1:
+            others = [n for n in wanted[user_id] if n != item['name']]
+            plan.failed.append({'name': item['name'], 'reason': (
+                'user %s: its User ID %s is also requested for %s; ClearIP could not tell those Users apart, so none '
+                'of them is created: give each User its own User ID' % (_quote(item['name']), _quote(user_id), _names_list(others)))})
+        else:
+            keep.append(item)
+    plan.to_create = keep
 
 
 def _repeat_reason(kind, name, variants, parent_kind):

@@ -107,6 +107,15 @@ existing:
   returned: unless the whole call failed
   type: int
   sample: 12
+outcome_unknown:
+  description:
+    - Names of Groups whose create may or may not have taken effect (a time-out, a lost connection, a server error or an
+      unreadable answer) and that a lookup, and the listing that ends the module, did not find.
+      They are also in RV(failed_items); they were not sent again, so that a late commit never makes a duplicate.
+      The next run finds or creates them.
+  returned: unless the whole call failed
+  type: list
+  elements: str
 failed_items:
   description:
     - Groups that could not be done, each with the reason.

@@ -36,7 +36,7 @@ options:
       - The entry point of the role whose settings are checked; it decides which API settings are needed (V(main) and
         V(cron) both, V(user_id_header) NetSapiens, V(verify) ClearIP) and which variables are required.
     type: str
-    choices: [main, cron, user_id_header, verify]
+    choices: [main, cron, user_id_header, verify, drift, events]
     default: main
   config:
     description:

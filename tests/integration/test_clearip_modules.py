@@ -167,11 +167,12 @@ def test_check_then_create_then_nothing(sims, playbook, users_src):
         assert again.out['sync'][name]['created'] == []
         assert again.out['sync'][name]['existing'] == count
         assert again.out['sync'][name]['failed_items'] == []
-    # one paged listing per needed collection: the lists are short, so one page and the empty page
+    # one paged listing per needed collection: the lists are short, so one page, the page overlapping its last
+    # record, the empty page and that last record again (the proof that nothing slid across the end)
     requests = env.stats(env.clearip)['requests']
-    assert requests['GET /serviceProviders'] == 2 + 2
-    assert requests['GET /groups'] == 2 + 2
-    assert requests['GET /users'] == 2
+    assert requests['GET /serviceProviders'] == 4 + 4
+    assert requests['GET /groups'] == 4 + 4
+    assert requests['GET /users'] == 4
 
 
 FAULTS = {
@@ -199,15 +200,24 @@ def test_faults_end_with_the_exact_set_and_no_duplicates(sims, playbook, users_s
     env = sims(dataset(), clearip_config=clearip_config)
     for fault in faults:
         env.add_fault(env.clearip, **fault)
-    run = playbook(SYNC_PLAYBOOK, sync_vars(env, users_src))
+    # A 5xx on a create leaves its outcome unknown: it is reported, never repeated blind in the same run
+    # (issue 9, item 6), and the next run finds or creates it. A tier runs only when the one before it
+    # succeeded, so each tier that met a 5xx on a create costs one re-run: here Groups and Users, so at most two.
+    tiers_with_5xx_on_create = 2
+    for attempt in range(1 + tiers_with_5xx_on_create):
+        run = playbook(SYNC_PLAYBOOK, sync_vars(env, users_src))
+        assert_no_secret(run)
+        if run.rc == 0:
+            break
+        assert 'outcome unknown' in run.stdout and 'not sent again to avoid a duplicate' in run.stdout, run
     assert run.rc == 0, run
-    assert_no_secret(run)
-    assert held(env) == EXPECTED     # a duplicate would show as a repeated name
+    if attempt == 0:
+        assert sorted(run.out['sync']['users']['created']) == CREATED_USERS
     stats = env.stats(env.clearip)
     assert sum(stats['faults_fired'].values()) == sum(f['times'] for f in faults)
-    assert run.out['sync']['sp']['created'] == CREATED_SPS
-    assert run.out['sync']['groups']['created'] == CREATED_GROUPS
-    assert sorted(run.out['sync']['users']['created']) == CREATED_USERS
+    # each object written exactly once over the runs: nothing lost, nothing made twice
+    assert sum(env.stats(env.clearip)['writes'].values()) == len(CREATED_SPS) + len(CREATED_GROUPS) + len(CREATED_USERS)
+    assert held(env) == EXPECTED     # a duplicate would show as a repeated name
     if name == 'short_token_slow':
         # a token that expired in flight cost a new login, not a failure: more logins than the three tasks
         assert stats['requests']['POST /auth/login'] > 3

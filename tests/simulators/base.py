@@ -36,6 +36,8 @@ FAULT_KINDS = (
     'slow',               # sleep ``delay`` seconds, then answer normally
     'malformed_json',     # answer 200 with a body that is not JSON, before any effect
     'html_error',         # answer ``status`` (default 502) with an HTML page, before any effect
+    'late_commit',        # hold the request ``delay`` seconds, then perform it (the client has usually
+                          # timed out by then: the commit lands after it gave up), then close without an answer
 )
 
 
@@ -45,10 +47,12 @@ class Fault(object):
     ``kind`` is one of FAULT_KINDS. ``method`` and ``path`` (a regular expression matched with
     ``re.search`` against the request path without query) select the requests it applies to;
     ``skip`` matching requests pass untouched first, then the next ``times`` matching requests
-    get the fault (``times`` -1 means forever).
+    get the fault (``times`` -1 means forever). With ``every`` N > 1, only every Nth matching
+    request (after ``skip``) gets it, the others pass: a fault "at a rate", such as one list
+    answer in five.
     """
 
-    def __init__(self, kind, path='.*', method=None, times=1, skip=0, status=None, retry_after=1, delay=1.0):
+    def __init__(self, kind, path='.*', method=None, times=1, skip=0, status=None, retry_after=1, delay=1.0, every=1):
         if kind not in FAULT_KINDS:
             raise ValueError('unknown fault kind %r; expected one of %s' % (kind, ', '.join(FAULT_KINDS)))
         self.kind = kind
@@ -59,6 +63,8 @@ class Fault(object):
         self.status = status
         self.retry_after = retry_after
         self.delay = float(delay)
+        self.every = max(1, int(every))
+        self.seen = 0
 
     def take(self, method, path):
         """Return True when this fault applies to the request (and consume one use)."""
@@ -70,6 +76,9 @@ class Fault(object):
             return False
         if self.skip > 0:
             self.skip -= 1
+            return False
+        self.seen += 1
+        if self.seen % self.every:
             return False
         if self.times > 0:
             self.times -= 1
@@ -301,7 +310,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == 'html_error':
             return self._send_raw(fault.status or 502, b'<html><head><title>502 Bad Gateway</title></head>'
                                   b'<body><h1>Bad Gateway</h1></body></html>', 'text/html')
-        if fault is not None and fault.kind == 'slow':
+        if fault is not None and fault.kind in ('slow', 'late_commit'):
             time.sleep(fault.delay)
 
         try:
@@ -314,7 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
         if write and 200 <= status < 300:
             sim.count(sim.writes, endpoint)
 
-        if fault is not None and fault.kind == 'drop_after_commit':
+        if fault is not None and fault.kind in ('drop_after_commit', 'late_commit'):
             self.close_connection = True
             try:
                 self.connection.shutdown(2)

@@ -48,6 +48,12 @@ Choices where the contract is silent (each is the strict reading, so a sloppy cl
 - Duplicates: ``config['duplicates']`` ``allow`` (default: a second create of a name makes a second
   object) or ``reject`` (409 DUPLICATE_MESSAGE when the operator already has an object of that kind
   with that name, or a User with that non-empty ``userId``).
+- ``config['delete_during_listing']`` (None, or ``{"kind": "users", "page": 2, "name": "..."}``): when
+  the ``page``-th unfiltered list request of ``kind`` arrives (1 for the first), the object named
+  ``name`` (default: the first by name) is deleted before that page is served, once (pages count
+  from when this is set), as another
+  ClearIP user deleting an unrelated object while the sync pages through the list would.
+  Counted as ``faults_fired['delete_during_listing']``.
 - ``/sipMessages`` also takes ``from`` (Unix ms; only messages at or after it). Seed them from
   ``dataset['clearip']['sipMessages']`` or add them with ``POST /_sim/sipMessages
   {"sipMessages": [...]}``; a message with an ``operator`` key is seen only by that operator.
@@ -162,6 +168,7 @@ class ClearIPSimulator(SimServer):
             for item in section.get(kind, []):
                 self.store[kind].append(self._seed(kind, item, operator_ids))
         self.sip_messages = [dict(m) for m in section.get('sipMessages', [])]
+        self.unfiltered_listings = {}   # kind -> unfiltered list requests seen (for delete_during_listing)
 
         self.route('POST', '/auth/login', self.login)
         self.route('POST', '/auth/refresh', self.refresh)
@@ -181,6 +188,7 @@ class ClearIPSimulator(SimServer):
             'default_limit': 20,
             'max_limit': 1000,
             'create_status': 200,
+            'delete_during_listing': None,
         }
 
     def _seed(self, kind, item, operator_ids):
@@ -204,6 +212,9 @@ class ClearIPSimulator(SimServer):
             with self.lock:
                 self.sip_messages.extend(dict(m) for m in body.get('sipMessages', []))
                 return 200, {'sipMessages': len(self.sip_messages)}
+        if method == 'POST' and path == '/_sim/config' and 'delete_during_listing' in (request.json() or {}):
+            with self.lock:
+                self.unfiltered_listings = {}   # pages count from this setting on
         return super(ClearIPSimulator, self).admin(method, path, request)
 
     def dump_state(self):
@@ -300,9 +311,25 @@ class ClearIPSimulator(SimServer):
             account = self._authenticate(request)
             with self.lock:
                 operator = self._operator(account, request.query.get('operator'))
+                self._delete_during_listing(kind, request, operator)
                 items = [o for o in self.store[kind] if o['operator'] == operator]
                 return self._page(request, kind, items)
         return handler
+
+    def _delete_during_listing(self, kind, request, operator):
+        if any(key.startswith('where') for key in request.query_lists):
+            return
+        self.unfiltered_listings[kind] = self.unfiltered_listings.get(kind, 0) + 1
+        plan = self.config.get('delete_during_listing')
+        if not plan or plan.get('kind') != kind or plan.get('done') or int(plan.get('page', 2)) != self.unfiltered_listings[kind]:
+            return
+        plan['done'] = True
+        candidates = sorted((o for o in self.store[kind] if o['operator'] == operator), key=lambda o: _sort_key(o.get('name')))
+        if plan.get('name') is not None:
+            candidates = [o for o in candidates if o['name'] == plan['name']]
+        if candidates:
+            self.store[kind].remove(candidates[0])
+            self.faults_fired['delete_during_listing'] = self.faults_fired.get('delete_during_listing', 0) + 1
 
     def list_sip_messages(self, request):
         account = self._authenticate(request)

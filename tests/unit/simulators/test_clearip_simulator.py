@@ -660,6 +660,56 @@ def test_slow_answers_late_but_normally(sim):
     assert (answer.status_code, answer.json()) == (200, {'serviceProviders': []})
 
 
+def test_a_fault_every_nth_request_fires_at_that_rate(sim):
+    api = Api(sim)
+    add_fault(sim, kind='malformed_json', method='GET', path='^/groups$', times=-1, every=5)
+    readable = []
+    for _n in range(10):
+        answer = api.get('/groups')
+        try:
+            answer.json()
+            readable.append(True)
+        except ValueError:
+            readable.append(False)
+    assert readable == [True] * 4 + [False] + [True] * 4 + [False]
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'malformed_json': 2}
+
+
+def test_late_commit_commits_after_the_delay_and_never_answers(sim):
+    api = Api(sim)
+    add_fault(sim, kind='late_commit', method='POST', path='^/serviceProviders$', delay=0.6)
+    began = time.time()
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(sim.url + '/serviceProviders', json={'serviceProvider': {'name': 'R1'}}, headers=api.headers(), timeout=0.2)
+    assert admin(sim, 'GET', 'state')['serviceProviders'] == []   # not yet: the client already gave up
+    time.sleep(0.8)
+    assert [s['name'] for s in admin(sim, 'GET', 'state')['serviceProviders']] == ['R1']
+    assert time.time() - began >= 0.6
+
+
+def test_delete_during_listing_removes_one_object_before_the_given_page(sim):
+    api = Api(sim)
+    sp = api.create_sp('R1')
+    group = api.create_group('d1', sp['id'])
+    for n in range(6):
+        api.create_user('u%d' % n, group['id'])
+    admin(sim, 'POST', 'config', {'delete_during_listing': {'kind': 'users', 'page': 2, 'name': 'u0'}})
+    assert api.names('users', limit=3, skip=0, sort='name ASC') == ['u0', 'u1', 'u2']
+    # page 2 at skip=3 after u0 went: u3 slid back across the boundary
+    assert api.names('users', limit=3, skip=3, sort='name ASC') == ['u4', 'u5']
+    assert api.names('users', **{'where[name]': 'u0'}) == []      # filtered lookups do not count as pages
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'delete_during_listing': 1}
+    assert api.names('users', limit=3, skip=0, sort='name ASC') == ['u1', 'u2', 'u3']   # once only
+
+
+def test_a_seeded_user_id_is_listed_as_given(start):
+    sim = start(make_dataset(serviceProviders=[{'id': 'sp', 'name': 'R', 'operator': OP_A}],
+                             groups=[{'id': 'g', 'name': 'd00.example', 'serviceProvider': 'sp', 'operator': OP_A}],
+                             users=[{'name': 'Front Desk', 'group': 'g', 'userId': '100@d00.example', 'operator': OP_A}]))
+    users = Api(sim).get('/users').json()['users']
+    assert [(u['name'], u['userId']) for u in users] == [('Front Desk', '100@d00.example')]
+
+
 # -- state and datasets --------------------------------------------------------------------------
 
 def test_state_shows_accounts_without_passwords(sim):

@@ -40,16 +40,35 @@ class StubSession(object):
         self.calls = []
 
     def request(self, method, path, params=None, json=None, data=None, headers=None, idempotent=None,
-                expect=(200, 201, 202, 204)):
+                expect=(200, 201, 202, 204), auth=None, want_json=False):
+        """One attempt, as HttpSession makes it (no retries): ``auth`` is called once, ``want_json`` checked."""
+        headers = dict(headers or {})
+        sent = auth() if auth is not None else None
+        headers.update(sent or {})
         call = {'method': method, 'path': path, 'params': dict(params or {}), 'json': json,
-                'auth': (headers or {}).get('Authorization'), 'idempotent': idempotent}
+                'auth': headers.get('Authorization'), 'idempotent': idempotent}
         self.calls.append(call)
-        status, body = self.handler(call)
+        try:
+            status, body = self.handler(call)
+        except HttpError as exc:
+            exc.auth_sent = sent
+            raise
         text = body if isinstance(body, str) else _dumps(body)
         if status in expect:
-            return HttpResponse(status, {}, text, method=method, url='http://stub' + path)
-        raise HttpError('%s http://stub%s answered HTTP %d: %s' % (method, path, status, text), status=status, method=method,
-                        url='http://stub' + path, body_excerpt=text)
+            resp = HttpResponse(status, {}, text, method=method, url='http://stub' + path)
+            resp.auth_sent = sent
+            if want_json:
+                try:
+                    resp.json()
+                except HttpError as exc:
+                    error = (OutcomeUnknown if idempotent is False else HttpError)(exc.message, status=status)
+                    error.auth_sent = sent
+                    raise error
+            return resp
+        error = HttpError('%s http://stub%s answered HTTP %d: %s' % (method, path, status, text), status=status, method=method,
+                          url='http://stub' + path, body_excerpt=text)
+        error.auth_sent = sent
+        raise error
 
     def paths(self, method=None):
         return ['%s %s' % (c['method'], c['path']) for c in self.calls if method is None or c['method'] == method]
@@ -225,7 +244,7 @@ def operator_handler(call):
         return 200, {'token': 'tok'}
     if call['path'] == '/operators':
         assert 'operator' not in call['params']
-        return 200, {'operators': OPERATORS if call['params']['skip'] == 0 else []}
+        return 200, {'operators': OPERATORS[call['params']['skip']:]}
     if call['method'] == 'GET':
         return 200, {'groups': []}
     return 200, {'groups': [dict(call['json']['group'], id='g-new')]}
@@ -242,7 +261,8 @@ def test_operator_by_name_or_id_is_sent_everywhere(given):
     post = [c for c in session.calls if c['method'] == 'POST' and c['path'] == '/groups'][0]
     assert post['json'] == {'group': {'name': 'd1', 'serviceProvider': 'sp-1', 'status': 'active', 'comment': 'c'},
                             'operator': 'op-2'}
-    assert session.paths().count('GET /operators') == 2   # one page and the empty page, once per client
+    # once per client: the page, the overlapping page (only the last record), the empty page, the last record again
+    assert [c['params']['skip'] for c in session.calls if c['path'] == '/operators'] == [0, 1, 2, 1]
 
 
 def test_unknown_operator_lists_what_the_account_sees():
@@ -285,8 +305,75 @@ def test_paging_advances_by_what_was_received_and_stops_on_an_empty_page():
     client, session, clock = make_client(paging_handler(records, cap=3), page_limit=5)
     assert client.list(USER) == records
     gets = [c['params'] for c in session.calls if c['method'] == 'GET']
-    assert [(p['skip'], p['limit']) for p in gets] == [(0, 5), (3, 5), (6, 5), (7, 5)]
+    # each page from one before where the last ended; at the end an empty page, then the last record again
+    assert [(p['skip'], p['limit']) for p in gets] == [(0, 5), (2, 5), (4, 5), (6, 5), (7, 5), (6, 5)]
     assert gets[0]['sort'] == 'name ASC'
+
+
+class ChangingList(object):
+    """A users list (sorted by name) that others change when a given list request arrives."""
+
+    def __init__(self, names, cap, changes=None):
+        self.records = [{'id': 'id-%s' % n, 'name': n, 'group': 'g'} for n in names]
+        self.cap = cap
+        self.changes = dict(changes or {})   # GET number (1-based) -> ('delete' | 'add', name)
+        self.gets = 0
+
+    def __call__(self, call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        self.gets += 1
+        change = self.changes.get(self.gets)
+        if change and change[0] == 'delete':
+            self.records = [r for r in self.records if r['name'] != change[1]]
+        elif change:
+            self.records = sorted(self.records + [{'id': 'id-%s' % change[1], 'name': change[1], 'group': 'g'}],
+                                  key=lambda r: r['name'])
+        skip, size = call['params']['skip'], min(call['params']['limit'], self.cap)
+        return 200, {'users': self.records[skip:skip + size]}
+
+
+NAMES = ['n%02d' % n for n in range(10)]
+
+
+@pytest.mark.parametrize('deleted', ['n00', 'n02', 'n03'])   # before the boundary, and the boundary record itself
+def test_an_object_removed_while_paging_restarts_the_listing_and_nothing_is_missed(deleted):
+    listing = ChangingList(NAMES, cap=4, changes={2: ('delete', deleted)})
+    client, session, clock = make_client(listing, page_limit=4)
+    names = [r['name'] for r in client.list(USER)]
+    assert names == [n for n in NAMES if n != deleted]
+    assert client.stats['listing_restarts'] == 1
+
+
+def test_an_object_removed_after_the_boundary_needs_no_restart():
+    listing = ChangingList(NAMES, cap=4, changes={2: ('delete', 'n08')})
+    client, session, clock = make_client(listing, page_limit=4)
+    assert [r['name'] for r in client.list(USER)] == [n for n in NAMES if n != 'n08']
+    assert client.stats['listing_restarts'] == 0
+
+
+def test_an_object_added_while_paging_is_read_once_without_restart():
+    listing = ChangingList(NAMES, cap=4, changes={2: ('add', 'n00a')})
+    client, session, clock = make_client(listing, page_limit=4)
+    names = [r['name'] for r in client.list(USER)]
+    assert sorted(set(NAMES) - set(names)) == [] and len(names) == len(set(names))
+    assert client.stats['listing_restarts'] == 0
+
+
+def test_a_listing_that_never_settles_fails_clearly():
+    listing = ChangingList(['n%03d' % n for n in range(100)], cap=4,
+                           changes=dict((n, ('delete', 'n%03d' % (n - 2))) for n in range(2, 60, 2)))
+    client, session, clock = make_client(listing, page_limit=4)
+    with pytest.raises(ClearIPError) as info:
+        client.list(USER)
+    assert 'the list changed under the reader 5 times in a row' in str(info.value)
+
+
+@pytest.mark.parametrize('cap', [1, 2, 3, 7, 500])
+def test_any_page_size_the_server_chooses_reads_everything_once(cap):
+    listing = ChangingList(NAMES, cap=cap)
+    client, session, clock = make_client(listing, page_limit=500)
+    assert [r['name'] for r in client.list(USER)] == NAMES
 
 
 def test_a_repeated_page_is_an_error_not_a_loop():
@@ -294,9 +381,9 @@ def test_a_repeated_page_is_an_error_not_a_loop():
     client, session, clock = make_client(paging_handler(records, cap=3, ignore_skip=True))
     with pytest.raises(ClearIPError) as info:
         client.list(USER)
-    assert str(info.value) == ('GET http://stub/users: the page at skip=3 repeats the previous page; the server ignores skip, '
+    assert str(info.value) == ('GET http://stub/users: the page at skip=3 repeats records already read; the server ignores skip, '
                                'so the listing cannot be trusted')
-    assert len(session.paths('GET')) == 2
+    assert len(session.paths('GET')) == 3
 
 
 def test_filters_are_sent_as_where_field():
@@ -305,15 +392,18 @@ def test_filters_are_sent_as_where_field():
     assert session.calls[-1]['params']['where[name]'] == 'd 1@x'
 
 
-def test_a_malformed_page_is_read_again():
-    answers = iter([(200, '{"truncated": ['), (200, {'groups': [{'id': 'g1', 'name': 'd1'}]}), (200, {'groups': []})])
+def test_pages_are_read_as_json_by_the_session_which_retries_unreadable_ones():
+    seen = []
+    session = StubSession(lambda call: (200, {'token': 'tok'} if call['path'] == '/auth/login' else {'groups': []}))
+    original = session.request
 
-    def handler(call):
-        if call['path'] == '/auth/login':
-            return 200, {'token': 'tok'}
-        return next(answers)
-    client, session, clock = make_client(handler)
-    assert client.list(GROUP) == [{'id': 'g1', 'name': 'd1'}]
+    def request(*args, **kwargs):
+        seen.append((args[0], kwargs.get('want_json')))
+        return original(*args, **kwargs)
+    session.request = request
+    client = ClearIPClient('http://stub', 'api@example.com', PASSWORD, session=session)
+    client.list(GROUP)
+    assert ('GET', True) in seen and all(want for method, want in seen if method == 'GET')
 
 
 # -- creates with unknown outcome ------------------------------------------------------------------
@@ -345,14 +435,30 @@ class Store(object):
         return 200, {'users': [user]}
 
 
-def test_unknown_outcome_before_commit_is_looked_up_then_retried():
+def test_unknown_outcome_not_found_is_reported_and_never_sent_again():
     store = Store(['before'])
     client, session, clock = make_client(store)
-    record = client.create(USER, '100@d1', parent_id='g1', comment='c')
-    assert record == {'id': 'id-0', 'name': '100@d1', 'userId': '100@d1', 'group': 'g1', 'status': 'active', 'comment': 'c'}
-    assert store.posts == 2 and len(store.users) == 1
-    assert session.paths() == ['POST /auth/login', 'POST /users', 'GET /users', 'POST /users']
+    with pytest.raises(clearip.CreateOutcomeUnknown) as info:
+        client.create(USER, '100@d1', parent_id='g1', comment='c')
+    assert str(info.value) == ("user '100@d1': outcome unknown (POST http://stub/users answered HTTP 503) and not found by a "
+                               "lookup; not sent again to avoid a duplicate: the next run will find or create it")
+    assert store.posts == 1 and store.users == []
+    assert session.paths() == ['POST /auth/login', 'POST /users', 'GET /users']
     assert session.calls[2]['params']['where[name]'] == '100@d1'
+    assert clock.slept == [clearip.UNKNOWN_OUTCOME_LOOKUP_DELAY]   # the lookup waits for a commit in flight
+
+
+def test_a_late_commit_is_found_by_the_lookup_and_not_created_twice():
+    store = Store(['before'])
+    client, session, clock = make_client(store)
+    original = clock.sleep
+
+    def sleep(seconds):   # the server commits the POST while the client waits before its lookup
+        store.users.append({'id': 'late', 'name': '100@d1', 'group': 'g1'})
+        original(seconds)
+    client._real_sleep = sleep
+    assert client.create(USER, '100@d1', parent_id='g1')['id'] == 'late'
+    assert store.posts == 1
 
 
 @pytest.mark.parametrize('fault', ['after', 'garbled'])
@@ -365,13 +471,12 @@ def test_unknown_outcome_after_commit_finds_the_object_and_makes_no_duplicate(fa
     assert client.stats['lookups_after_unknown_outcome'] == 1
 
 
-def test_unknown_outcome_attempts_are_bounded():
-    store = Store(['before'] * 10)
-    client, session, clock = make_client(store, create_attempts=3)
-    with pytest.raises(ClearIPError) as info:
-        client.create(USER, '100@d1', parent_id='g1')
-    assert str(info.value) == "user '100@d1': not created after 3 attempts: POST http://stub/users answered HTTP 503"
-    assert store.posts == 3 and store.users == []
+def test_create_many_marks_unknown_outcomes():
+    store = Store(['before', None])
+    client, session, clock = make_client(store, max_workers=1)
+    results = client.create_many(USER, [{'name': 'a', 'parent_id': 'g1'}, {'name': 'b', 'parent_id': 'g1'}])
+    assert [(r[0]['name'], r[1] is None, r[3]) for r in results] == [('a', True, True), ('b', False, False)]
+    assert 'outcome unknown' in results[0][2]
 
 
 def test_unknown_outcome_with_the_name_under_another_parent_is_an_error():
@@ -480,7 +585,7 @@ def test_run_tier_ignores_pending_parents_outside_check_mode():
     desired = [{'name': 'd2', 'parent': 'R2'}, {'name': 'd3', 'parent': 'R1'}]
     result = clearip.run_tier(client, GROUP, desired, check_mode=False, pending_parents=['R2'], return_objects=False)
     assert posts == [{'group': {'name': 'd3', 'serviceProvider': 'sp1', 'status': 'active', 'comment': 'Created by clearip.netsapiens sync'}}]
-    assert result == {'changed': True, 'created': ['d3'], 'existing': 0,
+    assert result == {'changed': True, 'created': ['d3'], 'existing': 0, 'outcome_unknown': [],
                       'failed_items': [{'name': 'd2', 'reason': "group 'd2': its service provider 'R2' does not exist in ClearIP"}]}
 
 
@@ -499,3 +604,140 @@ def test_normalize_items_and_src(tmp_path):
     with pytest.raises(clearip.InputError) as info:
         clearip.load_src(GROUP, str(path))
     assert str(info.value).startswith('src %s: not valid JSON: ' % path)
+
+
+# -- the token of each attempt (issue 9, item 1) ----------------------------------------------------
+
+def test_a_retry_after_a_wait_sends_the_token_current_then():
+    """HttpSession calls auth before each attempt; a worker that renewed meanwhile is seen by the retry."""
+    client, session, clock = make_client(lambda call: (200, {'token': 'tok-1'}))
+    client._fresh_token()   # logged in: tok-1
+    sent = []
+
+    class WaitingSession(object):
+        def request(self, method, path, auth=None, **kwargs):
+            sent.append(auth()['Authorization'])          # first attempt, answered 429
+            client._token = 'tok-2'                        # another worker renews while this one waits
+            client._token_issued = clock()
+            sent.append(auth()['Authorization'])          # the retry
+            return HttpResponse(200, {}, '{"groups": []}', method=method, url=path)
+    client.session = WaitingSession()
+    client.request('GET', '/groups')
+    assert sent == ['Bearer tok-1', 'Bearer tok-2']
+
+
+def test_a_401_renews_only_when_the_refused_token_is_still_current():
+    logins = []
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            logins.append(1)
+            return 200, {'token': 'tok-%d' % len(logins)}
+        if call['auth'] == 'Bearer tok-1' and call['path'] == '/groups':
+            client._token = 'tok-9'   # another worker renewed after this attempt took tok-1
+            return 401, {'message': 'token expired'}
+        return 200, {'groups': []}
+    client, session, clock = make_client(handler)
+    client.request('GET', '/groups')
+    assert len(logins) == 1 and client.stats['relogins_after_401'] == 0
+    assert [c['auth'] for c in session.calls if c['path'] == '/groups'] == ['Bearer tok-1', 'Bearer tok-9']
+
+
+def test_a_401_on_the_current_token_logs_in_once_and_learns_the_lifetime():
+    logins = []
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            logins.append(1)
+            return 200, {'token': 'tok-%d' % len(logins)}
+        if call['auth'] == 'Bearer tok-1':
+            return 401, {'message': 'token expired'}
+        return 200, {'groups': []}
+    client, session, clock = make_client(handler)
+    client._fresh_token()
+    clock.now += 2.0
+    client.request('GET', '/groups')
+    assert len(logins) == 2 and client.stats['relogins_after_401'] == 1
+    assert client._lifetime == 2.0
+
+
+# -- User IDs ClearIP already holds (issue 9, item 5) -----------------------------------------------
+
+def test_run_tier_refuses_a_user_id_held_by_another_user_in_check_mode_and_for_real():
+    posts = []
+    groups = [{'id': 'g1', 'name': 'd00.example'}]
+    users = [{'id': 'u1', 'name': 'Front Desk', 'group': 'g1', 'userId': '100@d00.example'}]
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        if call['method'] == 'GET':
+            data = groups if call['path'] == '/groups' else users
+            key = call['path'].strip('/')
+            if 'where[name]' in call['params']:
+                data = [d for d in data if d['name'] == call['params']['where[name]']]
+            return 200, {key: data[call['params']['skip']:]}
+        posts.append(call['json'])
+        users.append(dict(call['json']['user'], id='u-%d' % len(posts)))
+        return 200, {'users': [users[-1]]}
+    desired = [{'name': '100@d00.example', 'parent': 'd00.example', 'user_id': None},
+               {'name': '101@d00.example', 'parent': 'd00.example', 'user_id': None}]
+    for check in (True, False):
+        client, session, clock = make_client(handler)
+        result = clearip.run_tier(client, USER, [dict(d) for d in desired], check_mode=check)
+        assert result['created'] == ['101@d00.example']
+        assert [f['name'] for f in result['failed_items']] == ['100@d00.example']
+        reason = result['failed_items'][0]['reason']
+        assert "User ID '100@d00.example' is already held in ClearIP by user 'Front Desk' in group 'd00.example'" in reason
+    assert [p['user']['name'] for p in posts] == ['101@d00.example']
+
+
+# -- tier confirmation (issue 9, item 6) ------------------------------------------------------------
+
+def test_confirm_tier_fails_a_duplicate_and_counts_a_late_unknown_as_created():
+    held = [{'id': 'a1', 'name': 'a', 'group': 'g1'}, {'id': 'a2', 'name': 'a', 'group': 'g1'},
+            {'id': 'b1', 'name': 'b', 'group': 'g1'}, {'id': 'c1', 'name': 'c', 'group': 'g1'}]
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        return 200, {'users': held[call['params']['skip']:]}
+    client, session, clock = make_client(handler)
+    created = [({'name': 'a', 'parent_id': 'g1'}, held[0]), ({'name': 'c', 'parent_id': 'g1'}, held[3])]
+    unknown = [({'name': 'b', 'parent_id': 'g1'}, 'user b: outcome unknown'), ({'name': 'd', 'parent_id': 'g1'}, 'user d: outcome unknown')]
+    confirmed, failed, still = clearip.confirm_tier(client, USER, created, unknown)
+    assert [j['name'] for j, r in confirmed] == ['c', 'b']
+    assert [f['name'] for f in failed] == ['a', 'd']
+    assert "user 'a' exists 2 times in ClearIP after this run (ids a1, a2): a duplicate" in failed[0]['reason']
+    assert failed[1]['reason'] == 'user d: outcome unknown'
+    assert [j['name'] for j, e in still] == ['d']
+
+
+# -- the per-account lock (issue 9, item 7) ---------------------------------------------------------
+
+def test_account_lock_excludes_a_second_holder_and_names_the_first(tmp_path):
+    import os
+    import stat
+    client, session, clock = make_client(login_ok)
+    first = clearip.AccountLock(directory=str(tmp_path / 'locks'))
+    first.acquire(client)
+    assert stat.S_IMODE(os.stat(str(tmp_path / 'locks')).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(first.path).st_mode) == 0o600
+    content = open(first.path).read()
+    assert content.startswith('pid %d, started ' % os.getpid()) and PASSWORD not in content
+    second = clearip.AccountLock(timeout=1, directory=str(tmp_path / 'locks'), clock=clock, sleep=clock.sleep)
+    with pytest.raises(clearip.LockBusy) as info:
+        second.acquire(client)
+    assert 'another sync of ClearIP account api@example.com at http://stub is running (the holder is pid %d' % os.getpid() in str(info.value)
+    assert 'raise lock_timeout' in str(info.value)
+    first.release()
+    second.acquire(client)
+    second.release()
+
+
+def test_account_lock_is_per_account():
+    one, session, clock = make_client(login_ok)
+    other = ClearIPClient('http://stub', 'someone-else@example.com', PASSWORD, session=session)
+    assert clearip.AccountLock.key(one) != clearip.AccountLock.key(other)
+    again = ClearIPClient('http://stub/', 'API@example.com', PASSWORD, session=session)
+    assert clearip.AccountLock.key(one) == clearip.AccountLock.key(again)

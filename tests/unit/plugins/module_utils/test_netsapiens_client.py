@@ -67,10 +67,12 @@ class FakeNetSapiens(object):
 
     # -- HttpSession interface ---------------------------------------------------------------
     def request(self, method, path, params=None, json=None, data=None, headers=None, idempotent=None,
-                expect=(200, 201, 202, 204)):
+                expect=(200, 201, 202, 204), auth=None, want_json=False):
+        headers = dict(headers or {})
+        headers.update(auth() if auth is not None else {})   # one attempt: the credentials are taken once
         self.calls.append((method, path, dict(params or {}), dict(data or json or {})))
         self.encodings.append('json' if json is not None else 'form' if data is not None else None)
-        status, body = self.answer(method, path, dict(params or {}), data, json, headers or {})
+        status, body = self.answer(method, path, dict(params or {}), data, json, headers)
         text = body if isinstance(body, str) else jsonlib.dumps(body)
         if status not in expect:
             raise HttpError('%s %s answered HTTP %d' % (method, path, status), status=status, method=method, url=path)

@@ -40,7 +40,10 @@ class ScriptedHttp(object):
         self.answers = dict((key, list(value)) for key, value in answers.items())
         self.calls = []
 
-    def request(self, method, path, params=None, json=None, data=None, headers=None, idempotent=None, expect=(200,)):
+    def request(self, method, path, params=None, json=None, data=None, headers=None, idempotent=None, expect=(200,),
+                auth=None, want_json=False):
+        if auth is not None:
+            auth()
         self.calls.append({'method': method, 'path': path, 'params': dict(params or {}), 'json': json, 'idempotent': idempotent})
         queue = self.answers.get((method, path))
         if not queue:

@@ -260,3 +260,31 @@ def test_plan_ignores_parents_for_service_providers():
 def test_a_leading_or_trailing_newline_is_refused(name):
     # a regular expression ending in $ would accept 'abc\n'
     assert name_problem(name).startswith('name has characters that ClearIP does not allow: ')
+
+
+# -- User IDs (issue 9, item 5) ---------------------------------------------------------------------
+
+def test_a_user_whose_user_id_clearip_holds_on_another_user_is_refused():
+    desired = [{'name': '100@d00.example', 'parent': 'd00.example', 'user_id': None},
+               {'name': '101@d00.example', 'parent': 'd00.example', 'user_id': None}]
+    plan = sync.plan_tier(sync.USER, desired, [('Front Desk', 'd00.example')], parents=['d00.example'],
+                          held_user_ids={'100@d00.example': [('Front Desk', 'd00.example')]})
+    assert plan.created_names == ['101@d00.example']
+    assert plan.failed_names == ['100@d00.example']
+    assert plan.failed[0]['reason'].startswith(
+        "user '100@d00.example': its User ID '100@d00.example' is already held in ClearIP by user 'Front Desk' in group 'd00.example'")
+
+
+def test_two_requested_users_with_one_user_id_are_both_refused():
+    desired = [{'name': 'a', 'parent': 'g', 'user_id': 'X'}, {'name': 'b', 'parent': 'g', 'user_id': 'X'},
+               {'name': 'c', 'parent': 'g', 'user_id': None}]
+    plan = sync.plan_tier(sync.USER, desired, [], parents=['g'], held_user_ids={})
+    assert plan.created_names == ['c']
+    assert plan.failed_names == ['a', 'b']
+    assert "its User ID 'X' is also requested for 'b'" in plan.failed[0]['reason']
+
+
+def test_an_existing_user_holding_its_own_user_id_is_just_existing():
+    desired = [{'name': 'u@d', 'parent': 'd', 'user_id': None}]
+    plan = sync.plan_tier(sync.USER, desired, [('u@d', 'd')], parents=['d'], held_user_ids={'u@d': [('u@d', 'd')]})
+    assert plan.existing_names == ['u@d'] and plan.failed == []
