@@ -8,13 +8,15 @@ VENV := .venv
 BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 STAMP := $(VENV)/.installed
-SANITY_ROOT := .tmp/sanity/ansible_collections/clearip/netsapiens
+SANITY_DIR ?= .tmp/sanity
+SANITY_ROOT = $(SANITY_DIR)/ansible_collections/clearip/netsapiens
 BUILD_DIR := .tmp/build
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 
-.PHONY: test demo benchmark venv build lint sanity pytest clean
+.PHONY: test demo benchmark venv build lint sanity sanity-tree pytest matrix clean
 
-test: build lint sanity demo pytest
+# The ansible-core 2.19 cell runs in .venv (sanity, pytest); `matrix` runs the other cells.
+test: build lint sanity demo pytest matrix
 
 venv: $(STAMP)
 
@@ -42,14 +44,25 @@ lint: venv
 
 # ansible-test insists on running from .../ansible_collections/clearip/netsapiens, so sanity runs on
 # a copy of the files git knows (tracked, or new and not ignored) at such a path.
-sanity: venv
+sanity: venv sanity-tree
 	$(BIN)/python hacking/install_get_pip_standin.py
-	rm -rf .tmp/sanity && mkdir -p $(SANITY_ROOT)
+	cd $(SANITY_ROOT) && $(BIN)/ansible-test sanity --python 3.11 --color no
+
+# The copy alone (the matrix's sanity cells make their own: make sanity-tree SANITY_DIR=...).
+sanity-tree:
+	rm -rf $(SANITY_DIR) && mkdir -p $(SANITY_ROOT)
 	git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c 'test -e "{}" && cp -P --parents "{}" $(SANITY_ROOT)/ || true'
-	cd $(SANITY_ROOT) && git init -q && git add -A && $(BIN)/ansible-test sanity --python 3.11 --color no
+	cd $(SANITY_ROOT) && git init -q && git add -A
 
 pytest: venv
 	$(BIN)/pytest tests/unit tests/integration
+
+# The version matrix of noxfile.py: the tests under ansible-core 2.16 and the newest release, and
+# ansible-test sanity under the newest. Each nox session builds its own environment in .tmp/nox and
+# prints its duration; nox exits non-zero when any session fails. One cell: make matrix NOX_SESSIONS=tests-2.16
+NOX_SESSIONS ?=
+matrix: venv
+	$(BIN)/nox --no-color $(if $(NOX_SESSIONS),-s $(NOX_SESSIONS))
 
 clean:
 	rm -rf .tmp $(VENV) .pytest_cache
