@@ -55,7 +55,7 @@ sanity-tree:
 	cd $(SANITY_ROOT) && git init -q && git add -A
 
 pytest: venv
-	$(BIN)/pytest tests/unit tests/integration
+	$(BIN)/pytest -n 2 --dist loadfile tests/unit tests/integration
 
 # The version matrix of noxfile.py: the tests under ansible-core 2.16 and the newest release, and
 # ansible-test sanity under the newest. Each nox session builds its own environment in .tmp/nox and
