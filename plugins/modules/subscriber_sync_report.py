@@ -168,6 +168,7 @@ import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options
 from ansible_collections.clearip.netsapiens.plugins.module_utils import sync_report
 
 
@@ -194,6 +195,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    # Credentials written into a host or URL never reach the report, the result or the invocation.
+    protect_url_options(module, ('netsapiens_host', 'clearip_url'))
     params = module.params
     ended = params['ended'] if params['ended'] is not None else time.time()
     error = None

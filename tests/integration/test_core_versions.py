@@ -68,8 +68,10 @@ def test_validate_certs_that_is_no_boolean_is_refused_before_any_write(sims, syn
     config['netsapiens']['validateCerts'] = 'sometimes'
     run = sync(config)
     assert run.rc != 0, run
-    assert 'validate_certs' in run.stdout and "'sometimes' is not a valid boolean" in run.stdout, run
+    # Refused in config.json's own terms by the settings check, before any request to either API.
+    assert 'netsapiens.validateCerts: is a string, must be true or false' in run.stdout, run
     assert Sims.total_writes(s.clearip) == 0
+    assert sum(Sims.stats(s.netsapiens)['requests'].values()) == 0 and sum(Sims.stats(s.clearip)['requests'].values()) == 0
 
 
 MODULES_PLAYBOOK = '''

@@ -272,7 +272,7 @@ def test_schedule_and_logrotate(sims, cron, tmp_path):
         '    notifempty\n'
         '    create 0640 %(user)s %(group)s\n'
         '}\n' % {'log': layout.log, 'user': USER, 'group': GROUP})
-    assert 'mv -f' not in layout.wrapper.read_text()   # logrotate rotates, the wrapper does not
+    assert 'mv -f "$LOG' not in layout.wrapper.read_text()   # logrotate rotates the log, the wrapper does not
     purge = cron(config, dict(role_vars, subscriber_sync_cron_state='absent', subscriber_sync_cron_purge=True))
     assert purge.returncode == 0, purge.stdout + purge.stderr
     assert not (layout.logrotate_dir / 'clearip-sync').exists()

@@ -51,7 +51,8 @@ def test_userinfo_in_host_and_url_is_used_nowhere_and_never_shown(sims, collecti
     assert str(work / 'report.json') in texts
     for secret in (NS_PROXY_PASSWORD, CIP_PROXY_PASSWORD, 'proxyuser:', 'cipproxy:'):
         found = dict((where, text.count(secret)) for where, text in texts.items() if secret in text)
-        assert found == {}, 'secret %r found in %s' % (secret, found)
+        assert found == {}, 'secret %r found in %s: %s' % (secret, found, [
+            text[max(0, text.index(secret) - 300):text.index(secret) + 100] for text in texts.values() if secret in text])
 
 
 def test_userinfo_in_the_verify_and_user_id_header_entry_points_is_never_shown(sims, collection_playbook, tmp_path):
@@ -80,4 +81,5 @@ def test_userinfo_in_the_verify_and_user_id_header_entry_points_is_never_shown(s
         texts[str(path)] = path.read_text(errors='replace')
     for secret in (NS_PROXY_PASSWORD, CIP_PROXY_PASSWORD, 'proxyuser:', 'cipproxy:'):
         found = dict((where, text.count(secret)) for where, text in texts.items() if secret in text)
-        assert found == {}, 'secret %r found in %s' % (secret, found)
+        assert found == {}, 'secret %r found in %s: %s' % (secret, found, [
+            text[max(0, text.index(secret) - 300):text.index(secret) + 100] for text in texts.values() if secret in text])
