@@ -238,6 +238,6 @@ def test_vaulted_role_variables(sims, sync, tmp_path):
     vars_file = tmp_path / 'vault.yml'
     vars_file.write_text(vaulted)
     run = sync(config, args=('-e', '@%s' % vars_file, '--vault-password-file', str(password_file)))
-    assert run.rc == 0, run
+    assert run.rc == 0, run.stdout[-4000:]
     assert holdings(s) == expected_plain(dataset)
     assert secret not in run.stdout + run.stderr
