@@ -78,6 +78,11 @@ COLLECTIONS = {
     sync.USER: ('/users', 'users', 'user', 'group'),
 }
 USER_ID_FIELD = 'userId'
+# The wire fields a sync keeps of each listed object: what plan_tier (name, parent, User ID) and the
+# drift report (id, comment) read.
+SYNC_LISTING_FIELDS = dict((kind, tuple(field for field in ('id', 'name', 'comment', COLLECTIONS[kind][3],
+                                                            USER_ID_FIELD if kind == sync.USER else None) if field))
+                           for kind in COLLECTIONS)
 
 # GET /sipMessages (documented): the X-User-Id header ClearIP received is each message's userId.
 # The window goes both as the documented ``from`` and as where filters; the upper bound keeps
@@ -388,9 +393,11 @@ class ClearIPClient(object):
             raise ClearIPError('GET %s%s: the answer has no %r list' % (self.url, path, plural))
         return page
 
-    def _list_pages(self, path, plural, where, sort, with_operator=True):
+    def _list_pages(self, path, plural, where, sort, with_operator=True, fields=None):
         """Every record of a paged list, read so that a list changed by others is never read with a gap.
 
+        ``fields``: None (whole records), or the wire fields each record is cut down to as its page
+        arrives, so that a listing of 100,000 Users holds only what its reader uses.
         Raises ClearIPError when the list kept changing for MAX_LISTING_PASSES passes.
         """
         params = {'limit': self.page_limit, 'sort': sort}
@@ -399,7 +406,7 @@ class ClearIPClient(object):
         if with_operator:
             params = self._operator_params(params)
         for dummy in range(MAX_LISTING_PASSES):
-            records = self._list_pass(path, plural, params)
+            records = self._list_pass(path, plural, params, fields)
             if records is not None:
                 return records
             self.stats['listing_restarts'] += 1
@@ -407,7 +414,7 @@ class ClearIPClient(object):
                            'paged through), so it cannot be trusted; nothing was created from it. Run again when ClearIP '
                            'is quieter' % (self.url, path, MAX_LISTING_PASSES))
 
-    def _list_pass(self, path, plural, params):
+    def _list_pass(self, path, plural, params, fields=None):
         """One pass over the list, or None when it changed under the reader (then the caller starts again).
 
         Each page after the first is asked from one record before where the last one ended, and
@@ -459,16 +466,24 @@ class ClearIPClient(object):
                 if key in seen:
                     continue  # an object added before the boundary pushed it into this page again
                 seen.add(key)
-                records.append(record)
+                records.append(dict((field, record.get(field)) for field in fields) if fields else record)
             received = skip + len(page)
             last = _record_key(page[-1])
         raise ClearIPError('GET %s%s: more than %d pages; giving up' % (self.url, path, MAX_PAGES))
 
-    def list(self, kind, where=None):
-        """Every object of ``kind`` (optionally filtered by exact field values)."""
+    def list(self, kind, where=None, fields=None):
+        """Every object of ``kind`` (optionally filtered by exact field values, optionally cut down to ``fields``)."""
         path, plural = COLLECTIONS[kind][0], COLLECTIONS[kind][1]
         self.resolve_operator()
-        return self._list_pages(path, plural, where, LIST_SORT)
+        return self._list_pages(path, plural, where, LIST_SORT, fields=fields)
+
+    def ensure_login(self):
+        """Log in (or check the token is fresh) and resolve the operator now, before anything is listed.
+
+        Lets a caller tell a login failure from a failed listing. Raises LoginRefused or ClearIPError.
+        """
+        self._fresh_token()
+        return self.resolve_operator()
 
     def find_by_name(self, kind, name):
         return self.list(kind, where={'name': name})
@@ -815,35 +830,57 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
     ``lock``: None, or an object with ``acquire()`` (AccountLock) taken after the operator is known
     and before anything is listed, so that what is listed stays true while this run creates.
     """
-    parent_field = COLLECTIONS[kind][3]
     parent_kind = sync.PARENT_KIND[kind]
     if progress is not None:
         progress.note('%d requested; listing what ClearIP holds' % len(desired))
     client.resolve_operator()
     if lock is not None and not check_mode:
         lock.acquire(client)
+    parent_records = None
+    if parent_kind is not None:
+        parent_records = client.list(parent_kind)
+        if on_listing is not None:
+            on_listing(parent_kind, parent_records, None)
+    records = client.list(kind)
+    if on_listing is not None:
+        on_listing(kind, records, _names_by_id(parent_records))
+    result, dummy = apply_tier(client, kind, desired, records, parent_records, check_mode=check_mode,
+                               pending_parents=pending_parents, comment_source=comment_source,
+                               return_objects=return_objects, want_diff=want_diff, progress=progress)
+    return result
 
+
+def _names_by_id(parent_records):
+    return dict((record.get('id'), record.get('name')) for record in parent_records or ())
+
+
+def apply_tier(client, kind, desired, records, parent_records=None, check_mode=False, pending_parents=None,
+               comment_source=None, return_objects=True, want_diff=False, progress=None):
+    """Plan one tier against listings already made, and (unless ``check_mode``) create what is missing.
+
+    ``records``: the tier's ClearIP listing (raw API objects, as ``client.list`` returns them);
+    ``parent_records``: the parent tier's (None for Service Providers), including any parent this run
+    created, since a child's create needs its parent's id. The caller holds the account lock from
+    before the listings until after this returns (see ``AccountLock``). Returns ``(result, created
+    records)``: the module result of ``run_tier`` and the raw records of the objects created (none in
+    check mode, where the next tier takes ``pending_parents`` instead), for the next tier's ``parent_records``.
+    """
+    parent_field = COLLECTIONS[kind][3]
+    parent_kind = sync.PARENT_KIND[kind]
     parent_names_by_id = {}
     parent_ids_by_name = {}
     parent_names = []
-    if parent_kind is not None:
-        parent_records = client.list(parent_kind)
-        for record in parent_records:
-            parent_names_by_id[record.get('id')] = record.get('name')
-            parent_ids_by_name.setdefault(record.get('name'), []).append(record.get('id'))
-            parent_names.append(record.get('name'))
-        if on_listing is not None:
-            on_listing(parent_kind, parent_records, None)
+    for record in parent_records or ():
+        parent_names_by_id[record.get('id')] = record.get('name')
+        parent_ids_by_name.setdefault(record.get('name'), []).append(record.get('id'))
+        parent_names.append(record.get('name'))
     held = []
     held_user_ids = {}
-    records = client.list(kind)
     for record in records:
         parent = _parent_label(_ref_id(record.get(parent_field)), parent_names_by_id) if parent_field else None
         held.append((record.get('name'), parent))
         if kind == sync.USER and isinstance(record.get(USER_ID_FIELD), str) and record[USER_ID_FIELD].strip():
             held_user_ids.setdefault(record[USER_ID_FIELD], []).append((record.get('name'), parent))
-    if on_listing is not None:
-        on_listing(kind, records, parent_names_by_id)
 
     plan = sync.plan_tier(kind, desired, held, parents=parent_names,
                           pending_parents=(pending_parents or ()) if check_mode else (),
@@ -856,6 +893,7 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
     if check_mode:
         created_names = [item['name'] for item in plan.to_create]
         end_state = proposed
+        created_records = []
     else:
         jobs = []
         for item in plan.to_create:
@@ -874,6 +912,7 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
         failed.extend(confirm_failed)
         created_names = [job['name'] for job, record in created]
         end_state = [record for job, record in created]
+        created_records = end_state
 
     result = {
         'changed': bool(created_names),
@@ -890,7 +929,7 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
     if want_diff:
         parent_of = dict((item['name'], item.get('parent')) for item in plan.to_create)
         result['diff'] = name_diff(kind, plan.existing_names, created_names, parent_of)
-    return result
+    return result, created_records
 
 
 def confirm_tier(client, kind, created, unknown):

@@ -64,7 +64,8 @@ def userinfo_secrets(userinfo):
 
 
 def protect_url_options(module, options):
-    """Strip the userinfo from the module's ``options`` (names of URL or host options) before anything else.
+    """Strip the userinfo from the module's ``options`` (names of URL or host options, ``parent.option`` for a
+    sub-option) before anything else.
 
     Each option's value in ``module.params`` is replaced by the URL without userinfo, so that the
     clients, messages, comments and the ``invocation`` Ansible returns never hold it; the userinfo is
@@ -73,12 +74,18 @@ def protect_url_options(module, options):
     """
     stripped = []
     for name in options:
-        value = module.params.get(name)
-        clean, userinfo = split_userinfo(value)
+        # ``parent.option`` names a sub-option of a dict option.
+        holder, key = module.params, name
+        if '.' in name:
+            parent, key = name.split('.', 1)
+            holder = module.params.get(parent)
+            if not isinstance(holder, dict):
+                continue
+        clean, userinfo = split_userinfo(holder.get(key))
         if userinfo is None:
             continue
         module.no_log_values.update(userinfo_secrets(userinfo))
-        module.params[name] = clean
+        holder[key] = clean
         stripped.append(name)
     if stripped:
         module.warn('ignored the user name and password written into %s (user:password@ before the host): the APIs '

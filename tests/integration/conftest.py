@@ -49,6 +49,10 @@ class Sims(object):
         answer.raise_for_status()
 
     @staticmethod
+    def clear_faults(sim):
+        requests.delete(sim.url + '/_sim/faults', timeout=10).raise_for_status()
+
+    @staticmethod
     def configure(sim, **config):
         answer = requests.post(sim.url + '/_sim/config', json=config, timeout=10)
         answer.raise_for_status()

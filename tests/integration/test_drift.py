@@ -73,8 +73,8 @@ def test_removed_user_domain_and_reseller_are_reported_by_sync_check_mode_and_dr
     first = sync(config)
     assert first.rc == 0, first
     assert first.out['report']['drift']['counts']['total'] == 0
-    # Service Providers and Groups as the next tier's module listed them (after their creates); Users before theirs.
-    assert [first.out['report']['drift']['counts'][t]['in_scope'] for t in TIERS] == [3, 6, 0]
+    # What ClearIP holds after the run: each tier's listing plus what the run created.
+    assert [first.out['report']['drift']['counts'][t]['in_scope'] for t in TIERS] == [3, 6, 30]
     second = sync(config)
     assert second.rc == 0, second
     assert [second.out['report']['drift']['counts'][t]['in_scope'] for t in TIERS] == [3, 6, 30]
@@ -108,7 +108,7 @@ def test_removed_user_domain_and_reseller_are_reported_by_sync_check_mode_and_dr
 
 
 def test_drift_of_the_sync_lists_nothing_again(sims, sync):
-    """The sync's drift reuses the create modules' listings: the no-change run lists each collection as before."""
+    """The sync's drift reuses the tiers' listings: the no-change run lists each collection once."""
     dataset, resellers, domains, users = scenario()
     s = sims(dataset)
     config = vendor_config(s)
@@ -119,9 +119,9 @@ def test_drift_of_the_sync_lists_nothing_again(sims, sync):
     requests_seen = Sims.stats(s.clearip)['requests']
     # Each listing of one page costs 4 requests (docs/reliability.md, the overlapped paging): the page, the
     # next one asked from its last record, the empty page that ends it, and the check that the last record is
-    # still in place. Service Providers are listed by the SP and Group modules, Groups by the Group and User
-    # modules, Users once: the drift step listed nothing more.
-    assert (requests_seen['GET /serviceProviders'], requests_seen['GET /groups'], requests_seen['GET /users']) == (8, 8, 4)
+    # still in place. Each tier is listed once (the Groups and Users tiers take their parents from the tier
+    # above, listings plus creates), and the drift step listed nothing more.
+    assert (requests_seen['GET /serviceProviders'], requests_seen['GET /groups'], requests_seen['GET /users']) == (4, 4, 4)
     assert run.out['report']['drift']['counts']['users']['in_scope'] == 30
 
 
@@ -152,7 +152,7 @@ def test_hand_made_users_are_reported_only_when_named_by_the_scheme(sims, sync):
     assert run.rc == 0, run
     drift = run.out['report']['drift']
     assert names(drift, 'users', 'gone') == [('997@%s' % domain, domain), ('999@%s' % domain, domain)]
-    assert drift['counts']['users']['in_scope'] == 2   # listed before the sync created its 8
+    assert drift['counts']['users']['in_scope'] == 2 + 8   # the two hand-made ones and the 8 the sync created
 
     # Asked to keep to the comment the sync writes, only 997 (which carries it) stays in scope.
     Sims.reset_stats(s.clearip)

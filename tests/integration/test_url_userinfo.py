@@ -43,7 +43,7 @@ def test_userinfo_in_host_and_url_is_used_nowhere_and_never_shown(sims, collecti
     assert set(comments) == set(['Created by clearip.netsapiens sync from %s' % s.netsapiens.url])
 
     # The warning names the option, never the value.
-    assert 'ignored the user name and password written into url' in run.stdout + run.stderr
+    assert 'ignored the user name and password written into netsapiens.host and clearip.url' in run.stdout + run.stderr
     texts = {'stdout': run.stdout, 'stderr': run.stderr}
     work = tmp_path / 'sync1'
     for path in written_files(work, exclude=('config.json', 'vars.json')):

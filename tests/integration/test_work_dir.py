@@ -1,24 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, clearip.netsapiens contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 9, item 9, end to end: a run killed during the Users tier (SIGKILL to ansible-playbook's process
-group, whose module workers live on) leaves its work directory; a later run removes it once nothing of the
-killed run still runs, and never touches the directory of a run that is still going."""
+"""Issue 9, item 9, by design: the sync keeps its records in one module process's memory, so a run killed
+during the Users tier (SIGKILL to ansible-playbook's process group, whose module worker lives on) leaves no
+work directory behind, and the next run finishes the job without a duplicate. Only a work directory the
+operator asks for (``subscriber_sync_work_dir``) receives files, 0600."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import stat
 import subprocess
 import time
 from pathlib import Path
 
 from tests.integration.conftest import BIN, Sims, ansible_env, vendor_config, write_json
+from tests.integration.test_subscriber_sync import expected_plain, holdings
 from tests.simulators.dataset import make_dataset
 
-PREFIX = 'clearip-netsapiens-sync.'
-MARKER = 'CLEARIP_NETSAPIENS_SYNC_WORK_DIR'
 
 
 def start_sync(collections_path, work, config, tmpdir, extra=None):
@@ -33,12 +34,8 @@ def start_sync(collections_path, work, config, tmpdir, extra=None):
                             start_new_session=True)
 
 
-def work_dirs(tmpdir):
-    return sorted(str(p) for p in Path(tmpdir).iterdir() if p.name.startswith(PREFIX))
-
-
-def marked_pids(path):
-    """Live processes whose environment names the work directory ``path`` (the run's module workers)."""
+def processes_with_home(home):
+    """Live processes whose environment has ANSIBLE_HOME=``home`` (a run's ansible-playbook and its module worker)."""
     found = []
     for entry in Path('/proc').iterdir():
         if not entry.name.isdigit():
@@ -47,7 +44,7 @@ def marked_pids(path):
             environ = (entry / 'environ').read_bytes()
         except OSError:
             continue
-        if ('%s=%s' % (MARKER, path)).encode() in environ.split(b'\0'):
+        if ('ANSIBLE_HOME=%s' % home).encode() in environ.split(b'\0'):
             found.append(int(entry.name))
     return found
 
@@ -78,49 +75,49 @@ def slow_users(sims, delay):
     Sims.add_fault(sims.clearip, kind='slow', method='POST', path='^/users$', times=-1, delay=delay)
 
 
-def test_a_killed_runs_work_dir_is_removed_by_a_later_run_but_not_while_in_use(sims, collections_path, tmp_path, sync):
+def test_a_killed_run_leaves_no_files_and_the_next_run_finishes_without_duplicates(sims, collections_path, tmp_path, sync):
     tmpdir = tmp_path / 'tmpdir'
     tmpdir.mkdir()
+    dataset = make_dataset(resellers=1, domains=2, users=60, seed=21)
+    s = sims(dataset)
+    slow_users(s, 2.0)
+    proc = start_sync(collections_path, tmp_path / 'a', vendor_config(s), tmpdir)
+    wait_for(lambda: users_in(s) >= 2, 240, 'the run to create users')
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    orphans = processes_with_home(tmp_path / 'a' / 'home')
+    assert orphans, 'the killed run left no module worker; the test cannot tell what it leaves'
+    kill_all(orphans)
+    wait_for(lambda: not processes_with_home(tmp_path / 'a' / 'home'), 30, 'the module worker to end')
+    time.sleep(2.5)   # a create the killed module had sent is committed by the slow simulator after its delay
+    created_before = users_in(s)
+    assert 2 <= created_before < 60
 
-    # Run A: killed during its Users tier; its clearip_user module lives on (Ansible's workers call setsid).
-    a = sims(make_dataset(resellers=1, domains=2, users=60, seed=21))
-    slow_users(a, 4.0)
-    proc_a = start_sync(collections_path, tmp_path / 'a', vendor_config(a), tmpdir)
-    wait_for(lambda: users_in(a) >= 2, 240, 'run A to create users')
-    os.killpg(proc_a.pid, signal.SIGKILL)
-    proc_a.wait()
-    [dir_a] = work_dirs(tmpdir)
-    orphans = marked_pids(dir_a)
-    assert orphans, 'the killed run left no module worker; the test cannot tell use from staleness'
+    # Nothing of the sync's in TMPDIR: at most the module's code that ansible-core unpacked there (AnsiballZ), no record.
+    assert [p.name for p in tmpdir.iterdir() if not p.name.startswith('ansible_clearip.netsapiens.subscriber_sync_run_payload_')] == []
+    assert list(tmpdir.rglob('*.json')) == []
 
-    # Run B: a live run in its Users tier, concurrent with everything below.
-    b = sims(make_dataset(resellers=1, domains=2, users=60, seed=22))
-    slow_users(b, 4.0)
-    proc_b = start_sync(collections_path, tmp_path / 'b', vendor_config(b), tmpdir)
-    try:
-        wait_for(lambda: users_in(b) >= 1, 240, 'run B to create users')
-        [dir_b] = [d for d in work_dirs(tmpdir) if d != dir_a]
+    Sims.clear_faults(s.clearip)
+    again = sync(vendor_config(s), env={'TMPDIR': str(tmpdir)})
+    assert again.rc == 0, again
+    assert again.out['report']['tiers']['users']['counts']['existing'] == created_before
+    assert holdings(s) == expected_plain(dataset)   # every user once: nothing duplicated, nothing lost
+    assert list(tmpdir.rglob('*.json')) == []
 
-        # Run C while A's module still runs: A's directory is in use, B's too; C removes only its own.
-        c = sims(make_dataset(resellers=1, domains=1, users=2, seed=23))
-        env = {'TMPDIR': str(tmpdir)}
-        first = sync(vendor_config(c), env=env)
-        assert first.rc == 0, first
-        assert marked_pids(dir_a), 'run A\'s module ended during run C; make its Users tier slower'
-        assert work_dirs(tmpdir) == sorted([dir_a, dir_b])
 
-        # A's module ends (here: is killed). The next run removes A's directory and leaves B's.
-        kill_all(orphans)
-        wait_for(lambda: not marked_pids(dir_a), 30, 'run A\'s module to end')
-        second = sync(vendor_config(c), env=env)
-        assert second.rc == 0, second
-        assert work_dirs(tmpdir) == [dir_b]
-        assert proc_b.poll() is None, 'run B ended early; the test did not check a live run'
-        with open(os.path.join(dir_b, '.owner.json')) as handle:
-            assert json.load(handle)['pid'] == proc_b.pid
-    finally:
-        os.killpg(proc_b.pid, signal.SIGKILL)
-        proc_b.wait()
-        kill_all(orphans)
-        for path in work_dirs(tmpdir):
-            kill_all(marked_pids(path))
+def test_the_work_dir_asked_for_receives_the_records_plan_and_listings_0600(sims, sync, tmp_path):
+    dataset = make_dataset(resellers=1, domains=2, users=6, seed=24)
+    s = sims(dataset)
+    keep = tmp_path / 'keep'
+    keep.mkdir()
+    run = sync(vendor_config(s), extra_vars={'subscriber_sync_work_dir': str(keep)})
+    assert run.rc == 0, run
+    files = dict((p.name, p) for p in keep.iterdir())
+    assert sorted(files) == sorted(['resellers.json', 'domains.json', 'netsapiens-users.json', 'connections.json',
+                                    'service_providers.json', 'groups.json', 'users.json', 'clearip-service_providers.json',
+                                    'clearip-groups.json', 'clearip-users.json'])
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files.values())
+    users = json.loads(files['netsapiens-users.json'].read_text())
+    assert sorted((u['user'], u['domain']) for u in users) == sorted((u['user'], u['domain']) for u in dataset['netsapiens']['users'])
+    assert len(json.loads(files['users.json'].read_text())) == len(dataset['netsapiens']['users'])
+    assert json.loads(files['clearip-users.json'].read_text()) == []   # listed before the first sync created them
