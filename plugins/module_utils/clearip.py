@@ -15,6 +15,7 @@ import errno
 import hashlib
 import json
 import os
+import sys
 import threading
 import time
 
@@ -466,7 +467,7 @@ class ClearIPClient(object):
                 if key in seen:
                     continue  # an object added before the boundary pushed it into this page again
                 seen.add(key)
-                records.append(dict((field, record.get(field)) for field in fields) if fields else record)
+                records.append(_cut(record, fields) if fields else record)
             received = skip + len(page)
             last = _record_key(page[-1])
         raise ClearIPError('GET %s%s: more than %d pages; giving up' % (self.url, path, MAX_PAGES))
@@ -636,6 +637,20 @@ class ClearIPClient(object):
         if progress is not None:
             progress.finish()
         return results
+
+
+def _cut(record, fields):
+    """``record`` with only ``fields``; text shared by many objects (the sync's comment, a parent's id) is
+    interned, so 100,000 Users hold one copy of each, not one per User."""
+    out = {}
+    for field in fields:
+        value = record.get(field)
+        if field == USER_ID_FIELD and value == out.get('name'):
+            value = out['name']   # a User ID is most often the name: one string for both
+        elif isinstance(value, str) and field not in ('id', 'name', USER_ID_FIELD):
+            value = sys.intern(value)
+        out[field] = value
+    return out
 
 
 def _record_key(record):
@@ -874,15 +889,22 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
         parent_names_by_id[record.get('id')] = record.get('name')
         parent_ids_by_name.setdefault(record.get('name'), []).append(record.get('id'))
         parent_names.append(record.get('name'))
-    held = []
-    held_user_ids = {}
-    for record in records:
-        parent = _parent_label(_ref_id(record.get(parent_field)), parent_names_by_id) if parent_field else None
-        held.append((record.get('name'), parent))
-        if kind == sync.USER and isinstance(record.get(USER_ID_FIELD), str) and record[USER_ID_FIELD].strip():
-            held_user_ids.setdefault(record[USER_ID_FIELD], []).append((record.get('name'), parent))
+    def holding(record):
+        return record.get('name'), _parent_label(_ref_id(record.get(parent_field)), parent_names_by_id) if parent_field else None
 
-    plan = sync.plan_tier(kind, desired, held, parents=parent_names,
+    held_user_ids = {}
+    if kind == sync.USER:
+        # Only the User IDs a User to be created would take matter (sync.plan_tier); a no-change run has none,
+        # so 100,000 held Users cost no second index.
+        held_names = set(record.get('name') for record in records)
+        wanted_ids = set(item.get('user_id') or item.get('name') for item in desired if item.get('name') not in held_names)
+        del held_names
+        for record in records:
+            user_id = record.get(USER_ID_FIELD)
+            if user_id in wanted_ids and isinstance(user_id, str) and user_id.strip():
+                held_user_ids.setdefault(user_id, []).append(holding(record))
+
+    plan = sync.plan_tier(kind, desired, (holding(record) for record in records), parents=parent_names,
                           pending_parents=(pending_parents or ()) if check_mode else (),
                           held_user_ids=held_user_ids if kind == sync.USER else None)
     default = sync.default_comment(comment_source)

@@ -24,6 +24,7 @@ import calendar
 import json
 import os
 import re
+import sys
 import tempfile
 import threading
 import time
@@ -328,6 +329,17 @@ def _with_problem(record, index, problem):
     record['problem'] = problem
     record['position'] = index
     return record
+
+
+def _cut_user(record, fields):
+    out = dict((field, record.get(field, '')) for field in fields)
+    for field in ('domain', 'service_code'):
+        if isinstance(out.get(field), str):
+            out[field] = sys.intern(out[field])
+    if record.get('problem'):
+        out['problem'] = record['problem']
+        out['position'] = record.get('position')
+    return out
 
 
 def sort_records(kind, records):
@@ -819,8 +831,13 @@ class NetSapiensClient(object):
     def domain_users(self, domain):
         return self.read_all('user', domain=domain)
 
-    def users(self, domains=None, max_workers=None):
-        """Users of ``domains`` (every domain when None), read concurrently, sorted by domain then user."""
+    def users(self, domains=None, max_workers=None, fields=None):
+        """Users of ``domains`` (every domain when None), read concurrently, sorted by domain then user.
+
+        ``fields``: None (every field of ``FIELD_MAPS``), or the fields each record keeps (a malformed
+        one also keeps ``problem`` and ``position``), with the domain and service code interned: a
+        caller that holds 100,000 users and needs three fields of each holds a third of the memory.
+        """
         if domains is None:
             # A malformed domain record is reported as it is and its users wait (the planner's rule), so
             # they are not read: it may have no name to ask with, or one the server does not know.
@@ -844,7 +861,10 @@ class NetSapiensClient(object):
                         return
                     domain = queue.pop()
                 try:
-                    results[domain] = self.domain_users(domain)
+                    records = self.domain_users(domain)
+                    if fields is not None:
+                        records = [_cut_user(record, fields) for record in records]
+                    results[domain] = records
                 except Exception as exc:  # pylint: disable=broad-except
                     errors[domain] = exc
                     stop.set()
@@ -864,7 +884,7 @@ class NetSapiensClient(object):
             raise exc
         users = []
         for domain in domains:
-            users.extend(results[domain])
+            users.extend(results.pop(domain))
         return sort_records('user', users)
 
     # -- dial rules (API v2 only) ----------------------------------------------------------------

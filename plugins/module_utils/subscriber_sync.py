@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fnmatch
+import sys
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils.sync import IdentifierScheme, validate_name
 
@@ -165,8 +166,10 @@ def build_tiers(resellers, domains, users, connections, scheme='plain', service_
         if problem:
             errors['users'].append(_error(label, problem))
             continue
-        wanted_users.append({'name': name, 'user_id': naming.user_id(user, domain, reseller),
-                             'group': naming.user_group(domain, reseller)})
+        user_id = naming.user_id(user, domain, reseller)
+        # One string object where two are equal, and one per Group: a plan of 100,000 Users stays small.
+        wanted_users.append({'name': name, 'user_id': name if user_id == name else user_id,
+                             'group': sys.intern(naming.user_group(domain, reseller))})
 
     for record in connections:
         name, domain = record.get('name') or '', record.get('domain') or ''

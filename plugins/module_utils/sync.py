@@ -205,9 +205,15 @@ def plan_tier(kind, desired, existing, parents=None, pending_parents=None, held_
     plan = TierPlan(kind)
     parent_kind = PARENT_KIND[kind]
 
+    # One entry per name, and a list only for the rare name held or wanted more than once: a tier can
+    # hold 100,000 Users, and a list per name would double the memory of the whole plan.
     held = {}
+    held_again = {}
     for name, parent in existing:
-        held.setdefault(name, []).append(parent)
+        if name in held:
+            held_again.setdefault(name, [held[name]]).append(parent)
+        else:
+            held[name] = parent
     parent_counts = {}
     for name in parents or ():
         parent_counts[name] = parent_counts.get(name, 0) + 1
@@ -216,25 +222,26 @@ def plan_tier(kind, desired, existing, parents=None, pending_parents=None, held_
     # Group desired items by name, keeping the first position, to spot conflicting repeats.
     order = []
     by_name = {}
+    variants_of = {}
     for item in desired:
-        entry = dict(item)
-        if parent_kind is None:
-            entry['parent'] = None
+        entry = item
+        if parent_kind is None and ('parent' not in item or item['parent'] is not None):
+            entry = dict(item, parent=None)   # Service Providers are few: a copy costs nothing
         name = entry.get('name')
         key = name if isinstance(name, str) else repr(name)
         if key not in by_name:
             order.append(key)
-            by_name[key] = []
-        if entry not in by_name[key]:
-            by_name[key].append(entry)
+            by_name[key] = entry
+        elif entry != by_name[key] and entry not in variants_of.setdefault(key, [by_name[key]]):
+            variants_of[key].append(entry)
 
     for key in order:
-        variants = by_name[key]
-        name = variants[0].get('name')
-        if len(variants) > 1:
+        item = by_name[key]
+        name = item.get('name')
+        variants = variants_of.get(key)
+        if variants is not None and len(variants) > 1:
             plan.failed.append({'name': name, 'reason': _repeat_reason(kind, name, variants, parent_kind)})
             continue
-        item = variants[0]
         problem = validate_name(kind, name)
         if problem is None and kind == USER and item.get('user_id') not in (None, ''):
             id_problem = name_problem(item['user_id'])
@@ -249,7 +256,7 @@ def plan_tier(kind, desired, existing, parents=None, pending_parents=None, held_
             continue
 
         if name in held:
-            where = held[name]
+            where = held_again.get(name) or [held[name]]
             if len(where) > 1:
                 plan.failed.append({'name': name, 'reason': _ambiguous_reason(kind, name, where, parent_kind)})
             elif where[0] != parent:

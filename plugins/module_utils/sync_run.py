@@ -32,6 +32,10 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils.subscriber_sync
 
 KINDS = {'service_providers': sync.SERVICE_PROVIDER, 'groups': sync.GROUP, 'users': sync.USER}
 PARENT_TIER = {'groups': 'service_providers', 'users': 'groups'}
+# What the planner and the drift read of a NetSapiens user (subscriber_sync.build_tiers, drift.compute_drift).
+USER_FIELDS = ('user', 'domain', 'service_code')
+# tier -> the plan item's parent key (subscriber_sync.build_tiers) that clearip.apply_tier calls ``parent``.
+PLAN_PARENT_KEYS = {'service_providers': None, 'groups': 'service_provider', 'users': 'group'}
 # The files ``keep_dir`` receives (the names the role's work directory always had).
 NETSAPIENS_FILES = (('resellers', 'resellers.json'), ('domains', 'domains.json'), ('users', 'netsapiens-users.json'),
                     ('connections', 'connections.json'))
@@ -133,8 +137,18 @@ def read_netsapiens(client, domains=None, include_domains=None, exclude_domains=
     if domains is None:
         domains = [d['name'] for d in domain_records
                    if d['name'] and not d.get('problem') and select_domain(d['name'], include_domains, exclude_domains)]
-    users = client.users(domains=domains, max_workers=max_workers)
+    users = client.users(domains=domains, max_workers=max_workers, fields=USER_FIELDS)
     return {'resellers': resellers.result(), 'domains': domain_records, 'users': users, 'connections': connections.result()}
+
+
+def _as_desired(tier, items):
+    """The plan's items in the form ``clearip.apply_tier`` takes (``name``, ``parent``, ``comment``, ``user_id``),
+    changed in place: no second copy of 100,000 Users."""
+    key = PLAN_PARENT_KEYS[tier]
+    for item in items:
+        item['parent'] = item.pop(key) if key else None
+        item['comment'] = None
+    return items
 
 
 def _keep(keep_dir, name, records):
@@ -202,7 +216,6 @@ def run_sync(netsapiens, clearip, scheme='plain', service_provider=None, include
             if above is None or above.get('skipped') or tiers['errors'][parent] or above['failed_items']:
                 results[tier] = {'skipped': True}
                 continue
-        desired = cip_api.normalize_items(kind, tiers[tier], 'the %s plan' % tier)
         try:
             listed[tier] = listings.get(tier, results)
         except SyncStageError as exc:
@@ -213,6 +226,7 @@ def run_sync(netsapiens, clearip, scheme='plain', service_provider=None, include
             _keep(keep_dir, 'clearip-%s.json' % tier, [cip_api.listing_record(kind, r) for r in listed[tier]])
         except (OSError, IOError, NetSapiensError) as exc:
             raise SyncStageError('setup', 'cannot write the plan to work_dir %s: %s' % (keep_dir, exc), results)
+        desired = _as_desired(tier, tiers[tier])
         parent_records = None
         pending = None
         if parent is not None:
@@ -239,7 +253,13 @@ def run_sync(netsapiens, clearip, scheme='plain', service_provider=None, include
                     listed[tier] = listings.get(tier, results)
         except SyncStageError as exc:
             raise SyncStageError('drift', exc.message, results)
-        held = [[cip_api.listing_record(KINDS[tier], r) for r in listed[tier] + created_records.get(tier, [])] for tier in TIERS]
+        desired = tiers = None   # the plan is done with; the drift needs the memory
+        held = []
+        for tier in TIERS:
+            records = listed.pop(tier) + created_records.pop(tier, [])
+            for index, record in enumerate(records):   # in place: one copy of each listing at a time
+                records[index] = cip_api.listing_record(KINDS[tier], record)
+            held.append(records)
         found = compute_drift(ns['resellers'], ns['domains'], ns['users'], *held,
                               scheme=scheme, service_provider=service_provider,
                               include_domains=include_domains, exclude_domains=exclude_domains,

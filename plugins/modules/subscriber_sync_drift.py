@@ -24,8 +24,8 @@ description:
     whose domain the filters keep (and their Users, and the Service Providers that hold such a Group). With
     O(require_comment), only objects that carry the comment the sync writes (each by its own comment). See docs/drift.md."
   - Talks to no API and changes nothing; it only reads files. Large platforms (100,000 users) pass through files.
-  - The M(clearip.netsapiens.subscriber_sync) role runs this module in every sync (and in check mode), and alone in its
-    C(drift) entry point.
+  - For playbooks that compose the sync from the single-purpose modules. The M(clearip.netsapiens.subscriber_sync) role computes
+    the same drift inside M(clearip.netsapiens.subscriber_sync_run), from the listings it already holds.
 author:
   - clearip.netsapiens contributors (@clearip)
 attributes:

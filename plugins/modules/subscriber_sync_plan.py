@@ -24,7 +24,8 @@ description:
     connection error. The other records are planned as usual. Whether a Group exists under another Service Provider (a moved domain) is decided by
     M(clearip.netsapiens.clearip_group), which sees ClearIP.
   - Talks to no API. Large platforms (100,000 users) pass through files, not Ansible variables.
-  - The M(clearip.netsapiens.subscriber_sync) role runs this module between the reads and the writes.
+  - For playbooks that compose the sync from the single-purpose modules (read, plan, create each tier). The
+    M(clearip.netsapiens.subscriber_sync) role does the same planning inside M(clearip.netsapiens.subscriber_sync_run), in memory.
 author:
   - clearip.netsapiens contributors (@clearip)
 attributes:

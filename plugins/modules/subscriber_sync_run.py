@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: subscriber_sync_run
 short_description: Run the whole tiered sync of NetSapiens subscribers into ClearIP in one process
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Reads the NetSapiens resellers, domains, users and connections, checks and plans every tier as
     M(clearip.netsapiens.subscriber_sync_plan) does, then creates the missing ClearIP Service Providers, Groups only if every
@@ -263,6 +263,8 @@ fatal:
   type: bool
 '''
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.clearip.netsapiens.plugins.module_utils import clearip as cip_api
 from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
@@ -326,6 +328,9 @@ def main():
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     params = module.params
     ns_params, cip_params = params['netsapiens'], params['clearip']
+    if params['work_dir'] and not os.path.isdir(params['work_dir']):
+        fail(module, {}, 'work_dir %s is not a directory: make it first, or leave work_dir unset (nothing is written then)'
+             % params['work_dir'], stage='setup')
     try:
         netsapiens = NetSapiensClient(
             ns_params['host'], client_id=ns_params['client_id'], client_secret=ns_params['client_secret'],

@@ -24,12 +24,22 @@ description:
 author:
   - clearip.netsapiens contributors (@clearip)
 attributes:
+  action:
+    description:
+      - An action plugin of the same name runs the check on the controller, without starting a module process, when the task
+        runs there (connection V(local)) with no C(environment) keyword; otherwise the module runs where the sync's modules
+        run, so that it sees their environment variables.
+    support: full
+  async:
+    support: none
   check_mode:
     description: Runs the same in check mode; it reads nothing but its options and the names of the environment variables.
     support: full
   diff_mode:
     description: Nothing to show; it changes nothing.
     support: none
+  platform:
+    platforms: posix
 options:
   entry_point:
     description:
@@ -110,30 +120,14 @@ entry_point:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.clearip.netsapiens.plugins.module_utils.settings_check import ENTRY_POINTS, check_settings, summary
+from ansible_collections.clearip.netsapiens.plugins.module_utils.settings_check import argument_spec, run_check
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            entry_point=dict(type='str', default='main', choices=list(ENTRY_POINTS)),
-            config=dict(type='dict', default={}),
-            variables=dict(type='dict', default={}),
-            argument_specs=dict(type='dict', required=True),
-            require_settings=dict(type='bool', default=False),
-            other_variables=dict(type='list', elements='str', default=[]),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    # Only the names of the modules' fallback variables, never their values.
-    env_names = [name for name, value in os.environ.items() if name.startswith(('NETSAPIENS_', 'CLEARIP_')) and value]
-    problems = check_settings(params['entry_point'], config=params['config'], variables=params['variables'],
-                              argument_specs=params['argument_specs'], env_names=env_names,
-                              require_settings=params['require_settings'], other_names=params['other_variables'])
-    result = dict(changed=False, problems=[p.as_dict() for p in problems], entry_point=params['entry_point'])
-    if problems:
-        module.fail_json(msg=summary(problems), **result)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    result = run_check(module.params, os.environ)
+    if result['problems']:
+        module.fail_json(**result)
     module.exit_json(**result)
 
 

@@ -140,3 +140,26 @@ def test_verify_and_user_id_header_playbooks_check_their_settings_too(env, colle
                               extra_vars={'subscriber_sync_user_id_header_rule': [{'domain': 'd', 'dialplan': 'p', 'matching': '*'}]})
     assert_refused(run, env, 'subscriber_sync_user_id_header_rule: not a variable of the role',
                    'did you mean subscriber_sync_user_id_header_rules?')
+
+
+def test_settings_from_the_plays_environment_keyword_count_as_given(env, playbook):
+    """A setting given only through a play's ``environment`` (here NETSAPIENS_HOST) is seen by the check, which then
+    runs as a module where the sync runs, and reaches the sync's module; without it the same config is refused."""
+    config = vendor_config(env)
+    host = config['netsapiens'].pop('host')
+    text = '''
+- hosts: localhost
+  gather_facts: false
+  environment: "{{ play_environment }}"
+  tasks:
+    - ansible.builtin.include_role:
+        name: clearip.netsapiens.subscriber_sync
+        rolespec_validate: false
+      vars:
+        __subscriber_sync_settings_require: true
+'''
+    refused = playbook(text, extra_vars=dict(config, play_environment={}))
+    assert_refused(refused, env, 'netsapiens.host: is missing from config.json')
+    run = playbook(text, extra_vars=dict(config, play_environment={'NETSAPIENS_HOST': host}))
+    assert run.rc == 0, run
+    assert len(Sims.state(env.clearip)['users']) == 3
