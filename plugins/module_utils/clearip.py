@@ -889,6 +889,7 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
         parent_names_by_id[record.get('id')] = record.get('name')
         parent_ids_by_name.setdefault(record.get('name'), []).append(record.get('id'))
         parent_names.append(record.get('name'))
+
     def holding(record):
         return record.get('name'), _parent_label(_ref_id(record.get(parent_field)), parent_names_by_id) if parent_field else None
 

@@ -21,9 +21,9 @@ description:
     records in memory, what the modules named above do one task each with files between them; the ClearIP listings are
     made while NetSapiens is read. C(docs/performance.md) has the measurements.
   - The ClearIP account lock (see O(lock_timeout)) is taken before the first listing and held until the module ends.
-  - Errors of single records (a bad name, an orphan, a moved domain, a refused create) are reported in RV(plan) and each
-    tier's RV(service_providers.failed_items) and the module fails after doing all it can; a fatal error (a refused login,
-    an API down) stops it, and RV(stage) says where.
+  - Errors of single records (a bad name, an orphan, a moved domain, a refused create) are reported in RV(plan) and in
+    the C(failed_items) of each tier (RV(service_providers), RV(groups), RV(users)), and the module fails after doing all it
+    can, with RV(fatal) false; a fatal error (a refused login, an API down) stops it, and RV(stage) says where.
   - Also takes the connection settings a play gives through C(module_defaults) for C(group/clearip.netsapiens.netsapiens) and
     C(group/clearip.netsapiens.clearip), for each setting O(netsapiens) or O(clearip) does not give, and the same environment
     variables as those modules.
@@ -34,6 +34,7 @@ attributes:
     description: An action plugin of the same name adds the C(module_defaults) of the two groups before the module runs.
     support: full
   async:
+    description: Cannot run asynchronously.
     support: none
   check_mode:
     description:
@@ -44,6 +45,8 @@ attributes:
     description: One diff per tier that ran - how many requested objects exist, then the new names by parent (at most 30 lines).
     support: full
   platform:
+    description: Runs where the sync's modules run, on any POSIX system.
+    support: full
     platforms: posix
 options:
   netsapiens:
@@ -54,7 +57,7 @@ options:
     default: {}
     suboptions:
       host:
-        description: The NetSapiens API server (see M(clearip.netsapiens.netsapiens_user_info#module:host)). E(NETSAPIENS_HOST).
+        description: The NetSapiens API server (see O(clearip.netsapiens.netsapiens_user_info#module:host)). E(NETSAPIENS_HOST).
         type: str
         required: true
       client_id:
@@ -73,12 +76,12 @@ options:
         description: A NetSapiens API key, instead of the four OAuth2 options. E(NETSAPIENS_API_KEY).
         type: str
       api_version:
-        description: Which NetSapiens API to read (see M(clearip.netsapiens.netsapiens_user_info#module:api_version)). E(NETSAPIENS_API_VERSION).
+        description: Which NetSapiens API to read (see O(clearip.netsapiens.netsapiens_user_info#module:api_version)). E(NETSAPIENS_API_VERSION).
         type: str
         choices: [auto, v2, v1]
         default: auto
       token_endpoint:
-        description: Where to ask for OAuth2 tokens (see M(clearip.netsapiens.netsapiens_user_info#module:token_endpoint)). E(NETSAPIENS_TOKEN_ENDPOINT).
+        description: Where to ask for OAuth2 tokens (see O(clearip.netsapiens.netsapiens_user_info#module:token_endpoint)). E(NETSAPIENS_TOKEN_ENDPOINT).
         type: str
         choices: [auto, v2, legacy]
         default: auto
@@ -117,7 +120,7 @@ options:
         type: str
         required: true
       operator:
-        description: Name or id of the operator to act for (see M(clearip.netsapiens.clearip_user#module:operator)). E(CLEARIP_OPERATOR).
+        description: Name or id of the operator to act for (see O(clearip.netsapiens.clearip_user#module:operator)). E(CLEARIP_OPERATOR).
         type: str
       validate_certs:
         description: Verify the server's TLS certificate. E(CLEARIP_VALIDATE_CERTS).
@@ -131,7 +134,7 @@ options:
         type: int
         default: 30
   identifier_scheme:
-    description: How NetSapiens names become ClearIP names (see M(clearip.netsapiens.subscriber_sync_plan#module:identifier_scheme)).
+    description: How NetSapiens names become ClearIP names (see O(clearip.netsapiens.subscriber_sync_plan#module:identifier_scheme)).
     type: str
     choices: [plain, unique, no_resellers]
     default: plain
@@ -177,7 +180,7 @@ options:
   lock_timeout:
     description:
       - Seconds to wait for another sync of the same ClearIP account on this machine to end (see
-        M(clearip.netsapiens.clearip_user#module:lock_timeout)) before failing with nothing listed or created.
+        O(clearip.netsapiens.clearip_user#module:lock_timeout)) before failing with nothing listed or created.
     type: int
     default: 900
   work_dir:
@@ -191,7 +194,7 @@ options:
     type: bool
     default: true
   drift_require_comment:
-    description: Count as drift only objects whose comment says this sync created them (see M(clearip.netsapiens.subscriber_sync_drift#module:require_comment)).
+    description: Count as drift only objects whose comment says this sync created them (see O(clearip.netsapiens.subscriber_sync_drift#module:require_comment)).
     type: bool
     default: false
 notes:
@@ -236,7 +239,7 @@ service_providers:
   description:
     - The Service Provider tier - C(created) (names), C(existing) (a count), C(failed_items) (each C(name) and C(reason)),
       C(outcome_unknown) (names), and C(operator) when one was resolved.
-    - C({skipped: true}) when the tier above had errors; absent when the run stopped before it.
+    - Only C(skipped) (true) when the tier above had errors; absent when the run stopped before it.
   returned: when the tier was reached
   type: dict
   sample: {changed: true, created: [Acme], existing: 2, failed_items: [], outcome_unknown: []}

@@ -31,6 +31,7 @@ attributes:
         run, so that it sees their environment variables.
     support: full
   async:
+    description: Cannot run asynchronously.
     support: none
   check_mode:
     description: Runs the same in check mode; it reads nothing but its options and the names of the environment variables.
@@ -39,6 +40,8 @@ attributes:
     description: Nothing to show; it changes nothing.
     support: none
   platform:
+    description: Runs where the sync's modules run, on any POSIX system.
+    support: full
     platforms: posix
 options:
   entry_point:

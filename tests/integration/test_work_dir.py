@@ -21,7 +21,6 @@ from tests.integration.test_subscriber_sync import expected_plain, holdings
 from tests.simulators.dataset import make_dataset
 
 
-
 def start_sync(collections_path, work, config, tmpdir, extra=None):
     """Start ``ansible-playbook clearip.netsapiens.sync`` in its own process group (as cron or a shell would)."""
     (work / 'home' / 'tmp').mkdir(parents=True)
