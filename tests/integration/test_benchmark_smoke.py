@@ -10,6 +10,7 @@ The real benchmark (100,000 users) is not part of the test command; this runs th
 from __future__ import annotations
 
 import json
+import pstats
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,18 @@ def test_benchmark_runs_small_and_every_figure_is_sane(tmp_path):
             for figure in ('seconds', 'client_cpu_seconds', 'requests', 'peak_tree_rss_mib'):
                 assert block['ratios'][key][figure] > 0, (link, key, figure)
         assert block['ratios']['A/C']['seconds'] == round(runs['A']['seconds'] / runs['C0']['seconds'], 3)
+
+
+def test_the_module_profile_runs_small_and_covers_the_worker_threads(tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / 'tests' / 'perf' / 'profile_sync.py'), '--resellers', str(RESELLERS),
+                           '--domains', str(DOMAINS), '--users', str(USERS), '--out', str(tmp_path)],
+                          cwd=str(ROOT), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert ', 0 created,' in proc.stdout, proc.stdout
+    requests = int(proc.stdout.split(' requests')[0].rsplit(' ', 1)[1])
+    assert requests >= DOMAINS, proc.stdout   # at least one page per domain's users
+    assert (tmp_path / 'report.txt').read_text()
+    # The users are read in the client's worker threads (netsapiens.NetSapiensClient.users' work()): they are in the merged profile.
+    functions = pstats.Stats(str(tmp_path / 'subscriber_sync_run.prof')).stats
+    assert any(name == 'work' and path.endswith('module_utils/netsapiens.py') for path, line, name in functions)
+    assert any(name == 'domain_users' for path, line, name in functions)
