@@ -28,6 +28,8 @@ description:
     the same drift inside M(clearip.netsapiens.subscriber_sync_run), from the listings it already holds.
 author:
   - clearip.netsapiens contributors (@clearip)
+extends_documentation_fragment:
+  - clearip.netsapiens.sync_scope
 attributes:
   check_mode:
     description: Runs the same in check mode; it reads files and changes nothing.
@@ -66,24 +68,6 @@ options:
         M(clearip.netsapiens.clearip_user_info).
     type: path
     required: true
-  identifier_scheme:
-    description: The sync's identifier scheme (see M(clearip.netsapiens.subscriber_sync_plan)).
-    type: str
-    choices: [plain, unique, no_resellers]
-    default: plain
-  service_provider:
-    description: The one Service Provider of the V(no_resellers) scheme. Required with it, ignored otherwise.
-    type: str
-  include_domains:
-    description: The sync's shell-style patterns of domains to sync; Groups of other domains are out of scope.
-    type: list
-    elements: str
-    default: []
-  exclude_domains:
-    description: The sync's shell-style patterns of domains not to sync; their Groups are out of scope.
-    type: list
-    elements: str
-    default: []
   require_comment:
     description:
       - Only objects whose comment is the one the sync writes (V(Created by clearip.netsapiens sync), optionally followed

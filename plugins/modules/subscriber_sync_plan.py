@@ -28,6 +28,8 @@ description:
     M(clearip.netsapiens.subscriber_sync) role does the same planning inside M(clearip.netsapiens.subscriber_sync_run), in memory.
 author:
   - clearip.netsapiens contributors (@clearip)
+extends_documentation_fragment:
+  - clearip.netsapiens.sync_scope
 attributes:
   check_mode:
     description:
@@ -59,28 +61,6 @@ options:
       - Existing directory where C(service_providers.json), C(groups.json) and C(users.json) are written (mode 0600).
     type: path
     required: true
-  identifier_scheme:
-    description:
-      - How NetSapiens names become ClearIP names.
-      - V(plain) (the vendor binary's) Service Provider = reseller, Group = domain, User = user@domain.
-      - V(unique) Group = domain@reseller and User = user@domain@reseller, so a domain that moves to another reseller gets a new Group.
-      - V(no_resellers) every Group goes under the one Service Provider O(service_provider); Group = domain, User = user@domain.
-    type: str
-    choices: [plain, unique, no_resellers]
-    default: plain
-  service_provider:
-    description: The one Service Provider of the V(no_resellers) scheme. Required with it, ignored otherwise.
-    type: str
-  include_domains:
-    description: Shell-style patterns (case-sensitive); when given, only domains matching one of them are synced.
-    type: list
-    elements: str
-    default: []
-  exclude_domains:
-    description: Shell-style patterns (case-sensitive); domains matching one of them are not synced.
-    type: list
-    elements: str
-    default: []
   include_system_users:
     description: Whether users whose service code starts with C(system-) are synced, as the vendor binary does.
     type: bool

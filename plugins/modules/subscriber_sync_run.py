@@ -20,6 +20,7 @@ description:
   - The main entry point of the M(clearip.netsapiens.subscriber_sync) role runs this module. It does in one process, with the
     records in memory, what the modules named above do one task each with files between them; the ClearIP listings are
     made while NetSapiens is read. C(docs/performance.md) has the measurements.
+  - Users are read only for the domains the sync uses - those O(include_domains) and O(exclude_domains) select, or O(domains).
   - The ClearIP account lock (see O(lock_timeout)) is taken before the first listing and held until the module ends.
   - Errors of single records (a bad name, an orphan, a moved domain, a refused create) are reported in RV(plan) and in
     the C(failed_items) of each tier (RV(service_providers), RV(groups), RV(users)), and the module fails after doing all it
@@ -29,6 +30,8 @@ description:
     variables as those modules.
 author:
   - clearip.netsapiens contributors (@clearip)
+extends_documentation_fragment:
+  - clearip.netsapiens.sync_scope
 attributes:
   action:
     description: An action plugin of the same name adds the C(module_defaults) of the two groups before the module runs.
@@ -133,24 +136,6 @@ options:
         description: Seconds to wait for each HTTP answer. E(CLEARIP_TIMEOUT).
         type: int
         default: 30
-  identifier_scheme:
-    description: How NetSapiens names become ClearIP names (see O(clearip.netsapiens.subscriber_sync_plan#module:identifier_scheme)).
-    type: str
-    choices: [plain, unique, no_resellers]
-    default: plain
-  service_provider:
-    description: The one Service Provider of the V(no_resellers) scheme. Required with it, ignored otherwise.
-    type: str
-  include_domains:
-    description: Shell-style patterns (case-sensitive); when given, only domains matching one of them are synced (and only their users read).
-    type: list
-    elements: str
-    default: []
-  exclude_domains:
-    description: Shell-style patterns (case-sensitive); domains matching one of them are not synced (and their users not read).
-    type: list
-    elements: str
-    default: []
   include_system_users:
     description: Whether users whose service code starts with C(system-) are synced, as the vendor binary does.
     type: bool
