@@ -30,6 +30,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session im
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpError, HttpSession, OutcomeUnknown, redact_url)
 from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
 from ansible_collections.clearip.netsapiens.plugins.module_utils.progress import DEFAULT_INTERVAL, ProgressLog
+from ansible_collections.clearip.netsapiens.plugins.module_utils.records import cut
 from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options, strip_userinfo
 from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import NetSapiensError, write_records_file
 
@@ -585,11 +586,11 @@ class ClearIPClient(object):
         self.stats['lookups_after_unknown_outcome'] += 1
         return self.find_by_name(kind, name)
 
-    def create_many(self, kind, jobs, progress=None):
+    def create_many(self, kind, jobs, progress=None, fields=None):
         """Create ``jobs`` (dicts: name, parent_id, comment, user_id) with bounded concurrency.
 
         Returns one ``(job, record or None, error message or None, outcome unknown)`` per job, in
-        the given order. A refused login stops everything not yet started. ``progress`` (a
+        the given order; each record cut down to ``fields`` when given (as ``list`` does). A refused login stops everything not yet started. ``progress`` (a
         progress.ProgressLog) is told of each job done, and ticked every second while creates are under way.
         """
         results = [None] * len(jobs)
@@ -610,7 +611,7 @@ class ClearIPClient(object):
                 else:
                     try:
                         record = self.create(kind, job['name'], job.get('parent_id'), job.get('comment'), job.get('user_id'))
-                        results[index] = (job, record, None, False)
+                        results[index] = (job, _cut(record, fields) if fields else record, None, False)
                     except LoginRefused as exc:
                         stop.set()
                         results[index] = (job, None, str(exc), False)
@@ -640,17 +641,12 @@ class ClearIPClient(object):
 
 
 def _cut(record, fields):
-    """``record`` with only ``fields``; text shared by many objects (the sync's comment, a parent's id) is
-    interned, so 100,000 Users hold one copy of each, not one per User."""
-    out = {}
-    for field in fields:
-        value = record.get(field)
-        if field == USER_ID_FIELD and value == out.get('name'):
-            value = out['name']   # a User ID is most often the name: one string for both
-        elif isinstance(value, str) and field not in ('id', 'name', USER_ID_FIELD):
-            value = sys.intern(value)
-        out[field] = value
-    return out
+    """``record`` with only ``fields`` (records.cut), sharing the text many objects repeat (the sync's comment,
+    a parent's id) and a User ID equal to the name, so 100,000 Users hold one copy of each."""
+    if not isinstance(record, dict):
+        return record
+    return cut(record, fields, intern=('comment',) + tuple(COLLECTIONS[k][3] for k in COLLECTIONS if COLLECTIONS[k][3]),
+               same_as={USER_ID_FIELD: 'name'})
 
 
 def _record_key(record):
@@ -910,8 +906,11 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
                           held_user_ids=held_user_ids if kind == sync.USER else None)
     default = sync.default_comment(comment_source)
     failed = list(plan.failed)
-    proposed = [_predicted(kind, item, item.get('comment') or default) for item in plan.to_create]
+    proposed = [_predicted(kind, item, item.get('comment') or default) for item in plan.to_create] if return_objects else None
     unknown = []
+    # Without return_objects (the sync of 100,000 Users) each created object is kept cut down to what the
+    # next tier and the drift read, not as the whole answer.
+    fields = None if return_objects else SYNC_LISTING_FIELDS[kind]
 
     if check_mode:
         created_names = [item['name'] for item in plan.to_create]
@@ -924,13 +923,14 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
             jobs.append({'name': item['name'], 'parent_id': parent_id, 'comment': item.get('comment') or default,
                          'user_id': item.get('user_id')})
         created = []
-        for job, record, error, outcome_unknown in client.create_many(kind, jobs, progress=progress):
+        for job, record, error, outcome_unknown in client.create_many(kind, jobs, progress=progress, fields=fields):
             if error is None:
                 created.append((job, record))
             elif outcome_unknown:
                 unknown.append((job, error))
             else:
                 failed.append({'name': job['name'], 'reason': '%s %r: create failed: %s' % (kind, job['name'], error)})
+        del jobs
         created, confirm_failed, unknown = confirm_tier(client, kind, created, unknown)
         failed.extend(confirm_failed)
         created_names = [job['name'] for job, record in created]
@@ -967,9 +967,11 @@ def confirm_tier(client, kind, created, unknown):
     if not created and not unknown:
         return created, failed, unknown
     parent_field = COLLECTIONS[kind][3]
+    asked = set(job['name'] for job, dummy in created) | set(job['name'] for job, dummy in unknown)
     held = {}
-    for record in client.list(kind):
-        held.setdefault(record.get('name'), []).append(record)
+    for record in client.list(kind, fields=SYNC_LISTING_FIELDS[kind]):
+        if record.get('name') in asked:
+            held.setdefault(record.get('name'), []).append(record)
 
     def duplicate(job, records):
         ids = ', '.join(str(r.get('id')) for r in records)

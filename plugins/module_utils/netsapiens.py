@@ -38,6 +38,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session im
     HttpSession,
     OutcomeUnknown,
 )
+from ansible_collections.clearip.netsapiens.plugins.module_utils.records import cut
 from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options, strip_userinfo
 
 try:
@@ -332,14 +333,14 @@ def _with_problem(record, index, problem):
 
 
 def _cut_user(record, fields):
-    out = dict((field, record.get(field, '')) for field in fields)
-    for field in ('domain', 'service_code'):
-        if isinstance(out.get(field), str):
-            out[field] = sys.intern(out[field])
+    """A user record with only ``fields`` (records.cut), the domain and service code shared; a malformed one
+    stays a dict with its ``problem`` and ``position``."""
     if record.get('problem'):
+        out = dict((field, record.get(field, '')) for field in fields)
         out['problem'] = record['problem']
         out['position'] = record.get('position')
-    return out
+        return out
+    return cut(record, fields, intern=('domain', 'service_code'))
 
 
 def sort_records(kind, records):

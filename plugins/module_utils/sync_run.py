@@ -28,6 +28,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils.drift import co
 from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HttpError
 from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
     NetSapiensError, NetSapiensTokenError, write_records_file)
+from ansible_collections.clearip.netsapiens.plugins.module_utils.records import as_dicts
 from ansible_collections.clearip.netsapiens.plugins.module_utils.subscriber_sync import TIERS, build_tiers, select_domain
 
 KINDS = {'service_providers': sync.SERVICE_PROVIDER, 'groups': sync.GROUP, 'users': sync.USER}
@@ -153,7 +154,7 @@ def _as_desired(tier, items):
 
 def _keep(keep_dir, name, records):
     if keep_dir:
-        write_records_file(os.path.join(keep_dir, name), records)
+        write_records_file(os.path.join(keep_dir, name), as_dicts(records))
 
 
 def run_sync(netsapiens, clearip, scheme='plain', service_provider=None, include_domains=None, exclude_domains=None,
