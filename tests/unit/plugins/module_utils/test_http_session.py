@@ -500,3 +500,16 @@ def test_want_json_accepts_an_empty_body(server):
     server.script = [(204, '', {})]
     http, sleeps = session(server.url)
     assert http.request('DELETE', '/script', want_json=True).status == 204
+
+
+def test_proxies_from_the_environment_are_read_once_and_no_proxy_is_honoured(monkeypatch):
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.example:3128')
+    monkeypatch.setenv('NO_PROXY', 'spared.example')
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/private-ca.pem')
+    proxied = HttpSession('https://pbx.example')
+    assert proxied.session.proxies.get('https') == 'http://proxy.example:3128'
+    assert proxied.session.verify == '/etc/private-ca.pem'   # as requests' own trust_env would give it
+    assert HttpSession('https://spared.example').session.proxies.get('https') is None
+    assert HttpSession('http://127.0.0.1:8080').session.verify is True   # no CA file to look at for plain HTTP
+    assert HttpSession('https://pbx.example', validate_certs=False).session.verify is False
+    assert HttpSession('https://pbx.example', ca_path='/etc/mine.pem').session.verify == '/etc/mine.pem'
