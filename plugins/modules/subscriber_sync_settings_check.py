@@ -24,15 +24,6 @@ description:
 author:
   - clearip.netsapiens contributors (@clearip)
 attributes:
-  action:
-    description:
-      - An action plugin of the same name runs the check on the controller, without starting a module process, when the task
-        runs there (connection V(local)) with no C(environment) keyword; otherwise the module runs where the sync's modules
-        run, so that it sees their environment variables.
-    support: full
-  async:
-    description: Cannot run asynchronously.
-    support: none
   check_mode:
     description: Runs the same in check mode; it reads nothing but its options and the names of the environment variables.
     support: full

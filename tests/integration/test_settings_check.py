@@ -143,8 +143,8 @@ def test_verify_and_user_id_header_playbooks_check_their_settings_too(env, colle
 
 
 def test_settings_from_the_plays_environment_keyword_count_as_given(env, playbook):
-    """A setting given only through a play's ``environment`` (here NETSAPIENS_HOST) is seen by the check, which then
-    runs as a module where the sync runs, and reaches the sync's module; without it the same config is refused."""
+    """A setting given only through a play's ``environment`` (here NETSAPIENS_HOST) is seen by the check, which runs
+    where the sync runs, and reaches the sync's module; without it the same config is refused."""
     config = vendor_config(env)
     host = config['netsapiens'].pop('host')
     text = '''
