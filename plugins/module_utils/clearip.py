@@ -30,7 +30,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session im
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpError, HttpSession, OutcomeUnknown, redact_url)
 from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
 from ansible_collections.clearip.netsapiens.plugins.module_utils.progress import DEFAULT_INTERVAL, ProgressLog
-from ansible_collections.clearip.netsapiens.plugins.module_utils.records import cut
+from ansible_collections.clearip.netsapiens.plugins.module_utils.records import cut, record_type
 from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options, strip_userinfo
 from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import NetSapiensError, write_records_file
 
@@ -80,6 +80,7 @@ COLLECTIONS = {
     sync.USER: ('/users', 'users', 'user', 'group'),
 }
 USER_ID_FIELD = 'userId'
+_JOB_TYPE = record_type(('name', 'parent_id', 'comment', 'user_id'))
 # The wire fields a sync keeps of each listed object: what plan_tier (name, parent, User ID) and the
 # drift report (id, comment) read.
 SYNC_LISTING_FIELDS = dict((kind, tuple(field for field in ('id', 'name', 'comment', COLLECTIONS[kind][3],
@@ -640,6 +641,13 @@ class ClearIPClient(object):
         return results
 
 
+def create_job(name, parent_id, comment, user_id):
+    """One create for ``create_many``: a record (records.py) read like the dict ``{name, parent_id, comment, user_id}``."""
+    job = _JOB_TYPE()
+    job.name, job.parent_id, job.comment, job.user_id = name, parent_id, comment, user_id
+    return job
+
+
 def _cut(record, fields):
     """``record`` with only ``fields`` (records.cut), sharing the text many objects repeat (the sync's comment,
     a parent's id) and a User ID equal to the name, so 100,000 Users hold one copy of each."""
@@ -920,8 +928,9 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
         jobs = []
         for item in plan.to_create:
             parent_id = parent_ids_by_name[item['parent']][0] if parent_kind is not None else None
-            jobs.append({'name': item['name'], 'parent_id': parent_id, 'comment': item.get('comment') or default,
-                         'user_id': item.get('user_id')})
+            jobs.append(create_job(item['name'], parent_id, item.get('comment') or default, item.get('user_id')))
+        if not want_diff:
+            plan.to_create = None   # the jobs say it all; 100,000 Users need not be held twice
         created = []
         for job, record, error, outcome_unknown in client.create_many(kind, jobs, progress=progress, fields=fields):
             if error is None:
@@ -950,7 +959,7 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
     if client.operator_id:
         result['operator'] = {'id': client.operator_id, 'name': client.operator_name}
     if want_diff:
-        parent_of = dict((item['name'], item.get('parent')) for item in plan.to_create)
+        parent_of = dict((item['name'], item.get('parent')) for item in plan.to_create or ())
         result['diff'] = name_diff(kind, plan.existing_names, created_names, parent_of)
     return result, created_records
 
@@ -968,10 +977,21 @@ def confirm_tier(client, kind, created, unknown):
         return created, failed, unknown
     parent_field = COLLECTIONS[kind][3]
     asked = set(job['name'] for job, dummy in created) | set(job['name'] for job, dummy in unknown)
-    held = {}
+    # One record per name, and a list only for a name held more than once (100,000 names may be asked).
+    first = {}
+    again = {}
     for record in client.list(kind, fields=SYNC_LISTING_FIELDS[kind]):
-        if record.get('name') in asked:
-            held.setdefault(record.get('name'), []).append(record)
+        name = record.get('name')
+        if name not in asked:
+            continue
+        if name in first:
+            again.setdefault(name, [first[name]]).append(record)
+        else:
+            first[name] = record
+    del asked
+
+    def held(name):
+        return again.get(name) or ([first[name]] if name in first else [])
 
     def duplicate(job, records):
         ids = ', '.join(str(r.get('id')) for r in records)
@@ -981,7 +1001,7 @@ def confirm_tier(client, kind, created, unknown):
 
     confirmed = []
     for job, record in created:
-        records = held.get(job['name'], [])
+        records = held(job['name'])
         if len(records) > 1:
             failed.append(duplicate(job, records))
         else:
@@ -989,7 +1009,7 @@ def confirm_tier(client, kind, created, unknown):
             confirmed.append((job, record))
     still_unknown = []
     for job, error in unknown:
-        records = held.get(job['name'], [])
+        records = held(job['name'])
         if len(records) > 1:
             failed.append(duplicate(job, records))
         elif len(records) == 1 and (not parent_field or _ref_id(records[0].get(parent_field)) == job.get('parent_id')):
