@@ -658,9 +658,14 @@ def _cut(record, fields):
 
 
 def _record_key(record):
-    """What tells list records apart: the id, or the whole record when it has none."""
+    """What tells list records apart: the id, or the whole record when it has none.
+
+    A text id is its own key (the record's string, not a new one: a listing of 100,000 Users keeps
+    a set of them); other ids and whole records get a prefix no UUID has.
+    """
     if isinstance(record, dict) and record.get('id') is not None:
-        return 'id:%s' % record['id']
+        record_id = record['id']
+        return record_id if isinstance(record_id, str) and not record_id.startswith(('id:', 'record:')) else 'id:%s' % record_id
     return 'record:%s' % json.dumps(record, sort_keys=True, default=str)
 
 
