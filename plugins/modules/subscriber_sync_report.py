@@ -135,7 +135,7 @@ report:
     versions: {collection: 0.2.0, ansible_core: 2.19.14}
     netsapiens: {host: https://ns.example.com}
     clearip: {url: https://api.clearip.com}
-    error: {stage: clearip_login, task: Create missing ClearIP Service Providers, message: "ClearIP refused the login of ..."}
+    error: {stage: clearip_login, task: "Sync NetSapiens subscribers into ClearIP, tier by tier", message: "ClearIP refused the login of ..."}
     tiers:
       service_providers: {status: failed, created: [], existing: 0, failed: [], skipped: false, skipped_reason: "",
                           counts: {wanted: 3, created: 0, existing: 0, failed: 0}}

@@ -224,7 +224,9 @@ service_providers:
   description:
     - The Service Provider tier - C(created) (names), C(existing) (a count), C(failed_items) (each C(name) and C(reason)),
       C(outcome_unknown) (names), and C(operator) when one was resolved.
-    - Only C(skipped) (true) when the tier above had errors; absent when the run stopped before it.
+    - Only C(skipped) (true) when the tier above had errors; only C(failed) (true) and C(msg) when a fatal error
+      stopped the run in this tier (its listing or creates, or the ClearIP login, RV(stage) C(clearip_login));
+      absent when the run stopped before it.
   returned: when the tier was reached
   type: dict
   sample: {changed: true, created: [Acme], existing: 2, failed_items: [], outcome_unknown: []}
@@ -241,7 +243,9 @@ drift:
   returned: when computed
   type: dict
 stage:
-  description: Where a fatal error stopped the run (C(netsapiens_login), C(netsapiens_read), C(plan), C(clearip_login), a tier, C(drift), C(setup)).
+  description:
+    - Where a fatal error stopped the run - C(settings) (an option out of range, such as O(netsapiens.page_size) or
+      O(max_workers)), C(setup), C(netsapiens_login), C(netsapiens_read), C(plan), C(clearip_login), a tier, C(drift).
   returned: on a fatal error
   type: str
   sample: clearip_login

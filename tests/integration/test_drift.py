@@ -217,3 +217,26 @@ def test_domain_moved_under_plain_shows_on_its_group(sims, sync):
     assert [(e['name'], e['parent'], e['netsapiens_parent']) for e in drift['tiers']['groups']['moved']] == [(domain, old, resellers[2])]
     assert drift['counts']['total'] == 1 and drift['counts']['users']['in_scope'] == 30   # listed by the drift step itself
     assert_read_only(s)
+
+
+def test_drift_playbook_runs_with_the_readmes_inventory(sims, collection_playbook):
+    """`-i localhost,` (as the README runs every playbook) lists localhost without a connection: the drift
+    playbook must still run here, with the Python that runs Ansible, not try SSH (it once did: UNREACHABLE)."""
+    dataset = make_dataset(resellers=1, domains=2, users=4, seed=31)
+    s = sims(dataset)
+    run = collection_playbook('drift', vendor_config(s), args=('-i', 'localhost,'),
+                              report_var='subscriber_sync_drift_report_path')
+    assert run.rc == 0, run
+    assert 'UNREACHABLE' not in run.stdout, run
+    assert run.out['report']['counts']['total'] == 0
+
+
+def test_every_playbook_on_localhost_runs_there_with_the_ansible_python():
+    """The same for every playbook of the collection: each runs the role's `localhost` step before anything else."""
+    import pathlib
+    import yaml
+    root = pathlib.Path(__file__).resolve().parents[2] / 'playbooks'
+    for path in sorted(root.glob('*.yml')):
+        for play in yaml.safe_load(path.read_text()):
+            first = play['tasks'][0]
+            assert first.get('ansible.builtin.include_role', {}).get('tasks_from') == 'localhost', path.name
