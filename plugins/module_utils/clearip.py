@@ -1153,7 +1153,7 @@ def name_diff(kind, existing_names, created_names, parent_of=None, max_lines=DIF
     left = len(created_names) - shown
     if left:
         more_parents = len(parents) - shown_parents
-        lines.append('... and %d more new %ss%s not shown; the report lists them all'
+        lines.append('... and %d more new %ss%s not shown; the result (and the sync\'s report) lists them all'
                      % (left, kind, ' (under %d more %ss)' % (more_parents, parent_kind) if more_parents and parent_kind else ''))
     count = '%d requested %ss exist' % (len(existing_names), kind)
     header = 'ClearIP %ss (of those requested)' % kind

@@ -124,7 +124,8 @@ class ClearIPListings(object):
 
 
 def read_netsapiens(client, domains=None, include_domains=None, exclude_domains=None, max_workers=None):
-    """``{'resellers', 'domains', 'users', 'connections'}``: normalised, sorted records (``netsapiens.normalize_record``).
+    """``{'resellers', 'domains', 'users', 'connections'}``: normalised, sorted records (``netsapiens.normalize_record``),
+    and ``unknown_domains``: the names of ``domains`` that NetSapiens does not list.
 
     The reseller and connection lists are read while the domains and then their users are. Users are
     read only for the domains the sync will use: ``domains`` when given (a targeted sync), else every
@@ -135,11 +136,18 @@ def read_netsapiens(client, domains=None, include_domains=None, exclude_domains=
     resellers = _Background(client.resellers, 'netsapiens-resellers')
     connections = _Background(client.connections, 'netsapiens-connections')
     domain_records = client.domains()
+    unknown = []
     if domains is None:
         domains = [d['name'] for d in domain_records
                    if d['name'] and not d.get('problem') and select_domain(d['name'], include_domains, exclude_domains)]
+    else:
+        # A targeted sync may name a domain deleted since its event: reported, not asked for (its users read would 404).
+        listed = set(d['name'] for d in domain_records if d['name'])
+        unknown = sorted(set(name for name in domains if name not in listed))
+        domains = [name for name in domains if name in listed]
     users = client.users(domains=domains, max_workers=max_workers, fields=USER_FIELDS)
-    return {'resellers': resellers.result(), 'domains': domain_records, 'users': users, 'connections': connections.result()}
+    return {'resellers': resellers.result(), 'domains': domain_records, 'users': users, 'connections': connections.result(),
+            'unknown_domains': unknown}
 
 
 def _as_desired(tier, items):
@@ -202,6 +210,9 @@ def run_sync(netsapiens, clearip, scheme='plain', service_provider=None, include
     tiers = build_tiers(ns['resellers'], ns['domains'], ns['users'], ns['connections'], scheme=scheme,
                         service_provider=service_provider, include_domains=include_domains,
                         exclude_domains=exclude_domains, include_system_users=include_system_users)
+    for name in ns['unknown_domains']:
+        tiers['errors']['users'].append({'name': name, 'reason': "domain '%s' was asked for (domains, subscriber_sync_domains) but "
+                                                                 "NetSapiens does not list it: nothing was read or synced for it" % name})
     counts = dict(tiers['counts'])
     for tier in TIERS:
         counts['%s_wanted' % tier] = len(tiers[tier])

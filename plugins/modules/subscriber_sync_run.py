@@ -321,8 +321,13 @@ def main():
     params = module.params
     ns_params, cip_params = params['netsapiens'], params['clearip']
     if params['work_dir'] and not os.path.isdir(params['work_dir']):
-        fail(module, {}, 'work_dir %s is not a directory: make it first, or leave work_dir unset (nothing is written then)'
-             % params['work_dir'], stage='setup')
+        fail(module, {}, 'work_dir (the role\'s subscriber_sync_work_dir) %s is not a directory: make it first, or leave it '
+             'unset (nothing is written then)' % params['work_dir'], stage='setup')
+    for option, least, role_variable in (('max_workers', 1, 'subscriber_sync_max_workers'), ('lock_timeout', 0, None),
+                                         ('progress_interval', 0, 'subscriber_sync_progress_interval')):
+        if params[option] < least:
+            fail(module, {}, '%s%s must be at least %d, not %s' % (
+                option, " (the role's %s)" % role_variable if role_variable else '', least, params[option]), stage='settings')
     try:
         netsapiens = NetSapiensClient(
             ns_params['host'], client_id=ns_params['client_id'], client_secret=ns_params['client_secret'],

@@ -241,3 +241,46 @@ def test_vaulted_role_variables(sims, sync, tmp_path):
     assert run.rc == 0, run.stdout[-4000:]
     assert holdings(s) == expected_plain(dataset)
     assert secret not in run.stdout + run.stderr
+
+
+def test_a_targeted_sync_reads_only_its_domains_and_names_one_netsapiens_does_not_list(sims, sync):
+    dataset = make_dataset(resellers=2, domains=4, users=12, seed=31, clearip_existing={'service_providers': 2, 'groups': 4, 'users': 0})
+    s = sims(dataset)
+    domains = [d['domain'] for d in dataset['netsapiens']['domains']]
+    gone = 'deleted-since-the-event.example'
+    run = sync(vendor_config(s), extra_vars={'subscriber_sync_domains': [domains[1], gone]})
+    assert run.rc != 0, run                      # the unknown domain is an error of its own...
+    report = run.out['report']
+    assert report['status'] == 'partial' and report['error'] is None
+    assert [f['name'] for f in report['tiers']['users']['failed']] == [gone]
+    assert gone in report['tiers']['users']['failed'][0]['reason'] and 'does not list it' in report['tiers']['users']['failed'][0]['reason']
+    # ...and the domain that exists is synced: its users only, nothing asked of the other domains or of the unknown one.
+    wanted = sorted('%s@%s' % (u['user'], u['domain']) for u in dataset['netsapiens']['users'] if u['domain'] == domains[1])
+    assert sorted(u['name'] for u in Sims.state(s.clearip)['users']) == wanted
+    read = Sims.stats(s.netsapiens)['requests']
+    assert read['GET /ns-api/v2/domains/{domain}/users'] == 2   # one domain's users: its page and the empty one that ends it
+    assert report['drift'] is None               # a targeted sync read only some users: no drift to tell
+
+
+def test_out_of_range_settings_are_refused_before_any_request(sims, playbook):
+    s = sims(make_dataset(resellers=1, domains=1, users=2, seed=32))
+    text = '''
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - clearip.netsapiens.subscriber_sync_run:
+        netsapiens: "{{ ns }}"
+        clearip: "{{ cip }}"
+        lock_timeout: -1
+      register: refused
+      ignore_errors: true
+    - ansible.builtin.copy:
+        content: "{{ refused | to_json }}"
+        dest: "{{ out_dir }}/refused.json"
+        mode: "0600"
+'''
+    run = playbook(text, extra_vars={'ns': s.ns_vars(), 'cip': s.cip_vars()})
+    assert run.rc == 0, run
+    refused = run.out['refused']
+    assert refused['failed'] and refused['stage'] == 'settings' and 'lock_timeout must be at least 0, not -1' in refused['msg']
+    assert Sims.stats(s.netsapiens)['requests'] == {} and Sims.stats(s.clearip)['requests'] == {}

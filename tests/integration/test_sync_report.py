@@ -263,7 +263,8 @@ def test_check_diff_of_10000_users_is_a_screenful_that_says_what_it_left_out(sim
     tail = [line for line in lines if 'more new users' in line]
     assert len(tail) == 1, tail
     shown_users = [line.strip(' +') for line in lines if line.startswith('+  ') and '@' in line]
-    match = re.search(r'and (\d+) more new users \(under (\d+) more groups\) not shown; the report lists them all', tail[0])
+    match = re.search(r"and (\d+) more new users \(under (\d+) more groups\) not shown; the result \(and the sync's report\) lists them all",
+                      tail[0])
     assert match and int(match.group(1)) == 10000 - len(shown_users), (tail, len(shown_users))
     # Users are grouped under their Group: each shown name follows the heading of its own domain.
     heading = None

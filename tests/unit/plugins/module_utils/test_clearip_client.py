@@ -570,7 +570,8 @@ def test_name_diff_groups_names_under_their_parents_and_caps_the_lines():
     assert after[1] == 'in group d0:' and after[2:4] == ['  u00@d0', '  u07@d0']   # sorted, grouped by parent
     shown = [line.strip() for line in after[1:31] if line.startswith('  ')]
     assert all(parent_of[name] == 'd0' for name in shown[:15]) and all(parent_of[name] == 'd1' for name in shown[15:])
-    assert after[-1] == '... and %d more new users (under 5 more groups) not shown; the report lists them all' % (100 - len(shown))
+    assert after[-1] == ("... and %d more new users (under 5 more groups) not shown; the result (and the sync's report) lists them all"
+                         % (100 - len(shown)))
     assert 1 + 2 + len(shown) + 1 == len(after)   # the count, two headings (d0, d1), the names, the tail
 
 
