@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections import Counter
+
+import pytest
 
 from tests.integration.conftest import BIN, Sims, ansible_env, vendor_config, write_json
 from tests.simulators.dataset import make_dataset
@@ -25,6 +28,8 @@ PLAY = '''
       clearip.netsapiens.subscriber_sync_run:
         identifier_scheme: {scheme}
         exclude_domains: {exclude}
+        include_domains: {include}
+        service_provider: {sp}
       register: result
       ignore_errors: true
     - name: Keep the result
@@ -35,9 +40,10 @@ PLAY = '''
 '''
 
 
-def play(s, scheme='plain', exclude=()):
+def play(s, scheme='plain', exclude=(), include=(), service_provider=None):
     return PLAY.format(ns=json.dumps(s.ns_vars()), cip=json.dumps(s.cip_vars()), scheme=scheme,
-                       exclude=json.dumps(list(exclude)))
+                       exclude=json.dumps(list(exclude)), include=json.dumps(list(include)),
+                       sp=json.dumps(service_provider) if service_provider else '"{{ omit }}"')
 
 
 def secrets(s):
@@ -62,18 +68,25 @@ def test_module_defaults_path_never_shows_a_secret_with_vvvv_and_diff(sims, play
     assert len(held(s)['users']) == 12
 
 
-def test_check_after_a_partial_sync_predicts_exactly_what_the_real_run_creates(sims, playbook):
-    s = sims(make_dataset(resellers=3, domains=9, users=40, seed=72))
-    exclude = [s.dataset['netsapiens']['domains'][0]['domain']]
-    Sims.add_fault(s.clearip, kind='server_error', status=403, method='POST', path='^/groups$', times=3)
-    first = playbook(play(s, 'unique', exclude))
+SCOPES = [('unique', 'exclude'), ('no_resellers', 'include'), ('plain', 'both')]
+
+
+@pytest.mark.parametrize('scheme,filters', SCOPES, ids=['%s-%s' % scope for scope in SCOPES])
+def test_check_after_a_partial_sync_predicts_exactly_what_the_real_run_creates(sims, playbook, scheme, filters):
+    s = sims(make_dataset(resellers=3, domains=9, users=40, seed=72, clearip_existing={'service_providers': 1, 'groups': 1, 'users': 2}))
+    domains = [d['domain'] for d in s.dataset['netsapiens']['domains']]
+    scope = {'exclude': [domains[0]] if filters in ('exclude', 'both') else [],
+             'include': domains[1:7] if filters in ('include', 'both') else [],
+             'service_provider': 'All Resellers' if scheme == 'no_resellers' else None}
+    Sims.add_fault(s.clearip, kind='server_error', status=403, method='POST', path='^/groups$', times=2)
+    first = playbook(play(s, scheme, **scope))
     assert first.out['result']['failed'] is True and first.out['result']['users'] == {'skipped': True}, first
     before = held(s)
     Sims.reset_stats(s.clearip)
-    check = playbook(play(s, 'unique', exclude), check=True)
+    check = playbook(play(s, scheme, **scope), check=True)
     assert Sims.total_writes(s.clearip) == 0
     assert held(s) == before
-    real = playbook(play(s, 'unique', exclude))
+    real = playbook(play(s, scheme, **scope))
     assert real.out['result'].get('failed') is not True, real
     after = held(s)
     for tier, kind in (('service_providers', 'serviceProviders'), ('groups', 'groups'), ('users', 'users')):
@@ -142,3 +155,32 @@ def test_a_missing_or_unusable_work_dir_fails_at_setup_naming_it_and_creates_not
         assert error['stage'] == 'setup' and str(work_dir) in error['message'], error
         assert Sims.total_writes(s.clearip) == 0, work_dir
     assert not (tmp_path / 'missing').exists()
+
+
+def test_a_netsapiens_failure_ends_the_run_at_once_while_clearip_is_still_listing(sims, sync):
+    s = sims(make_dataset(resellers=2, domains=4, users=10, seed=78))
+    Sims.add_fault(s.clearip, kind='slow', method='GET', path='^/(serviceProviders|groups|users)$', times=-1, delay=25)
+    Sims.add_fault(s.netsapiens, kind='server_error', status=403, method='GET', path=r'/domains$', times=-1)
+    started = time.time()
+    run = sync(vendor_config(s))
+    took = time.time() - started
+    assert run.rc != 0 and run.out['report']['error']['stage'] == 'netsapiens_read', run
+    assert took < 20, took   # the daemon listing threads do not hold the module up
+    assert Sims.total_writes(s.clearip) == 0
+
+
+def test_config_json_and_role_vars_never_show_a_secret_with_vvvv_check_and_diff(sims, sync, tmp_path):
+    s = sims(make_dataset(resellers=2, domains=4, users=12, seed=79))
+    config = vendor_config(s)
+    keep = tmp_path / 'keep'
+    keep.mkdir()
+    texts = []
+    for check in (True, False, True):
+        run = sync(config, check=check, diff=True, args=('-vvvv',),
+                   extra_vars={'subscriber_sync_work_dir': str(keep), 'subscriber_sync_progress_path': str(keep / 'p.log')})
+        texts.append(run.stdout + run.stderr + json.dumps(run.out))
+    files = ''.join(p.read_text() for p in keep.rglob('*') if p.is_file())
+    assert 'users.json' in [p.name for p in keep.iterdir()]
+    for secret in secrets(s) + [config['clearip']['password']]:
+        assert all(secret not in text for text in texts), secret
+        assert secret not in files, secret
