@@ -184,3 +184,27 @@ def test_config_json_and_role_vars_never_show_a_secret_with_vvvv_check_and_diff(
     for secret in secrets(s) + [config['clearip']['password']]:
         assert all(secret not in text for text in texts), secret
         assert secret not in files, secret
+
+
+def test_check_mode_neither_waits_for_nor_takes_the_account_lock(sims, sync, tmp_path, collections_path):
+    s = sims(make_dataset(resellers=2, domains=4, users=30, seed=80))
+    Sims.add_fault(s.clearip, kind='slow', method='POST', path='^/users$', times=-1, delay=1.5)
+    work = tmp_path / 'real'
+    (work / 'home' / 'tmp').mkdir(parents=True)
+    command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.sync',
+               '-e', '@%s' % write_json(work / 'config.json', vendor_config(s), 0o600)]
+    real = subprocess.Popen(command, cwd=str(work), env=ansible_env(collections_path, work / 'home'),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 60
+        while Sims.stats(s.clearip)['requests'].get('POST /users', 0) == 0 and time.time() < deadline:
+            time.sleep(0.2)   # the real run holds the lock from now until it ends (about 12 s of slow creates)
+        started = time.time()
+        check = sync(vendor_config(s), check=True)
+        took = time.time() - started
+        assert real.poll() is None, 'the real run ended before the check could overlap it'
+    finally:
+        out = real.communicate(timeout=300)
+    assert real.returncode == 0, out[0][-3000:]
+    assert check.rc == 0 and check.out['report']['check_mode'] is True, check
+    assert took < 10, took
