@@ -217,3 +217,19 @@ def test_domain_moved_under_plain_shows_on_its_group(sims, sync):
     assert [(e['name'], e['parent'], e['netsapiens_parent']) for e in drift['tiers']['groups']['moved']] == [(domain, old, resellers[2])]
     assert drift['counts']['total'] == 1 and drift['counts']['users']['in_scope'] == 30   # listed by the drift step itself
     assert_read_only(s)
+
+
+def test_users_of_a_malformed_domain_are_not_reported_gone_by_the_sync_or_the_drift_playbook(sims, sync, collection_playbook):
+    # Domain 1's NetSapiens record is malformed (its reseller is an object, not text): the sync reports it and does
+    # not read its users. Its Users in ClearIP are still in NetSapiens, so no drift may call them gone (docs/drift.md
+    # tells how to delete what is gone).
+    dataset = make_dataset(resellers=2, domains=4, users=12, seed=81, clearip_existing={'service_providers': 2, 'groups': 4, 'users': 12})
+    broken = dataset['netsapiens']['domains'][1]
+    broken['reseller'] = {'name': broken['reseller']}
+    s = sims(dataset)
+    run = sync(vendor_config(s))
+    assert run.rc != 0 and any(broken['domain'] in e and 'not text' in e for e in run.out['report']['errors']), run
+    assert run.out['report']['drift']['counts']['total'] == 0, run.out['report']['drift']
+    report = collection_playbook('drift', vendor_config(s), report_var='subscriber_sync_drift_report_path')
+    assert report.rc == 0, report
+    assert report.out['report']['counts']['total'] == 0, report.out['report']
