@@ -208,3 +208,22 @@ def test_check_mode_neither_waits_for_nor_takes_the_account_lock(sims, sync, tmp
     assert real.returncode == 0, out[0][-3000:]
     assert check.rc == 0 and check.out['report']['check_mode'] is True, check
     assert took < 10, took
+
+
+def test_role_with_module_defaults_never_shows_a_secret_with_vvvv_check_and_diff(sims, playbook):
+    s = sims(make_dataset(resellers=2, domains=4, users=12, seed=82))
+    text = '''
+- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/clearip.netsapiens.netsapiens: %s
+    group/clearip.netsapiens.clearip: %s
+  roles:
+    - role: clearip.netsapiens.subscriber_sync
+      subscriber_sync_report_path: "{{ out_dir }}/report.json"
+''' % (json.dumps(s.ns_vars()), json.dumps(s.cip_vars()))
+    runs = [playbook(text, check=True, diff=True, args=('-vvvv',)), playbook(text, diff=True, args=('-vvvv',))]
+    assert [r.rc for r in runs] == [0, 0], runs[-1]
+    assert len(held(s)['users']) == 12
+    for secret in secrets(s):
+        assert all(secret not in r.stdout + r.stderr + json.dumps(r.out) for r in runs), secret
