@@ -227,3 +227,28 @@ def test_role_with_module_defaults_never_shows_a_secret_with_vvvv_check_and_diff
     assert len(held(s)['users']) == 12
     for secret in secrets(s):
         assert all(secret not in r.stdout + r.stderr + json.dumps(r.out) for r in runs), secret
+
+
+def test_two_syncs_of_one_account_one_naming_its_operator_create_each_object_once(sims, tmp_path, collections_path):
+    # The account is tied to one Operator: a config that names it and one that does not are the same account,
+    # and must share one account lock (clearip.AccountLock), or both list, both see the same Users missing and
+    # both create them.
+    s = sims(make_dataset(resellers=2, domains=6, users=80, seed=83))
+    Sims.add_fault(s.clearip, kind='slow', method='POST', path='^/users$', times=-1, delay=0.2)
+    procs = []
+    for index in range(2):
+        config = vendor_config(s)
+        if index:
+            config['clearip']['operator'] = s.dataset['clearip']['operators'][0]['name']
+        work = tmp_path / ('w%d' % index)
+        (work / 'home' / 'tmp').mkdir(parents=True)
+        command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.sync',
+                   '-e', '@%s' % write_json(work / 'config.json', config, 0o600)]
+        procs.append(subprocess.Popen(command, cwd=str(work), env=ansible_env(collections_path, work / 'home'),
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outs = [p.communicate(timeout=600) for p in procs]
+    after = held(s)
+    for kind in after:
+        assert [n for n, c in Counter(after[kind]).items() if c > 1] == [], kind
+    assert len(after['users']) == 80
+    assert [p.returncode for p in procs] == [0, 0], [o[0][-3000:] for o in outs]
