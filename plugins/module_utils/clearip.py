@@ -15,7 +15,6 @@ import errno
 import hashlib
 import json
 import os
-import sys
 import threading
 import time
 
@@ -1034,8 +1033,8 @@ class AccountLock(object):
     Two syncs of the same account on one machine would each list, see the same objects missing
     and both create them. The lock is an ``fcntl.flock`` on a file under
     ``$XDG_CACHE_HOME/clearip.netsapiens/locks/`` (default ``~/.cache``; directories 0700, file
-    0600), named by a SHA-256 of the ClearIP URL (without userinfo) and the operator id, or the
-    email for an account tied to one operator. The kernel releases it when the process ends,
+    0600), named by a SHA-256 of the ClearIP URL (without userinfo) and the email; when the operator
+    id is known a second one, named by the URL and the operator id, is taken after it (``keys``). The kernel releases it when the process ends,
     however it ends, so a killed run never leaves it stale; a module process that outlives its
     ansible-playbook keeps it while it may still write. The file holds the holder's pid and start
     time, never a secret. It protects runs on one machine, not two control nodes.
@@ -1047,7 +1046,7 @@ class AccountLock(object):
         self.clock = clock
         self.sleep = sleep
         self.path = None
-        self._fd = None
+        self._fds = []
         self.waited = 0.0
 
     @staticmethod
@@ -1057,11 +1056,25 @@ class AccountLock(object):
 
     @staticmethod
     def key(client):
-        who = ('operator', client.operator_id) if client.operator_id else ('account', (client._email or '').lower())
-        return '\n'.join((redact_url(client.url).rstrip('/').lower(),) + who)
+        """The account's own key: the ClearIP URL (without userinfo) and the email."""
+        return '\n'.join((redact_url(client.url).rstrip('/').lower(), 'account', (client._email or '').lower()))
+
+    @classmethod
+    def keys(cls, client):
+        """The locks to take, in this order: the account's, then its operator's when known.
+
+        The account key alone keeps two runs of one account apart whether or not they name its operator
+        (an account tied to one operator resolves no operator id when none is named); the operator key
+        keeps two accounts that name one operator apart. Always taken in this order, so two runs never
+        each hold one and wait for the other.
+        """
+        keys = [cls.key(client)]
+        if client.operator_id:
+            keys.append('\n'.join((redact_url(client.url).rstrip('/').lower(), 'operator', client.operator_id)))
+        return keys
 
     def acquire(self, client):
-        if self._fd is not None:
+        if self._fds:
             return
         if not HAS_FCNTL:
             raise ClearIPError('cannot lock the ClearIP account: this platform has no fcntl.flock')
@@ -1071,13 +1084,25 @@ class AccountLock(object):
         except OSError as exc:
             if exc.errno != errno.EEXIST:
                 raise ClearIPError('cannot make the lock directory %s: %s' % (directory, exc))
-        name = hashlib.sha256(self.key(client).encode('utf-8')).hexdigest() + '.lock'
-        self.path = os.path.join(directory, name)
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise ClearIPError('cannot open the lock file %s: %s' % (self.path, exc))
         started = self.clock()
+        paths = []
+        try:
+            for key in self.keys(client):
+                path = os.path.join(directory, hashlib.sha256(key.encode('utf-8')).hexdigest() + '.lock')
+                self._fds.append(self._take(client, path, started))
+                paths.append(path)
+        except Exception:
+            self.release()
+            raise
+        self.path = paths[0]
+        self.waited = self.clock() - started
+
+    def _take(self, client, path, started):
+        self.path = path
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ClearIPError('cannot open the lock file %s: %s' % (path, exc))
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -1085,27 +1110,26 @@ class AccountLock(object):
             except (IOError, OSError) as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     os.close(fd)
-                    raise ClearIPError('cannot lock %s: %s' % (self.path, exc))
+                    raise ClearIPError('cannot lock %s: %s' % (path, exc))
             waited = self.clock() - started
             if waited >= self.timeout:
                 holder = _read_holder(fd)
                 os.close(fd)
                 raise LockBusy('another sync of ClearIP account %s at %s is running (%s) and still holds the lock %s; '
                                'waited %d seconds (lock_timeout). Nothing was listed or created. Let it finish, or raise '
-                               'lock_timeout' % (client._email, redact_url(client.url), holder, self.path, int(waited)))
+                               'lock_timeout' % (client._email, redact_url(client.url), holder, path, int(waited)))
             self.sleep(LOCK_POLL_SECONDS)
-        self.waited = self.clock() - started
         os.ftruncate(fd, 0)
         os.write(fd, ('pid %d, started %s\n' % (os.getpid(), time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))).encode('ascii'))
-        self._fd = fd
+        return fd
 
     def release(self):
-        if self._fd is not None:
+        while self._fds:
+            fd = self._fds.pop()
             try:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
             finally:
-                os.close(self._fd)
-                self._fd = None
+                os.close(fd)
 
 
 def _read_holder(fd):

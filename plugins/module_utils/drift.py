@@ -69,8 +69,10 @@ def compute_drift(resellers, domains, users, service_providers, groups, clearip_
                   service_provider=None, include_domains=None, exclude_domains=None, require_comment=False):
     """Return ``{'service_providers': tier, 'groups': tier, 'users': tier, 'counts': {...}}``.
 
-    ``resellers``: ``{name}`` dicts; ``domains``: ``{name, reseller}``; ``users``: ``{user, domain}``
-    (NetSapiens, normalised). ``service_providers``: ``{id, name, comment}``; ``groups``: the same plus
+    ``resellers``: ``{name}`` dicts; ``domains``: ``{name, reseller}``, plus ``problem`` for a malformed record;
+    ``users``: ``{user, domain}`` (NetSapiens, normalised). The users of a domain with a ``problem`` are not
+    read (``netsapiens.NetSapiensClient.users``, ``sync_run.read_netsapiens``), so its ClearIP Users are in
+    scope but never judged gone: they may all still be in NetSapiens. ``service_providers``: ``{id, name, comment}``; ``groups``: the same plus
     ``service_provider_id``; ``clearip_users``: the same plus ``group_id`` and ``user_id`` (ClearIP).
 
     Each tier is ``{'gone': [entry], 'moved': [entry], 'in_scope': n}``; an entry is ``{id, name,
@@ -90,6 +92,8 @@ def compute_drift(resellers, domains, users, service_providers, groups, clearip_
     reseller_names = set(r.get('name') for r in resellers)
     domain_reseller = dict((d.get('name'), d.get('reseller') or '') for d in domains)
     ns_users = set((u.get('user'), u.get('domain')) for u in users)
+    # Domains whose users were not read: their absence from ``users`` says nothing.
+    unread = set(d.get('name') for d in domains if d.get('problem'))
     sp_by_id = dict((sp.get('id'), sp) for sp in service_providers)
 
     # Groups: scope, and the domain each in-scope Group stands for.
@@ -157,6 +161,8 @@ def compute_drift(resellers, domains, users, service_providers, groups, clearip_
         users_scoped += 1
         ns_user = name[:-len(suffix)]
         parent, parent_id = group.get('name'), group.get('id')
+        if domain in unread:
+            continue
         if domain not in domain_reseller:
             user_drift[GONE].append(_entry(user, name, parent, parent_id, "NetSapiens has no domain '%s'" % domain, user_id=name))
         elif (ns_user, domain) not in ns_users:

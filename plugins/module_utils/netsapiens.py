@@ -24,7 +24,6 @@ import calendar
 import json
 import os
 import re
-import sys
 import tempfile
 import threading
 import time

@@ -98,8 +98,9 @@ class ClearIPListings(object):
 
     def __init__(self, client, lock=None):
         self.client = client
-        self._login = _Background(lambda: self._prepare(lock), 'clearip-login')
+        # Before the login thread starts: it fills this in, and may get there before this thread runs again.
         self._tiers = {}
+        self._login = _Background(lambda: self._prepare(lock), 'clearip-login')
 
     def _prepare(self, lock):
         self.client.ensure_login()

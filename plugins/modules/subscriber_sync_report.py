@@ -51,16 +51,24 @@ options:
     description: When the run ended, Unix time in seconds. Default now.
     type: float
   plan:
-    description: The plan (its C(errors) and C(counts)) - the C(plan) of M(clearip.netsapiens.subscriber_sync_run), or the registered result of M(clearip.netsapiens.subscriber_sync_plan).
+    description:
+      - The plan (its C(errors) and C(counts)) - the C(plan) of M(clearip.netsapiens.subscriber_sync_run), or the registered
+        result of M(clearip.netsapiens.subscriber_sync_plan).
     type: dict
   service_providers:
-    description: The Service Provider tier - the C(service_providers) of M(clearip.netsapiens.subscriber_sync_run), or the registered result of M(clearip.netsapiens.clearip_service_provider), when it ran or was skipped.
+    description:
+      - The Service Provider tier - the C(service_providers) of M(clearip.netsapiens.subscriber_sync_run), or the registered
+        result of M(clearip.netsapiens.clearip_service_provider), when it ran or was skipped.
     type: dict
   groups:
-    description: The Group tier - the C(groups) of M(clearip.netsapiens.subscriber_sync_run), or the registered result of M(clearip.netsapiens.clearip_group), when it ran or was skipped.
+    description:
+      - The Group tier - the C(groups) of M(clearip.netsapiens.subscriber_sync_run), or the registered result of
+        M(clearip.netsapiens.clearip_group), when it ran or was skipped.
     type: dict
   users:
-    description: The User tier - the C(users) of M(clearip.netsapiens.subscriber_sync_run), or the registered result of M(clearip.netsapiens.clearip_user), when it ran or was skipped.
+    description:
+      - The User tier - the C(users) of M(clearip.netsapiens.subscriber_sync_run), or the registered result of
+        M(clearip.netsapiens.clearip_user), when it ran or was skipped.
     type: dict
   error:
     description:

@@ -240,3 +240,19 @@ def test_every_playbook_on_localhost_runs_there_with_the_ansible_python():
         for play in yaml.safe_load(path.read_text()):
             first = play['tasks'][0]
             assert first.get('ansible.builtin.include_role', {}).get('tasks_from') == 'localhost', path.name
+
+
+def test_users_of_a_malformed_domain_are_not_reported_gone_by_the_sync_or_the_drift_playbook(sims, sync, collection_playbook):
+    # Domain 1's NetSapiens record is malformed (its reseller is an object, not text): the sync reports it and does
+    # not read its users. Its Users in ClearIP are still in NetSapiens, so no drift may call them gone (docs/drift.md
+    # tells how to delete what is gone).
+    dataset = make_dataset(resellers=2, domains=4, users=12, seed=81, clearip_existing={'service_providers': 2, 'groups': 4, 'users': 12})
+    broken = dataset['netsapiens']['domains'][1]
+    broken['reseller'] = {'name': broken['reseller']}
+    s = sims(dataset)
+    run = sync(vendor_config(s))
+    assert run.rc != 0 and any(broken['domain'] in e and 'not text' in e for e in run.out['report']['errors']), run
+    assert run.out['report']['drift']['counts']['total'] == 0, run.out['report']['drift']
+    report = collection_playbook('drift', vendor_config(s), report_var='subscriber_sync_drift_report_path')
+    assert report.rc == 0, report
+    assert report.out['report']['counts']['total'] == 0, report.out['report']

@@ -742,3 +742,27 @@ def test_account_lock_is_per_account():
     assert clearip.AccountLock.key(one) != clearip.AccountLock.key(other)
     again = ClearIPClient('http://stub/', 'API@example.com', PASSWORD, session=session)
     assert clearip.AccountLock.key(one) == clearip.AccountLock.key(again)
+
+
+def test_account_lock_is_one_whether_or_not_the_operator_is_named(tmp_path):
+    # An account tied to one operator resolves no operator id unless it is named: both runs must still exclude each other.
+    plain, session, clock = make_client(login_ok)
+    named = ClearIPClient('http://stub', 'api@example.com', PASSWORD, session=session)
+    named.operator_id = 'op-1'
+    first = clearip.AccountLock(directory=str(tmp_path / 'locks'))
+    first.acquire(plain)
+    second = clearip.AccountLock(timeout=1, directory=str(tmp_path / 'locks'), clock=clock, sleep=clock.sleep)
+    with pytest.raises(clearip.LockBusy):
+        second.acquire(named)
+    assert second._fds == []   # nothing left held after a refusal
+    first.release()
+    # Two accounts naming one operator exclude each other too, through the operator's lock.
+    other = ClearIPClient('http://stub', 'someone-else@example.com', PASSWORD, session=session)
+    other.operator_id = 'op-1'
+    second.acquire(named)
+    third = clearip.AccountLock(timeout=1, directory=str(tmp_path / 'locks'), clock=clock, sleep=clock.sleep)
+    with pytest.raises(clearip.LockBusy):
+        third.acquire(other)
+    second.release()
+    third.acquire(other)
+    third.release()

@@ -210,3 +210,15 @@ def test_the_same_name_twice_is_reported_once_per_object():
 def test_no_resellers_without_its_service_provider_is_refused():
     with pytest.raises(SchemeError):
         compute_drift([], [], [], [], [], [], scheme='no_resellers')
+
+
+def test_users_of_a_malformed_domain_are_not_called_gone():
+    # d1.example's NetSapiens record is malformed (its reseller is not text): the sync does not read its
+    # users, so none of its ClearIP Users can be judged gone (they may all still be in NetSapiens).
+    resellers, domains, users = ns(['R1', 'R2'], {'d1.example': 'R1', 'd2.example': 'R2'}, ['200@d2.example'])
+    domains[0].update(reseller='', problem="domain record #1: 'reseller' is an object, not text")
+    result = drift((resellers, domains, users), plain_world())
+    assert [names(result, tier, what) for tier in ('service_providers', 'groups', 'users') for what in ('gone', 'moved')] == [[]] * 6
+    assert result['counts']['total'] == 0
+    # A Group named after a malformed domain is not gone either: the domain is there.
+    assert result['counts']['groups'] == {'gone': 0, 'moved': 0, 'in_scope': 2}

@@ -1,0 +1,254 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one-process sync module (subscriber_sync_run) under the inputs the existing tests did not give it:
+its connection settings from a play's module_defaults (the action plugin) with -vvvv and --diff,
+check mode after a partial sync, and two syncs of one account at once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections import Counter
+
+import pytest
+
+from tests.integration.conftest import BIN, Sims, ansible_env, vendor_config, write_json
+from tests.simulators.dataset import make_dataset
+
+PLAY = '''
+- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/clearip.netsapiens.netsapiens: {ns}
+    group/clearip.netsapiens.clearip: {cip}
+  tasks:
+    - name: Sync
+      clearip.netsapiens.subscriber_sync_run:
+        identifier_scheme: {scheme}
+        exclude_domains: {exclude}
+        include_domains: {include}
+        service_provider: {sp}
+      register: result
+      ignore_errors: true
+    - name: Keep the result
+      ansible.builtin.copy:
+        content: "{{{{ result | to_json }}}}"
+        dest: "{{{{ out_dir }}}}/result.json"
+      check_mode: false
+'''
+
+
+def play(s, scheme='plain', exclude=(), include=(), service_provider=None):
+    return PLAY.format(ns=json.dumps(s.ns_vars()), cip=json.dumps(s.cip_vars()), scheme=scheme,
+                       exclude=json.dumps(list(exclude)), include=json.dumps(list(include)),
+                       sp=json.dumps(service_provider) if service_provider else '"{{ omit }}"')
+
+
+def secrets(s):
+    ns = s.dataset['netsapiens']
+    return [ns['oauth_clients'][0]['client_secret'], ns['api_users'][0]['password'],
+            s.dataset['clearip']['accounts'][0]['password']]
+
+
+def held(s):
+    state = Sims.state(s.clearip)
+    return dict((kind, sorted(o['name'] for o in state[kind])) for kind in ('serviceProviders', 'groups', 'users'))
+
+
+def test_module_defaults_path_never_shows_a_secret_with_vvvv_and_diff(sims, playbook):
+    s = sims(make_dataset(resellers=2, domains=4, users=12, seed=71))
+    for check in (True, False):
+        run = playbook(play(s, 'unique'), check=check, diff=True, args=('-vvvv',))
+        assert run.out['result'].get('failed') is not True, run
+        text = run.stdout + run.stderr + json.dumps(run.out)
+        for secret in secrets(s):
+            assert secret not in text, (secret, check)
+    assert len(held(s)['users']) == 12
+
+
+SCOPES = [('unique', 'exclude'), ('no_resellers', 'include'), ('plain', 'both')]
+
+
+@pytest.mark.parametrize('scheme,filters', SCOPES, ids=['%s-%s' % scope for scope in SCOPES])
+def test_check_after_a_partial_sync_predicts_exactly_what_the_real_run_creates(sims, playbook, scheme, filters):
+    s = sims(make_dataset(resellers=3, domains=9, users=40, seed=72, clearip_existing={'service_providers': 1, 'groups': 1, 'users': 2}))
+    domains = [d['domain'] for d in s.dataset['netsapiens']['domains']]
+    scope = {'exclude': [domains[0]] if filters in ('exclude', 'both') else [],
+             'include': domains[1:7] if filters in ('include', 'both') else [],
+             'service_provider': 'All Resellers' if scheme == 'no_resellers' else None}
+    Sims.add_fault(s.clearip, kind='server_error', status=403, method='POST', path='^/groups$', times=2)
+    first = playbook(play(s, scheme, **scope))
+    assert first.out['result']['failed'] is True and first.out['result']['users'] == {'skipped': True}, first
+    before = held(s)
+    Sims.reset_stats(s.clearip)
+    check = playbook(play(s, scheme, **scope), check=True)
+    assert Sims.total_writes(s.clearip) == 0
+    assert held(s) == before
+    real = playbook(play(s, scheme, **scope))
+    assert real.out['result'].get('failed') is not True, real
+    after = held(s)
+    for tier, kind in (('service_providers', 'serviceProviders'), ('groups', 'groups'), ('users', 'users')):
+        predicted = sorted(check.out['result'][tier]['created'])
+        created = sorted((Counter(after[kind]) - Counter(before[kind])).elements())
+        assert predicted == sorted(real.out['result'][tier]['created']) == created, tier
+    assert all(c == 1 for kind in after for c in Counter(after[kind]).values())
+
+
+def test_two_syncs_of_one_account_at_once_create_each_object_once(sims, tmp_path, collections_path):
+    s = sims(make_dataset(resellers=3, domains=12, users=120, seed=73))
+    Sims.configure(s.clearip, answer_delay=0.005)
+    procs = []
+    for index, extra in enumerate(({}, {'subscriber_sync_domains': [s.dataset['netsapiens']['domains'][1]['domain']]})):
+        work = tmp_path / ('w%d' % index)
+        (work / 'home' / 'tmp').mkdir(parents=True)
+        variables = dict(extra, subscriber_sync_report_path=str(work / 'report.json'))
+        command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.sync',
+                   '-e', '@%s' % write_json(work / 'config.json', vendor_config(s), 0o600),
+                   '-e', '@%s' % write_json(work / 'vars.json', variables)]
+        procs.append(subprocess.Popen(command, cwd=str(work), env=ansible_env(collections_path, work / 'home'),
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[0][-3000:] for o in outs]
+    after = held(s)
+    for kind in after:
+        assert [n for n, c in Counter(after[kind]).items() if c > 1] == [], kind
+    assert len(after['users']) == 120
+
+
+def test_hostile_servers_short_pages_shuffled_short_tokens_429_on_listings(sims, sync):
+    dataset = make_dataset(resellers=4, domains=16, users=90, seed=74,
+                           clearip_existing={'service_providers': 2, 'groups': 5, 'users': 20})
+    s = sims(dataset, netsapiens_config={'page_cap': 7, 'order': 'shuffled', 'token_lifetime': 1, 'answer_delay': 0.01},
+             clearip_config={'page_cap': 3, 'order': 'shuffled', 'token_lifetime': 1, 'answer_delay': 0.01})
+    Sims.add_fault(s.clearip, kind='rate_limit', method='GET', path='^/(serviceProviders|groups|users)$', times=-1,
+                   every=4, retry_after=1)
+    config = vendor_config(s)
+    run = sync(config)
+    assert run.rc == 0, run
+    after = held(s)
+    ns = dataset['netsapiens']
+    assert after['serviceProviders'] == sorted(r['reseller'] for r in ns['resellers'])
+    assert after['groups'] == sorted(d['domain'] for d in ns['domains'])
+    assert after['users'] == sorted('%s@%s' % (u['user'], u['domain']) for u in ns['users'])
+    for secret in secrets(s):
+        assert secret not in run.stdout + run.stderr
+    # created Groups and Users sit under the right parents (ids of parents created in this run)
+    state = Sims.state(s.clearip)
+    sp_name = dict((o['id'], o['name']) for o in state['serviceProviders'])
+    group_name = dict((o['id'], o['name']) for o in state['groups'])
+    reseller_of = dict((d['domain'], d['reseller']) for d in ns['domains'])
+    assert all(sp_name[g['serviceProvider']] == reseller_of[g['name']] for g in state['groups'])
+    assert all(group_name[u['group']] == u['name'].split('@', 1)[1] for u in state['users'])
+
+
+def test_a_missing_or_unusable_work_dir_fails_at_setup_naming_it_and_creates_nothing(sims, sync, tmp_path):
+    s = sims(make_dataset(resellers=2, domains=4, users=10, seed=75))
+    blocked = tmp_path / 'blocked'
+    blocked.mkdir()
+    (blocked / 'service_providers.json').mkdir()   # the first tier's plan cannot be written there
+    for work_dir in (tmp_path / 'missing', blocked):
+        run = sync(vendor_config(s), extra_vars={'subscriber_sync_work_dir': str(work_dir)})
+        assert run.rc != 0, run
+        error = run.out['report']['error']
+        assert error['stage'] == 'setup' and str(work_dir) in error['message'], error
+        assert Sims.total_writes(s.clearip) == 0, work_dir
+    assert not (tmp_path / 'missing').exists()
+
+
+def test_a_netsapiens_failure_ends_the_run_at_once_while_clearip_is_still_listing(sims, sync):
+    s = sims(make_dataset(resellers=2, domains=4, users=10, seed=78))
+    Sims.add_fault(s.clearip, kind='slow', method='GET', path='^/(serviceProviders|groups|users)$', times=-1, delay=25)
+    Sims.add_fault(s.netsapiens, kind='server_error', status=403, method='GET', path=r'/domains$', times=-1)
+    started = time.time()
+    run = sync(vendor_config(s))
+    took = time.time() - started
+    assert run.rc != 0 and run.out['report']['error']['stage'] == 'netsapiens_read', run
+    assert took < 20, took   # the daemon listing threads do not hold the module up
+    assert Sims.total_writes(s.clearip) == 0
+
+
+def test_config_json_and_role_vars_never_show_a_secret_with_vvvv_check_and_diff(sims, sync, tmp_path):
+    s = sims(make_dataset(resellers=2, domains=4, users=12, seed=79))
+    config = vendor_config(s)
+    keep = tmp_path / 'keep'
+    keep.mkdir()
+    texts = []
+    for check in (True, False, True):
+        run = sync(config, check=check, diff=True, args=('-vvvv',),
+                   extra_vars={'subscriber_sync_work_dir': str(keep), 'subscriber_sync_progress_path': str(keep / 'p.log')})
+        texts.append(run.stdout + run.stderr + json.dumps(run.out))
+    files = ''.join(p.read_text() for p in keep.rglob('*') if p.is_file())
+    assert 'users.json' in [p.name for p in keep.iterdir()]
+    for secret in secrets(s) + [config['clearip']['password']]:
+        assert all(secret not in text for text in texts), secret
+        assert secret not in files, secret
+
+
+def test_check_mode_neither_waits_for_nor_takes_the_account_lock(sims, sync, tmp_path, collections_path):
+    s = sims(make_dataset(resellers=2, domains=4, users=30, seed=80))
+    Sims.add_fault(s.clearip, kind='slow', method='POST', path='^/users$', times=-1, delay=1.5)
+    work = tmp_path / 'real'
+    (work / 'home' / 'tmp').mkdir(parents=True)
+    command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.sync',
+               '-e', '@%s' % write_json(work / 'config.json', vendor_config(s), 0o600)]
+    real = subprocess.Popen(command, cwd=str(work), env=ansible_env(collections_path, work / 'home'),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 60
+        while Sims.stats(s.clearip)['requests'].get('POST /users', 0) == 0 and time.time() < deadline:
+            time.sleep(0.2)   # the real run holds the lock from now until it ends (about 12 s of slow creates)
+        started = time.time()
+        check = sync(vendor_config(s), check=True)
+        took = time.time() - started
+        assert real.poll() is None, 'the real run ended before the check could overlap it'
+    finally:
+        out = real.communicate(timeout=300)
+    assert real.returncode == 0, out[0][-3000:]
+    assert check.rc == 0 and check.out['report']['check_mode'] is True, check
+    assert took < 10, took
+
+
+def test_role_with_module_defaults_never_shows_a_secret_with_vvvv_check_and_diff(sims, playbook):
+    s = sims(make_dataset(resellers=2, domains=4, users=12, seed=82))
+    text = '''
+- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/clearip.netsapiens.netsapiens: %s
+    group/clearip.netsapiens.clearip: %s
+  roles:
+    - role: clearip.netsapiens.subscriber_sync
+      subscriber_sync_report_path: "{{ out_dir }}/report.json"
+''' % (json.dumps(s.ns_vars()), json.dumps(s.cip_vars()))
+    runs = [playbook(text, check=True, diff=True, args=('-vvvv',)), playbook(text, diff=True, args=('-vvvv',))]
+    assert [r.rc for r in runs] == [0, 0], runs[-1]
+    assert len(held(s)['users']) == 12
+    for secret in secrets(s):
+        assert all(secret not in r.stdout + r.stderr + json.dumps(r.out) for r in runs), secret
+
+
+def test_two_syncs_of_one_account_one_naming_its_operator_create_each_object_once(sims, tmp_path, collections_path):
+    # The account is tied to one Operator: a config that names it and one that does not are the same account,
+    # and must share one account lock (clearip.AccountLock), or both list, both see the same Users missing and
+    # both create them.
+    s = sims(make_dataset(resellers=2, domains=6, users=80, seed=83))
+    Sims.add_fault(s.clearip, kind='slow', method='POST', path='^/users$', times=-1, delay=0.2)
+    procs = []
+    for index in range(2):
+        config = vendor_config(s)
+        if index:
+            config['clearip']['operator'] = s.dataset['clearip']['operators'][0]['name']
+        work = tmp_path / ('w%d' % index)
+        (work / 'home' / 'tmp').mkdir(parents=True)
+        command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.sync',
+                   '-e', '@%s' % write_json(work / 'config.json', config, 0o600)]
+        procs.append(subprocess.Popen(command, cwd=str(work), env=ansible_env(collections_path, work / 'home'),
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outs = [p.communicate(timeout=600) for p in procs]
+    after = held(s)
+    for kind in after:
+        assert [n for n, c in Counter(after[kind]).items() if c > 1] == [], kind
+    assert len(after['users']) == 80
+    assert [p.returncode for p in procs] == [0, 0], [o[0][-3000:] for o in outs]
