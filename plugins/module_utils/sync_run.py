@@ -190,7 +190,7 @@ def run_sync(netsapiens, clearip, scheme='plain', service_provider=None, include
     results = {'plan': None, 'service_providers': None, 'groups': None, 'users': None, 'drift': None, 'diff': [],
                'changed': False}
     try:
-        naming = sync.IdentifierScheme(scheme, service_provider)
+        sync.IdentifierScheme(scheme, service_provider)   # refuses a scheme it cannot apply, before any request
     except sync.SchemeError as exc:
         raise SyncStageError('plan', str(exc), results)
     # ClearIP is listed while NetSapiens is read: neither waits for the other.
