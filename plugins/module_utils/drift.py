@@ -72,7 +72,9 @@ def compute_drift(resellers, domains, users, service_providers, groups, clearip_
     ``resellers``: ``{name}`` dicts; ``domains``: ``{name, reseller}``, plus ``problem`` for a malformed record;
     ``users``: ``{user, domain}`` (NetSapiens, normalised). The users of a domain with a ``problem`` are not
     read (``netsapiens.NetSapiensClient.users``, ``sync_run.read_netsapiens``), so its ClearIP Users are in
-    scope but never judged gone: they may all still be in NetSapiens. ``service_providers``: ``{id, name, comment}``; ``groups``: the same plus
+    scope but never judged gone: they may all still be in NetSapiens. Likewise, while a list holds a
+    malformed record without a name (``problem`` and no ``name``/``user``), nothing is judged gone for
+    an absence from that list (no reseller; no domain; no user of that user's domain). ``service_providers``: ``{id, name, comment}``; ``groups``: the same plus
     ``service_provider_id``; ``clearip_users``: the same plus ``group_id`` and ``user_id`` (ClearIP).
 
     Each tier is ``{'gone': [entry], 'moved': [entry], 'in_scope': n}``; an entry is ``{id, name,
@@ -94,6 +96,11 @@ def compute_drift(resellers, domains, users, service_providers, groups, clearip_
     ns_users = set((u.get('user'), u.get('domain')) for u in users)
     # Domains whose users were not read: their absence from ``users`` says nothing.
     unread = set(d.get('name') for d in domains if d.get('problem'))
+    # A malformed record without a name may stand for any reseller, domain or user of its list: while
+    # NetSapiens lists one, an absence from that list says nothing either (nothing is called gone for it).
+    nameless_reseller = any(r.get('problem') and not r.get('name') for r in resellers)
+    nameless_domain = any(d.get('problem') and not d.get('name') for d in domains)
+    nameless_user_in = set(u.get('domain') for u in users if u.get('problem') and not u.get('user'))
     sp_by_id = dict((sp.get('id'), sp) for sp in service_providers)
 
     # Groups: scope, and the domain each in-scope Group stands for.
@@ -127,7 +134,8 @@ def compute_drift(resellers, domains, users, service_providers, groups, clearip_
             continue
         groups_scoped += 1
         if domain not in domain_reseller:
-            group_drift[GONE].append(_entry(group, name, sp_name, sp.get('id'), "NetSapiens has no domain '%s'" % domain))
+            if not nameless_domain:
+                group_drift[GONE].append(_entry(group, name, sp_name, sp.get('id'), "NetSapiens has no domain '%s'" % domain))
             continue
         ns_reseller = domain_reseller[domain]
         if naming.uses_resellers and ns_reseller and ns_reseller != sp_name:
@@ -143,7 +151,7 @@ def compute_drift(resellers, domains, users, service_providers, groups, clearip_
             if not commented(sp) or (filtered and sp.get('id') not in sp_with_scoped_group):
                 continue
             sp_scoped += 1
-            if sp.get('name') not in reseller_names:
+            if sp.get('name') not in reseller_names and not nameless_reseller:
                 sp_drift[GONE].append(_entry(sp, sp.get('name'), None, None, "NetSapiens has no reseller '%s'" % sp.get('name')))
 
     # Users: under an in-scope Group, named <user>@<group name>, with that name as User ID.
@@ -164,8 +172,11 @@ def compute_drift(resellers, domains, users, service_providers, groups, clearip_
         if domain in unread:
             continue
         if domain not in domain_reseller:
-            user_drift[GONE].append(_entry(user, name, parent, parent_id, "NetSapiens has no domain '%s'" % domain, user_id=name))
+            if not nameless_domain:
+                user_drift[GONE].append(_entry(user, name, parent, parent_id, "NetSapiens has no domain '%s'" % domain, user_id=name))
         elif (ns_user, domain) not in ns_users:
+            if domain in nameless_user_in:
+                continue
             user_drift[GONE].append(_entry(user, name, parent, parent_id,
                                            "NetSapiens domain '%s' has no user '%s'" % (domain, ns_user), user_id=name))
         else:

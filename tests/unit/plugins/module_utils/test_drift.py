@@ -222,3 +222,26 @@ def test_users_of_a_malformed_domain_are_not_called_gone():
     assert result['counts']['total'] == 0
     # A Group named after a malformed domain is not gone either: the domain is there.
     assert result['counts']['groups'] == {'gone': 0, 'moved': 0, 'in_scope': 2}
+
+
+def test_nothing_is_called_gone_for_an_absence_while_a_nameless_malformed_record_may_stand_for_it():
+    # NetSapiens lists R2, d2.example and user 101 only as malformed records without a name: each may be the
+    # one ClearIP holds, so none of them (nor what hangs under them) is reported gone.
+    resellers, domains, users = ns(['R1'], {'d1.example': 'R1'}, ['100@d1.example'])
+    resellers.append({'name': '', 'problem': "reseller record #2: no 'reseller' field"})
+    domains.append({'name': '', 'reseller': '', 'problem': "domain record #2: no 'domain' field"})
+    users.append({'user': '', 'domain': 'd1.example', 'problem': "user #3 of domain d1.example: no 'user' field", 'position': 3})
+    result = drift((resellers, domains, users), plain_world())
+    assert result['counts']['total'] == 0, result
+    assert [result['counts'][t]['in_scope'] for t in ('service_providers', 'groups', 'users')] == [2, 2, 3]
+    # Without them the same absences are drift, as before.
+    result = drift(ns(['R1'], {'d1.example': 'R1'}, ['100@d1.example']), plain_world())
+    assert (names(result, 'service_providers', 'gone'), names(result, 'groups', 'gone'), names(result, 'users', 'gone')) == (
+        ['R2'], ['d2.example'], ['101@d1.example', '200@d2.example'])
+
+
+def test_a_nameless_user_record_spares_only_its_own_domain():
+    resellers, domains, users = ns(['R1', 'R2'], {'d1.example': 'R1', 'd2.example': 'R2'}, ['100@d1.example'])
+    users.append({'user': '', 'domain': 'd1.example', 'problem': "user #2 of domain d1.example: no 'user' field", 'position': 2})
+    result = drift((resellers, domains, users), plain_world())
+    assert names(result, 'users', 'gone') == ['200@d2.example']   # 101@d1.example may be the nameless record
