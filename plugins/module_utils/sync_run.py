@@ -37,6 +37,8 @@ PARENT_TIER = {'groups': 'service_providers', 'users': 'groups'}
 USER_FIELDS = ('user', 'domain', 'service_code')
 # tier -> the plan item's parent key (subscriber_sync.build_tiers) that clearip.apply_tier calls ``parent``.
 PLAN_PARENT_KEYS = {'service_providers': None, 'groups': 'service_provider', 'users': 'group'}
+# How often a long NetSapiens read looks whether the ClearIP login has failed meanwhile.
+LOGIN_CHECK_SECONDS = 0.25
 # The files ``keep_dir`` receives (the names the role's work directory always had).
 NETSAPIENS_FILES = (('resellers', 'resellers.json'), ('domains', 'domains.json'), ('users', 'netsapiens-users.json'),
                     ('connections', 'connections.json'))
@@ -75,6 +77,11 @@ class _Background(object):
         except BaseException as exc:  # pylint: disable=broad-except
             self._error = exc
 
+    def wait(self, seconds):
+        """True when ``work()`` has ended (either way), after waiting at most ``seconds``."""
+        self._thread.join(seconds)
+        return not self._thread.is_alive()
+
     def result(self):
         self._thread.join()
         if self._error is not None:
@@ -111,13 +118,21 @@ class ClearIPListings(object):
             self._tiers[tier] = _Background(
                 lambda kind=kind: self.client.list(kind, fields=cip_api.SYNC_LISTING_FIELDS[kind]), 'clearip-list-%s' % tier)
 
-    def get(self, tier, results):
+    def check_login(self, results):
+        """Raise the login's ``SyncStageError`` now if the login (or the lock) has already failed; never waits."""
+        if self._login.wait(0):
+            self._login_result(results)
+
+    def _login_result(self, results):
         try:
             self._login.result()
         except cip_api.LockBusy as exc:
             raise SyncStageError('service_providers', _message(exc), results)
         except (cip_api.ClearIPError, HttpError) as exc:
             raise SyncStageError('clearip_login', _message(exc), results)
+
+    def get(self, tier, results):
+        self._login_result(results)
         try:
             return self._tiers[tier].result()
         except (cip_api.ClearIPError, HttpError) as exc:
@@ -195,9 +210,14 @@ def run_sync(netsapiens, clearip, scheme='plain', service_provider=None, include
         raise SyncStageError('plan', str(exc), results)
     # ClearIP is listed while NetSapiens is read: neither waits for the other.
     listings = ClearIPListings(clearip, lock=None if check_mode else lock)
+    reading = _Background(lambda: read_netsapiens(netsapiens, domains=domains, include_domains=include_domains,
+                                                  exclude_domains=exclude_domains, max_workers=max_workers),
+                          'netsapiens-read')
+    # A refused ClearIP login ends the run at once, not after a NetSapiens read that can take minutes.
+    while not reading.wait(LOGIN_CHECK_SECONDS):
+        listings.check_login(results)
     try:
-        ns = read_netsapiens(netsapiens, domains=domains, include_domains=include_domains, exclude_domains=exclude_domains,
-                             max_workers=max_workers)
+        ns = reading.result()
     except NetSapiensTokenError as exc:
         raise SyncStageError('netsapiens_login', _message(exc), results)
     except (NetSapiensError, HttpError) as exc:

@@ -252,3 +252,19 @@ def test_two_syncs_of_one_account_one_naming_its_operator_create_each_object_onc
         assert [n for n, c in Counter(after[kind]).items() if c > 1] == [], kind
     assert len(after['users']) == 80
     assert [p.returncode for p in procs] == [0, 0], [o[0][-3000:] for o in outs]
+
+
+def test_a_refused_clearip_login_ends_the_run_at_once_while_netsapiens_is_still_read(sims, sync):
+    # The mirror of the test above: every NetSapiens user page is slow (40 domains, 2 pages each, 1 s apiece,
+    # 4 at a time: 20 s of reading), and ClearIP refuses the login at once.
+    s = sims(make_dataset(resellers=2, domains=40, users=80, seed=79))
+    Sims.add_fault(s.netsapiens, kind='slow', method='GET', path=r'/domains/[^/]+/users$', times=-1, delay=1)
+    config = vendor_config(s)
+    config['clearip']['password'] = 'not-the-password'
+    started = time.time()
+    run = sync(config)
+    took = time.time() - started
+    assert run.rc != 0 and run.out['report']['error']['stage'] == 'clearip_login', run
+    assert took < 15, took
+    assert Sims.stats(s.netsapiens)['requests'].get('GET /ns-api/v2/domains/{domain}/users', 0) < 80   # not every page was read
+    assert Sims.total_writes(s.clearip) == 0
