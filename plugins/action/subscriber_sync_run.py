@@ -29,15 +29,9 @@ except ImportError:  # ansible-core 2.16 to 2.18
         return get_action_args_with_defaults(action, {}, task.module_defaults, templar,
                                              action_groups=task._parent._play._action_groups)
 
+from ansible_collections.clearip.netsapiens.plugins.module_utils._options import CONNECTION_SETTINGS
+
 MODULE = 'clearip.netsapiens.subscriber_sync_run'
-# option -> (a module of the group whose module_defaults apply, the connection settings taken from them)
-CONNECTIONS = {
-    'netsapiens': ('clearip.netsapiens.netsapiens_user_info',
-                   ('host', 'client_id', 'client_secret', 'username', 'password', 'api_key', 'api_version',
-                    'token_endpoint', 'validate_certs', 'ca_path', 'timeout', 'page_size')),
-    'clearip': ('clearip.netsapiens.clearip_user',
-                ('url', 'email', 'password', 'operator', 'validate_certs', 'ca_path', 'timeout')),
-}
 
 
 class ActionModule(ActionBase):
@@ -48,7 +42,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
-        for option, (member, settings) in CONNECTIONS.items():
+        for option, (member, settings) in CONNECTION_SETTINGS.items():
             given = args.get(option) or {}
             if not isinstance(given, dict):
                 continue   # the module says what is wrong with it

@@ -126,18 +126,6 @@ options:
       - Seconds between two progress lines in O(progress_path).
     type: float
     default: 10
-  listing_dir:
-    description:
-      - An existing directory on the managed host where the module keeps what it listed from ClearIP before any create,
-        as JSON files C(clearip-<tier>.json) (mode C(0600), replaced atomically); RV(listing_files) names them.
-      - Each record is a compact form of what the matching C(_info) module returns (for example
-        M(clearip.netsapiens.clearip_user_info)) - C(id), C(name), C(comment), the parent's id (C(service_provider_id) or
-        C(group_id)) and, for Users, C(user_id) - which is what M(clearip.netsapiens.subscriber_sync_drift) reads.
-      - The module lists its own tier and the parent tier anyway, so keeping them costs no extra request. The role's drift
-        report reads them instead of listing ClearIP again.
-      - The files are written in check mode too; they are the module's output, not a change to ClearIP.
-    type: path
-    version_added: 0.1.0
   lock_timeout:
     description:
       - Seconds to wait for another run that creates objects for the same ClearIP account (same URL and operator, or
@@ -164,4 +152,40 @@ notes:
   - "Objects that cannot be done (invalid name, missing or ambiguous parent, a name that exists under another
     parent or more than once) fail one by one with a reason in RV(failed_items); the others are still created, and the
     task then fails."
+'''
+
+    # The filters of the ClearIP info modules (clearip.netsapiens.clearip.info).
+    INFO = r'''
+options:
+  name:
+    description:
+      - Return only the objects of exactly this name.
+      - Sent to ClearIP as the filter C(where[name]), so only matching objects are read; checked again on what was read,
+        with an exact, case-sensitive compare.
+      - Mutually exclusive with O(name_pattern).
+    type: str
+  name_pattern:
+    description:
+      - Return only the objects whose name matches this shell-style pattern (C(*), C(?), C([seq])), case-sensitive.
+      - Applied to what was read (the API has no pattern filter), so every object of the kind is read.
+      - Mutually exclusive with O(name).
+    type: str
+  comment_contains:
+    description:
+      - Return only the objects whose comment contains this text (case-sensitive), for example
+        V(Created by clearip.netsapiens sync) for the objects this collection created.
+      - Applied to what was read.
+    type: str
+  created_after:
+    description:
+      - Return only the objects created at or after this time.
+      - Unix milliseconds (as ClearIP gives C(createdAt)), or an ISO 8601 date or date-time such as V(2026-01-31) or
+        V(2026-01-31T12:00:00Z); without an offset it is UTC.
+      - Applied to what was read. An object without C(createdAt) is left out when this or O(created_before) is set.
+    type: str
+  created_before:
+    description:
+      - Return only the objects created before this time (strictly), in the same forms as O(created_after).
+      - Applied to what was read.
+    type: str
 '''

@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - clearip.netsapiens.clearip
   - clearip.netsapiens.clearip.create
+  - clearip.netsapiens.attributes
 attributes:
   check_mode:
     description:
@@ -146,13 +147,6 @@ end_state:
   type: list
   elements: dict
   sample: [{id: 0b9f8e52-1c1d-4e8a-9a7e-3f6f5a1c2b3d, name: acme.example.com, serviceProvider: 5d0c6f0e-8a43-4a36-9d6d-1d2f3c4b5a69}]
-listing_files:
-  description:
-    - The files written under O(listing_dir), by tier (V(service_providers), V(groups), V(users)); the module lists its own
-      tier and, except for Service Providers, the parent tier.
-  returned: when O(listing_dir) is set and the listing succeeded
-  type: dict
-  sample: {service_providers: /tmp/sync/clearip-service_providers.json, groups: /tmp/sync/clearip-groups.json}
 operator:
   description: The Operator acted for, when O(operator) is set.
   returned: when O(operator) is set
@@ -169,38 +163,14 @@ diff:
     after_header: ClearIP groups (of those requested)
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.clearip.netsapiens.plugins.module_utils import clearip
-from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
-
-
-def desired_from_options(params):
-    if params.get('name') is not None:
-        return [{'name': params['name'], 'parent': params['service_provider'], 'comment': None}]
-    return clearip.normalize_items(sync.GROUP, params.get('groups') or [], 'groups')
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_module import create_options, create_rules, run_create_module
+from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import GROUP
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
 
 
 def main():
-    argument_spec = clearip.clearip_argument_spec()
-    argument_spec.update(clearip.create_argument_spec())
-    argument_spec.update(
-        name=dict(type='str'),
-        service_provider=dict(type='str'),
-        comment=dict(type='str'),
-        groups=dict(type='list', elements='dict', options=dict(
-            name=dict(type='str', required=True),
-            service_provider=dict(type='str', required=True),
-            comment=dict(type='str'),
-        )),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        mutually_exclusive=[('name', 'groups', 'src')],
-        required_one_of=[('name', 'groups', 'src')],
-        required_by={'name': 'service_provider'},
-    )
-    clearip.run_module(module, sync.GROUP, desired_from_options)
+    module = CollectionModule(argument_spec=create_options(GROUP), **create_rules(GROUP))
+    run_create_module(module, GROUP)
 
 
 if __name__ == '__main__':

@@ -19,6 +19,7 @@ author:
 extends_documentation_fragment:
   - clearip.netsapiens.clearip
   - clearip.netsapiens.clearip.create
+  - clearip.netsapiens.attributes
 attributes:
   check_mode:
     description: Can run in check mode and return the Service Providers it would create, without creating any.
@@ -122,13 +123,6 @@ end_state:
   type: list
   elements: dict
   sample: [{id: 0b9f8e52-1c1d-4e8a-9a7e-3f6f5a1c2b3d, name: Acme Voice, status: active, comment: Created by clearip.netsapiens sync}]
-listing_files:
-  description:
-    - The files written under O(listing_dir), by tier (V(service_providers), V(groups), V(users)); the module lists its own
-      tier and, except for Service Providers, the parent tier.
-  returned: when O(listing_dir) is set and the listing succeeded
-  type: dict
-  sample: {service_providers: /tmp/sync/clearip-service_providers.json}
 operator:
   description: The Operator acted for, when O(operator) is set.
   returned: when O(operator) is set
@@ -145,32 +139,14 @@ diff:
     after_header: ClearIP service providers (of those requested)
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.clearip.netsapiens.plugins.module_utils import clearip
-from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
-
-
-def desired_from_options(params):
-    if params.get('name') is not None:
-        return [{'name': params['name'], 'parent': None, 'comment': None}]
-    return clearip.normalize_items(sync.SERVICE_PROVIDER, params.get('service_providers') or [], 'service_providers')
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_module import create_options, create_rules, run_create_module
+from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import SERVICE_PROVIDER
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
 
 
 def main():
-    argument_spec = clearip.clearip_argument_spec()
-    argument_spec.update(clearip.create_argument_spec())
-    argument_spec.update(
-        name=dict(type='str'),
-        comment=dict(type='str'),
-        service_providers=dict(type='list', elements='raw'),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        mutually_exclusive=[('name', 'service_providers', 'src')],
-        required_one_of=[('name', 'service_providers', 'src')],
-    )
-    clearip.run_module(module, sync.SERVICE_PROVIDER, desired_from_options)
+    module = CollectionModule(argument_spec=create_options(SERVICE_PROVIDER), **create_rules(SERVICE_PROVIDER))
+    run_create_module(module, SERVICE_PROVIDER)
 
 
 if __name__ == '__main__':

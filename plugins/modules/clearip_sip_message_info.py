@@ -21,13 +21,9 @@ author:
   - clearip.netsapiens contributors (@clearip)
 extends_documentation_fragment:
   - clearip.netsapiens.clearip
-attributes:
-  check_mode:
-    support: full
-    description: Reads change nothing, so the module runs normally in check mode.
-  diff_mode:
-    support: none
-    description: The module changes nothing, so there is no difference to show.
+  - clearip.netsapiens.records_dest
+  - clearip.netsapiens.attributes
+  - clearip.netsapiens.attributes.info_module
 options:
   minutes:
     description:
@@ -60,11 +56,6 @@ options:
       - Also list the ClearIP Users and classify each message's C(userId), see RV(user_ids).
     type: bool
     default: false
-  dest:
-    description:
-      - Write the messages as JSON to this file (mode C(0600), replaced atomically) instead of returning them.
-      - The file is written in check mode too, because it is the module's output, not a change to a managed system.
-    type: path
 notes:
   - A message whose C(userId) is missing or blank counts as carrying none; a User ID matches only when it is exactly
     a ClearIP User's C(userId) (case and spaces count).
@@ -172,12 +163,13 @@ operator:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.clearip.netsapiens.plugins.module_utils import clearip
-from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
-from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HttpError
-from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import NetSapiensError, write_records_file
-from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPError, error_message
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_module import client_from_options
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import classify_user_ids
+from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError
+from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import USER
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
+from ansible_collections.clearip.netsapiens.plugins.module_utils._options import clearip_options
 
 MAX_PAGE_SIZE = 1000
 
@@ -197,7 +189,7 @@ def window_from_params(params, now_ms):
 
 
 def main():
-    argument_spec = clearip.clearip_argument_spec()
+    argument_spec = clearip_options()
     argument_spec.update(
         minutes=dict(type='int', default=60),
         from_ms=dict(type='int'),
@@ -207,11 +199,7 @@ def main():
         match_users=dict(type='bool', default=False),
         dest=dict(type='path'),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    # First of all, so that no result, message or invocation holds credentials written into the url.
-    protect_url_options(module, ('url',))
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    module = CollectionModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     window, problem = window_from_params(params, int(time.time() * 1000))
     if problem is None and params['limit'] < 0:
@@ -222,25 +210,18 @@ def main():
         module.fail_json(msg=problem)
 
     try:
-        client = clearip.client_from_params(params, page_limit=params['page_size'])
+        client = client_from_options(params, page_limit=params['page_size'])
         messages, truncated = client.sip_messages(window[0], window[1], limit=params['limit'] or None)
-        users = client.list(sync.USER) if params['match_users'] else None
-    except (clearip.ClearIPError, HttpError) as exc:
-        module.fail_json(msg='reading ClearIP SIP messages failed: %s' % exc)
+        users = client.list(USER) if params['match_users'] else None
+    except (ClearIPError, HttpError) as exc:
+        module.fail_json(msg='reading ClearIP SIP messages failed: %s' % error_message(exc))
 
     result = dict(changed=False, count=len(messages), truncated=truncated, window=dict(from_ms=window[0], to_ms=window[1]))
     if users is not None:
-        result['user_ids'] = clearip.classify_user_ids(messages, users)
+        result['user_ids'] = classify_user_ids(messages, users)
     if client.operator_id:
         result['operator'] = {'id': client.operator_id, 'name': client.operator_name}
-    if params['dest']:
-        try:
-            result['dest'] = write_records_file(params['dest'], messages)
-        except (NetSapiensError, OSError, IOError) as exc:
-            module.fail_json(msg='cannot write the SIP messages to %s: %s' % (params['dest'], exc))
-    else:
-        result['sip_messages'] = messages
-    module.exit_json(**result)
+    module.exit_with_records(result, 'sip_messages', messages, 'the SIP messages')
 
 
 if __name__ == '__main__':

@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - clearip.netsapiens.clearip
   - clearip.netsapiens.clearip.create
+  - clearip.netsapiens.attributes
 attributes:
   check_mode:
     description:
@@ -146,13 +147,6 @@ end_state:
   type: list
   elements: dict
   sample: [{id: 0b9f8e52-1c1d-4e8a-9a7e-3f6f5a1c2b3d, name: 100@acme.example.com, userId: 100@acme.example.com, group: 5d0c6f0e-8a43-4a36-9d6d-1d2f3c4b5a69}]
-listing_files:
-  description:
-    - The files written under O(listing_dir), by tier (V(service_providers), V(groups), V(users)); the module lists its own
-      tier and, except for Service Providers, the parent tier.
-  returned: when O(listing_dir) is set and the listing succeeded
-  type: dict
-  sample: {groups: /tmp/sync/clearip-groups.json, users: /tmp/sync/clearip-users.json}
 operator:
   description: The Operator acted for, when O(operator) is set.
   returned: when O(operator) is set
@@ -169,40 +163,14 @@ diff:
     after_header: ClearIP users (of those requested)
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.clearip.netsapiens.plugins.module_utils import clearip
-from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
-
-
-def desired_from_options(params):
-    if params.get('name') is not None:
-        return [{'name': params['name'], 'parent': params['group'], 'comment': None, 'user_id': params.get('user_id')}]
-    return clearip.normalize_items(sync.USER, params.get('users') or [], 'users')
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_module import create_options, create_rules, run_create_module
+from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import USER
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
 
 
 def main():
-    argument_spec = clearip.clearip_argument_spec()
-    argument_spec.update(clearip.create_argument_spec())
-    argument_spec.update(
-        name=dict(type='str'),
-        user_id=dict(type='str'),
-        group=dict(type='str'),
-        comment=dict(type='str'),
-        users=dict(type='list', elements='dict', options=dict(
-            name=dict(type='str', required=True),
-            user_id=dict(type='str'),
-            group=dict(type='str', required=True),
-            comment=dict(type='str'),
-        )),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        mutually_exclusive=[('name', 'users', 'src')],
-        required_one_of=[('name', 'users', 'src')],
-        required_by={'name': 'group'},
-    )
-    clearip.run_module(module, sync.USER, desired_from_options)
+    module = CollectionModule(argument_spec=create_options(USER), **create_rules(USER))
+    run_create_module(module, USER)
 
 
 if __name__ == '__main__':

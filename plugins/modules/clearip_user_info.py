@@ -23,55 +23,16 @@ author:
   - clearip.netsapiens contributors (@clearip)
 extends_documentation_fragment:
   - clearip.netsapiens.clearip
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so it runs normally in check mode.
-  diff_mode:
-    support: none
-    description: The module changes nothing, so there is no difference to show.
+  - clearip.netsapiens.clearip.info
+  - clearip.netsapiens.records_dest
+  - clearip.netsapiens.attributes
+  - clearip.netsapiens.attributes.info_module
 options:
   group:
     description:
       - Return only the Users under the Group of this name (under each of them, if several have it).
       - Sent to ClearIP as the filter C(where[group]) with that Group's id; checked again on what was read.
     type: str
-  name:
-    description:
-      - Return only the objects of exactly this name.
-      - Sent to ClearIP as the filter C(where[name]), so only matching objects are read; checked again on what was read.
-      - Mutually exclusive with O(name_pattern).
-    type: str
-  name_pattern:
-    description:
-      - Return only the objects whose name matches this shell-style pattern (C(*), C(?), C([seq])), case-sensitive.
-      - Applied to what was read (the API has no pattern filter), so every User is read.
-      - Mutually exclusive with O(name).
-    type: str
-  comment_contains:
-    description:
-      - Return only the objects whose comment contains this text (case-sensitive), for example
-        V(Created by clearip.netsapiens sync) for the objects this collection created.
-      - Applied to what was read.
-    type: str
-  created_after:
-    description:
-      - Return only the objects created at or after this time.
-      - Unix milliseconds (as ClearIP gives C(createdAt)), or an ISO 8601 date or date-time such as V(2026-01-31) or
-        V(2026-01-31T12:00:00Z); without an offset it is UTC.
-      - Applied to what was read. An object without C(createdAt) is left out when this or O(created_before) is set.
-    type: str
-  created_before:
-    description:
-      - Return only the objects created before this time (strictly), in the same forms as O(created_after).
-      - Applied to what was read.
-    type: str
-  dest:
-    description:
-      - Write the records as a JSON list to this file (mode C(0600), replaced atomically) and return only RV(count).
-      - For large listings, so that the records need not pass through Ansible variables.
-      - The file is written in check mode too, because it is the module's output, not a change to a managed system.
-    type: path
 '''
 
 EXAMPLES = r'''
@@ -157,15 +118,14 @@ operator:
   sample: {id: 6f1c2a52-0b7e-4c53-9a0e-5c1f7e2d9a01, name: Example Operator}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.clearip.netsapiens.plugins.module_utils import clearip_info
-from ansible_collections.clearip.netsapiens.plugins.module_utils import sync
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_module import INFO_RULES, info_options, run_info_module
+from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import USER
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
 
 
 def main():
-    module = AnsibleModule(argument_spec=clearip_info.info_argument_spec(sync.USER), supports_check_mode=True,
-                           mutually_exclusive=clearip_info.INFO_MUTUALLY_EXCLUSIVE)
-    clearip_info.run_info_module(module, sync.USER)
+    module = CollectionModule(argument_spec=info_options(USER), **INFO_RULES)
+    run_info_module(module, USER)
 
 
 if __name__ == '__main__':

@@ -25,6 +25,7 @@ author:
   - clearip.netsapiens contributors (@clearip)
 extends_documentation_fragment:
   - clearip.netsapiens.netsapiens
+  - clearip.netsapiens.attributes
 attributes:
   check_mode:
     support: full
@@ -239,15 +240,11 @@ diff:
     after: {application: to-connection-add-header, parameter: "X-User-Id: <OwnUser>@<OwnDomain>"}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
-    DIALRULE_UPDATABLE,
-    netsapiens_argument_spec,
-    netsapiens_module_kwargs,
-    planned_dialrule,
-    run_with_client,
-)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_dialrules import DialRules
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_module import run_with_client
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_records import DIALRULE_UPDATABLE, planned_dialrule
+from ansible_collections.clearip.netsapiens.plugins.module_utils._options import netsapiens_options, netsapiens_rules
 
 
 def without_id(rule):
@@ -257,16 +254,17 @@ def without_id(rule):
 def ensure(module, client):
     """The module's result; writes only outside check mode."""
     p = module.params
+    rules = DialRules(client)
     identity = dict(domain=p['domain'], dialplan=p['dialplan'], matching=p['matching'], from_matching=p['from_matching'] or '*')
     wanted = dict((name, p[name]) for name in DIALRULE_UPDATABLE if p[name] is not None)
-    existing = client.find_dialrule(identity['domain'], identity['dialplan'], identity['matching'], identity['from_matching'])
+    existing = rules.find(identity['domain'], identity['dialplan'], identity['matching'], identity['from_matching'])
     changed_fields = []
 
     if p['state'] == 'absent':
         proposed = {}
         end_state = {}
         if existing is not None and not module.check_mode:
-            client.delete_dialrule(existing)
+            rules.delete(existing)
     elif existing is None:
         what = 'dial rule to %s from %s in dial plan %s of domain %s' % (
             identity['matching'], identity['from_matching'], identity['dialplan'], identity['domain'])
@@ -279,13 +277,13 @@ def ensure(module, client):
         if module.check_mode:
             end_state = planned_dialrule(identity['domain'], identity['dialplan'], proposed)
         else:
-            end_state = client.create_dialrule(identity['domain'], identity['dialplan'], proposed)
+            end_state = rules.create(identity['domain'], identity['dialplan'], proposed)
     else:
         proposed = dict(identity, **wanted)
         changes = dict((name, value) for name, value in wanted.items() if existing.get(name) != value)
         changed_fields = sorted(changes)
         if changes and not module.check_mode:
-            client.update_dialrule(existing, changes)
+            rules.update(existing, changes)
         end_state = dict(existing, **changes)
 
     result = dict(
@@ -302,7 +300,7 @@ def ensure(module, client):
 
 
 def main():
-    argument_spec = netsapiens_argument_spec()
+    argument_spec = netsapiens_options()
     argument_spec.update(
         domain=dict(type='str', required=True),
         dialplan=dict(type='str', required=True),
@@ -317,7 +315,7 @@ def main():
         allow_create=dict(type='bool', default=True),
         state=dict(type='str', default='present', choices=['present', 'absent']),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_module_kwargs())
+    module = CollectionModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_rules())
     result = run_with_client(module, lambda client: ensure(module, client))
     module.exit_json(**result)
 

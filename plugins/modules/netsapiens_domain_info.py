@@ -18,25 +18,15 @@ author:
   - clearip.netsapiens contributors (@clearip)
 extends_documentation_fragment:
   - clearip.netsapiens.netsapiens
-attributes:
-  check_mode:
-    support: full
-    description: Reads change nothing, so the module runs normally in check mode.
-  diff_mode:
-    support: none
-    description: The module changes nothing, so there is no difference to show.
+  - clearip.netsapiens.records_dest
+  - clearip.netsapiens.attributes
+  - clearip.netsapiens.attributes.info_module
 options:
   reseller:
     description:
       - Return only the domains of this reseller.
       - Every domain is still read; the filter runs on the result, so it works the same on every API version.
     type: str
-  dest:
-    description:
-      - Write the records as JSON to this file (mode C(0600), replaced atomically) and return only RV(count).
-      - For large platforms, so that the records need not pass through Ansible variables.
-      - The file is written in check mode too, because it is the module's output, not a change to a managed system.
-    type: path
 '''
 
 EXAMPLES = r'''
@@ -80,8 +70,7 @@ domains:
       description:
         - Only on a malformed record (not a JSON object, its identifying field absent, null or empty, or a field
           the sync uses not text). Says why, naming the record's position in its list and the call that returned it.
-        - A malformed record never fails the module; its other fields are empty or as read, and the
-          M(clearip.netsapiens.subscriber_sync_plan) module reports it as a failed item of its tier.
+        - A malformed record never fails the module; its other fields are empty or as read, and the sync (M(clearip.netsapiens.subscriber_sync_run)) reports it as a failed item of its tier.
       type: str
       returned: when the record is malformed
       sample: "domain record #3 from GET /ns-api/v2/domains: no 'domain' field (record: {}); fix the record in NetSapiens"
@@ -112,21 +101,13 @@ api_version:
   sample: v2
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
-    netsapiens_argument_spec,
-    netsapiens_module_kwargs,
-    run_info_module,
-)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_module import INFO_RULES, info_options, run_info_module
 
 
 def main():
-    argument_spec = netsapiens_argument_spec()
-    argument_spec.update(reseller=dict(type='str'), dest=dict(type='path'))
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_module_kwargs())
-    reseller = module.params['reseller']
-    run_info_module(module, 'domains', lambda client: client.domains(reseller=reseller))
+    module = CollectionModule(argument_spec=info_options(reseller=dict(type='str')), **INFO_RULES)
+    run_info_module(module, 'domains', lambda client: client.domains(reseller=module.params['reseller']))
 
 
 if __name__ == '__main__':

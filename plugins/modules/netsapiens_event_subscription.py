@@ -28,6 +28,7 @@ author:
   - clearip.netsapiens contributors (@clearip)
 extends_documentation_fragment:
   - clearip.netsapiens.netsapiens
+  - clearip.netsapiens.attributes
 attributes:
   check_mode:
     support: full
@@ -179,33 +180,16 @@ removed:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-try:
-    from urllib.parse import urlsplit, urlunsplit
-except ImportError:  # pragma: no cover
-    from urlparse import urlsplit, urlunsplit  # type: ignore
+from ansible_collections.clearip.netsapiens.plugins.module_utils._http import OutcomeUnknown
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_module import run_with_client
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_records import (
+    SUBSCRIPTION_MODELS, format_subscription_time, subscription_expires_at)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_subscriptions import Subscriptions
+from ansible_collections.clearip.netsapiens.plugins.module_utils._options import netsapiens_options, netsapiens_rules
+from ansible_collections.clearip.netsapiens.plugins.module_utils._urls import shown_post_url
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import OutcomeUnknown
-from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
-    SUBSCRIPTION_MODELS,
-    format_subscription_time,
-    netsapiens_argument_spec,
-    netsapiens_module_kwargs,
-    run_with_client,
-    subscription_expires_at,
-)
-
-HIDDEN = '********'
 FILTERS = ('reseller', 'domain', 'user')
-
-
-def public_url(url):
-    """The post URL without what may hold the secret: the last path segment and the query."""
-    parts = urlsplit(url or '')
-    path = parts.path
-    if path.strip('/'):
-        path = path.rstrip('/').rsplit('/', 1)[0] + '/' + HIDDEN
-    return urlunsplit((parts.scheme, parts.netloc, path, HIDDEN if parts.query else '', ''))
 
 
 def shown(record):
@@ -213,12 +197,12 @@ def shown(record):
     if not record:
         return {}
     result = dict((k, v) for k, v in record.items() if k != 'post_url')
-    result['post_url'] = public_url(record.get('post_url'))
+    result['post_url'] = shown_post_url(record.get('post_url'))
     return result
 
 
 def find(client, p):
-    return [s for s in client.subscriptions(p['scope_domain'])
+    return [s for s in Subscriptions(client).list(p['scope_domain'])
             if s['model'] == p['model'] and s['post_url'] == p['post_url']]
 
 
@@ -235,7 +219,7 @@ def ensure(module, client, now):
     if p['state'] == 'absent':
         for item in found:
             if not module.check_mode:
-                client.delete_subscription(item['id'], p['scope_domain'])
+                Subscriptions(client).delete(item['id'], p['scope_domain'])
             removed += 1
         end_state = {}
     else:
@@ -263,11 +247,11 @@ def ensure(module, client, now):
                     renewed = True
             changed_fields = sorted(changes)
             if changes and not module.check_mode:
-                client.update_subscription(existing['id'], changes, p['scope_domain'])
+                Subscriptions(client).update(existing['id'], changes, p['scope_domain'])
             end_state = dict(existing, **changes)
         for item in found[1:]:
             if not module.check_mode:
-                client.delete_subscription(item['id'], p['scope_domain'])
+                Subscriptions(client).delete(item['id'], p['scope_domain'])
             removed += 1
 
     result = dict(changed=bool(created or changed_fields or removed), subscription=shown(end_state), created=created,
@@ -280,12 +264,12 @@ def ensure(module, client, now):
 def create(client, p, fields):
     """Create, never twice: after an unknown outcome the list is read again before a second try."""
     try:
-        answer = client.create_subscription(fields, p['scope_domain'])
+        answer = Subscriptions(client).create(fields, p['scope_domain'])
     except OutcomeUnknown:
         again = find(client, p)
         if again:
             return again[0]
-        answer = client.create_subscription(fields, p['scope_domain'])
+        answer = Subscriptions(client).create(fields, p['scope_domain'])
     if answer is None:
         again = find(client, p)   # 202 or no record in the answer: what the server holds decides
         answer = again[0] if again else None
@@ -293,7 +277,7 @@ def create(client, p, fields):
 
 
 def main():
-    argument_spec = netsapiens_argument_spec()
+    argument_spec = netsapiens_options()
     argument_spec.update(
         post_url=dict(type='str', required=True, no_log=True),
         model=dict(type='str', default='subscriber', choices=list(SUBSCRIPTION_MODELS)),
@@ -306,7 +290,7 @@ def main():
         renew_margin_hours=dict(type='float', default=72),
         state=dict(type='str', default='present', choices=['present', 'absent']),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_module_kwargs())
+    module = CollectionModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_rules())
     p = module.params
     if not p['post_url'].startswith(('http://', 'https://')):
         module.fail_json(msg='post_url must be an http:// or https:// URL that NetSapiens can reach')

@@ -18,20 +18,9 @@ author:
   - clearip.netsapiens contributors (@clearip)
 extends_documentation_fragment:
   - clearip.netsapiens.netsapiens
-attributes:
-  check_mode:
-    support: full
-    description: Reads change nothing, so the module runs normally in check mode.
-  diff_mode:
-    support: none
-    description: The module changes nothing, so there is no difference to show.
-options:
-  dest:
-    description:
-      - Write the records as JSON to this file (mode C(0600), replaced atomically) and return only RV(count).
-      - For large platforms, so that the records need not pass through Ansible variables.
-      - The file is written in check mode too, because it is the module's output, not a change to a managed system.
-    type: path
+  - clearip.netsapiens.records_dest
+  - clearip.netsapiens.attributes
+  - clearip.netsapiens.attributes.info_module
 '''
 
 EXAMPLES = r'''
@@ -73,8 +62,7 @@ resellers:
       description:
         - Only on a malformed record (not a JSON object, its identifying field absent, null or empty, or a field
           the sync uses not text). Says why, naming the record's position in its list and the call that returned it.
-        - A malformed record never fails the module; its other fields are empty or as read, and the
-          M(clearip.netsapiens.subscriber_sync_plan) module reports it as a failed item of its tier.
+        - A malformed record never fails the module; its other fields are empty or as read, and the sync (M(clearip.netsapiens.subscriber_sync_run)) reports it as a failed item of its tier.
       type: str
       returned: when the record is malformed
       sample: "reseller record #3 from GET /ns-api/v2/resellers: no 'reseller' field (record: {}); fix the record in NetSapiens"
@@ -105,19 +93,12 @@ api_version:
   sample: v2
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
-    netsapiens_argument_spec,
-    netsapiens_module_kwargs,
-    run_info_module,
-)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_module import INFO_RULES, info_options, run_info_module
 
 
 def main():
-    argument_spec = netsapiens_argument_spec()
-    argument_spec.update(dest=dict(type='path'))
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_module_kwargs())
+    module = CollectionModule(argument_spec=info_options(), **INFO_RULES)
     run_info_module(module, 'resellers', lambda client: client.resellers())
 
 

@@ -20,13 +20,9 @@ author:
   - clearip.netsapiens contributors (@clearip)
 extends_documentation_fragment:
   - clearip.netsapiens.netsapiens
-attributes:
-  check_mode:
-    support: full
-    description: Reads change nothing, so the module runs normally in check mode.
-  diff_mode:
-    support: none
-    description: The module changes nothing, so there is no difference to show.
+  - clearip.netsapiens.records_dest
+  - clearip.netsapiens.attributes
+  - clearip.netsapiens.attributes.info_module
 options:
   domains:
     description:
@@ -39,12 +35,6 @@ options:
       - How many domains to read at the same time.
     type: int
     default: 4
-  dest:
-    description:
-      - Write the records as JSON to this file (mode C(0600), replaced atomically) and return only RV(count).
-      - Recommended for large platforms (say 100,000 users), so that the records need not pass through Ansible variables.
-      - The file is written in check mode too, because it is the module's output, not a change to a managed system.
-    type: path
 '''
 
 EXAMPLES = r'''
@@ -104,8 +94,7 @@ users:
       description:
         - Only on a malformed record (not a JSON object, its identifying field absent, null or empty, or a field
           the sync uses not text). Says why, naming the record's position in its list (and the domain it was listed under) and the call that returned it.
-        - A malformed record never fails the module; its other fields are empty or as read, and the
-          M(clearip.netsapiens.subscriber_sync_plan) module reports it as a failed item of its tier.
+        - A malformed record never fails the module; its other fields are empty or as read, and the sync (M(clearip.netsapiens.subscriber_sync_run)) reports it as a failed item of its tier.
       type: str
       returned: when the record is malformed
       sample: >-
@@ -138,25 +127,16 @@ api_version:
   sample: v2
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
-    netsapiens_argument_spec,
-    netsapiens_module_kwargs,
-    run_info_module,
-)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_module import INFO_RULES, info_options, run_info_module
+from ansible_collections.clearip.netsapiens.plugins.module_utils._options import DEFAULT_MAX_WORKERS
 
 
 def main():
-    argument_spec = netsapiens_argument_spec()
-    argument_spec.update(
-        domains=dict(type='list', elements='str'),
-        max_workers=dict(type='int', default=4),
-        dest=dict(type='path'),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **netsapiens_module_kwargs())
-    domains = module.params['domains']
-    run_info_module(module, 'users', lambda client: client.users(domains=domains),
+    module = CollectionModule(argument_spec=info_options(domains=dict(type='list', elements='str'),
+                                                         max_workers=dict(type='int', default=DEFAULT_MAX_WORKERS)),
+                              **INFO_RULES)
+    run_info_module(module, 'users', lambda client: client.users(domains=module.params['domains']),
                     max_workers=module.params['max_workers'])
 
 

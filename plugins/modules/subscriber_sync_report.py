@@ -22,6 +22,8 @@ description:
   - The M(clearip.netsapiens.subscriber_sync) role runs it at the end of every sync, whether the sync succeeded or failed.
 author:
   - clearip.netsapiens contributors (@clearip)
+extends_documentation_fragment:
+  - clearip.netsapiens.attributes
 attributes:
   check_mode:
     description:
@@ -52,8 +54,7 @@ options:
     type: float
   plan:
     description:
-      - The plan (its C(errors) and C(counts)) - the C(plan) of M(clearip.netsapiens.subscriber_sync_run), or the registered
-        result of M(clearip.netsapiens.subscriber_sync_plan).
+      - The plan (its C(errors) and C(counts)) - the C(plan) of M(clearip.netsapiens.subscriber_sync_run).
     type: dict
   service_providers:
     description:
@@ -172,69 +173,13 @@ metrics_path:
   type: str
 '''
 
-import os
-import time
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options
-from ansible_collections.clearip.netsapiens.plugins.module_utils import sync_report
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_module import report_options, run_report_module
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type='path'),
-            metrics_path=dict(type='path'),
-            started=dict(type='float', required=True),
-            ended=dict(type='float'),
-            plan=dict(type='dict'),
-            service_providers=dict(type='dict'),
-            groups=dict(type='dict'),
-            users=dict(type='dict'),
-            error=dict(type='dict', options=dict(
-                stage=dict(type='str', required=True, choices=list(sync_report.STAGES)),
-                msg=dict(type='str', required=True),
-                task=dict(type='str'),
-            )),
-            versions=dict(type='dict', default={}),
-            netsapiens_host=dict(type='str'),
-            clearip_url=dict(type='str'),
-            drift=dict(type='dict'),
-        ),
-        supports_check_mode=True,
-    )
-    # Credentials written into a host or URL never reach the report, the result or the invocation.
-    protect_url_options(module, ('netsapiens_host', 'clearip_url'))
-    params = module.params
-    ended = params['ended'] if params['ended'] is not None else time.time()
-    error = None
-    if params['error']:
-        error = {'stage': params['error']['stage'], 'message': params['error']['msg'], 'task': params['error']['task']}
-    report = sync_report.build_report(
-        params['started'], ended, module.check_mode, plan=params['plan'],
-        tier_results=dict((name, params[name]) for name in sync_report.TIERS), error=error,
-        versions=params['versions'], netsapiens_host=params['netsapiens_host'], clearip_url=params['clearip_url'],
-        drift=params['drift'])
-    result = dict(changed=False, report=report, status=report['status'], summary=sync_report.summary_lines(report))
-
-    for option, text, mode in (('path', lambda: sync_report.report_json(report), 0o600),
-                               ('metrics_path', None, 0o644)):
-        target = params[option]
-        if not target or (option == 'metrics_path' and module.check_mode):
-            continue
-        if not os.path.isdir(os.path.dirname(os.path.abspath(target))):
-            module.fail_json(msg='cannot write %s %s: its directory does not exist; create it or choose another path'
-                             % (option, target), **result)
-        if option == 'metrics_path':
-            content = sync_report.prometheus_text(report, ended, sync_report.read_last_success(target))
-        else:
-            content = text()
-        try:
-            sync_report.write_atomically(target, content, mode)
-        except (IOError, OSError) as exc:
-            module.fail_json(msg='cannot write %s %s: %s' % (option, target, exc), **result)
-        result[option] = target
-    module.exit_json(**result)
+    module = CollectionModule(argument_spec=report_options(), needs_requests=False, supports_check_mode=True)
+    run_report_module(module)
 
 
 if __name__ == '__main__':

@@ -11,15 +11,14 @@ module: subscriber_sync_run
 short_description: Run the whole tiered sync of NetSapiens subscribers into ClearIP in one process
 version_added: 0.1.0
 description:
-  - Reads the NetSapiens resellers, domains, users and connections, checks and plans every tier as
-    M(clearip.netsapiens.subscriber_sync_plan) does, then creates the missing ClearIP Service Providers, Groups only if every
-    Service Provider succeeded, and Users only if every Group succeeded, as M(clearip.netsapiens.clearip_service_provider),
-    M(clearip.netsapiens.clearip_group) and M(clearip.netsapiens.clearip_user) do. Create only; nothing is updated or deleted.
-  - Then finds what ClearIP holds that NetSapiens no longer backs, as M(clearip.netsapiens.subscriber_sync_drift) does
-    (C(docs/drift.md)), from the listings it already made.
-  - The main entry point of the M(clearip.netsapiens.subscriber_sync) role runs this module. It does in one process, with the
-    records in memory, what the modules named above do one task each with files between them; the ClearIP listings are
-    made while NetSapiens is read. C(docs/performance.md) has the measurements.
+  - Reads the NetSapiens resellers, domains, users and connections, checks every record and plans every tier before any
+    write, then creates the missing ClearIP Service Providers, Groups only if every Service Provider succeeded, and Users only
+    if every Group succeeded, as M(clearip.netsapiens.clearip_service_provider), M(clearip.netsapiens.clearip_group) and
+    M(clearip.netsapiens.clearip_user) do. Create only; nothing is updated or deleted.
+  - Then finds what ClearIP holds that NetSapiens no longer backs (C(docs/drift.md)), from the listings it already made.
+  - The main entry point of the role R(clearip.netsapiens.subscriber_sync,ansible_collections.clearip.netsapiens.subscriber_sync_role)
+    runs this module. It does everything in one process, with the records in memory; the ClearIP listings are made while
+    NetSapiens is read. C(docs/performance.md) has the measurements.
   - Users are read only for the domains the sync uses - those O(include_domains) and O(exclude_domains) select, or O(domains).
   - The ClearIP account lock (see O(lock_timeout)) is taken before the first listing and held until the module ends.
   - Errors of single records (a bad name, an orphan, a moved domain, a refused create) are reported in RV(plan) and in
@@ -32,6 +31,7 @@ author:
   - clearip.netsapiens contributors (@clearip)
 extends_documentation_fragment:
   - clearip.netsapiens.sync_scope
+  - clearip.netsapiens.attributes
 attributes:
   action:
     description: An action plugin of the same name adds the C(module_defaults) of the two groups before the module runs.
@@ -47,10 +47,6 @@ attributes:
   diff_mode:
     description: One diff per tier that ran - how many requested objects exist, then the new names by parent (at most 30 lines).
     support: full
-  platform:
-    description: Runs where the sync's modules run, on any POSIX system.
-    support: full
-    platforms: posix
 options:
   netsapiens:
     description:
@@ -179,7 +175,9 @@ options:
     type: bool
     default: true
   drift_require_comment:
-    description: Count as drift only objects whose comment says this sync created them (see O(clearip.netsapiens.subscriber_sync_drift#module:require_comment)).
+    description:
+      - Count as drift only objects whose comment is the one the sync writes (V(Created by clearip.netsapiens sync), optionally
+        followed by V( from <source>)), each by its own comment, so objects made by hand are never reported whatever their names.
     type: bool
     default: false
 notes:
@@ -187,9 +185,8 @@ notes:
 requirements:
   - requests >= 2.25
 seealso:
-  - module: clearip.netsapiens.subscriber_sync_plan
   - module: clearip.netsapiens.clearip_user
-  - module: clearip.netsapiens.subscriber_sync_drift
+  - module: clearip.netsapiens.clearip_user_info
 '''
 
 EXAMPLES = r'''
@@ -214,7 +211,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 plan:
-  description: The plan's errors per tier (and for C(connections)) and its counts, as M(clearip.netsapiens.subscriber_sync_plan) returns them.
+  description:
+    - The plan - C(errors) (per tier and for C(connections), each a C(name) and a C(reason) that names the object and the fix)
+      and C(counts) (records read, malformed, system users left out, and objects wanted per tier).
   returned: when NetSapiens was read
   type: dict
   sample: {errors: {service_providers: [], groups: [], users: [], connections: []},
@@ -239,7 +238,10 @@ users:
   returned: when the tier was reached
   type: dict
 drift:
-  description: The drift (C(docs/drift.md)) - C(scope), C(counts) and C(tiers) as M(clearip.netsapiens.subscriber_sync_drift) returns them.
+  description:
+    - The drift (C(docs/drift.md)) - C(scope) (the scheme and filters it was computed for), C(counts) (per tier C(gone), C(moved)
+      and C(in_scope), and C(total)) and C(tiers) (per tier the lists C(gone) and C(moved), each entry C(id), C(name), C(parent),
+      C(parent_id), C(reason), and C(netsapiens_parent) for a moved one, C(user_id) for a User).
   returned: when computed
   type: dict
 stage:
@@ -255,119 +257,13 @@ fatal:
   type: bool
 '''
 
-import os
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.clearip.netsapiens.plugins.module_utils import clearip as cip_api
-from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
-    NetSapiensClient, NetSapiensError, netsapiens_argument_spec, netsapiens_module_kwargs)
-from ansible_collections.clearip.netsapiens.plugins.module_utils.progress import DEFAULT_INTERVAL, ProgressLog
-from ansible_collections.clearip.netsapiens.plugins.module_utils.sync_report import redact_url
-from ansible_collections.clearip.netsapiens.plugins.module_utils.sync_run import SyncStageError, run_sync
-from ansible_collections.clearip.netsapiens.plugins.module_utils.userinfo import protect_url_options
-
-TIERS = ('service_providers', 'groups', 'users')
-
-
-def argument_spec():
-    return dict(
-        netsapiens=dict(type='dict', default={}, options=netsapiens_argument_spec(), apply_defaults=True,
-                        **netsapiens_module_kwargs()),
-        clearip=dict(type='dict', default={}, options=cip_api.clearip_argument_spec(), apply_defaults=True),
-        identifier_scheme=dict(type='str', default='plain', choices=['plain', 'unique', 'no_resellers']),
-        service_provider=dict(type='str'),
-        include_domains=dict(type='list', elements='str', default=[]),
-        exclude_domains=dict(type='list', elements='str', default=[]),
-        include_system_users=dict(type='bool', default=True),
-        domains=dict(type='list', elements='str'),
-        max_workers=dict(type='int', default=cip_api.DEFAULT_MAX_WORKERS),
-        comment_source=dict(type='str'),
-        progress_path=dict(type='path'),
-        progress_interval=dict(type='float', default=DEFAULT_INTERVAL),
-        lock_timeout=dict(type='int', default=cip_api.DEFAULT_LOCK_TIMEOUT),
-        work_dir=dict(type='path'),
-        drift=dict(type='bool', default=True),
-        drift_require_comment=dict(type='bool', default=False),
-    )
-
-
-def fail(module, results, msg, stage=None):
-    out = dict((key, value) for key, value in results.items() if value is not None and value != [])
-    if stage is not None:
-        out['stage'] = stage
-    module.fail_json(msg=msg, fatal=stage is not None, **out)
-
-
-def item_failure_message(results):
-    plan_errors = (results.get('plan') or {}).get('errors') or {}
-    reasons = [item.get('reason') for tier in TIERS + ('connections',) for item in plan_errors.get(tier) or []]
-    reasons += [item.get('reason') for tier in TIERS for item in (results.get(tier) or {}).get('failed_items') or []]
-    shown = '; '.join(str(reason) for reason in reasons[:5])
-    more = ' (and %d more; the tiers and the plan list them all)' % (len(reasons) - 5) if len(reasons) > 5 else ''
-    return '%d record(s) could not be synced: %s%s' % (len(reasons), shown, more)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_module import SYNC_RULES, run_sync_module, sync_options
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        required_if=[('identifier_scheme', 'no_resellers', ('service_provider',))],
-        supports_check_mode=True,
-    )
-    # First of all, so that no result, message, comment or invocation holds credentials written into a URL.
-    protect_url_options(module, ('netsapiens.host', 'clearip.url', 'comment_source'))
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    params = module.params
-    ns_params, cip_params = params['netsapiens'], params['clearip']
-    if params['work_dir'] and not os.path.isdir(params['work_dir']):
-        fail(module, {}, 'work_dir (the role\'s subscriber_sync_work_dir) %s is not a directory: make it first, or leave it '
-             'unset (nothing is written then)' % params['work_dir'], stage='setup')
-    for option, least, role_variable in (('max_workers', 1, 'subscriber_sync_max_workers'), ('lock_timeout', 0, None),
-                                         ('progress_interval', 0, 'subscriber_sync_progress_interval')):
-        if params[option] < least:
-            fail(module, {}, '%s%s must be at least %d, not %s' % (
-                option, " (the role's %s)" % role_variable if role_variable else '', least, params[option]), stage='settings')
-    try:
-        netsapiens = NetSapiensClient(
-            ns_params['host'], client_id=ns_params['client_id'], client_secret=ns_params['client_secret'],
-            username=ns_params['username'], password=ns_params['password'], api_key=ns_params['api_key'],
-            api_version=ns_params['api_version'], token_endpoint=ns_params['token_endpoint'],
-            validate_certs=ns_params['validate_certs'], ca_path=ns_params['ca_path'], timeout=ns_params['timeout'],
-            page_size=ns_params['page_size'], max_workers=params['max_workers'])
-    except NetSapiensError as exc:
-        fail(module, {}, exc.message, stage='settings')
-    clearip = cip_api.client_from_params(dict(cip_params, max_workers=params['max_workers']))
-    progress = None
-    if params['progress_path']:
-        def progress(label):
-            return ProgressLog(params['progress_path'], label, interval=params['progress_interval'])
-    comment_source = params['comment_source']
-    if comment_source is None:
-        comment_source = redact_url(ns_params['host'])
-    lock = cip_api.AccountLock(timeout=params['lock_timeout'])
-    try:
-        results = run_sync(
-            netsapiens, clearip, scheme=params['identifier_scheme'], service_provider=params['service_provider'],
-            include_domains=params['include_domains'], exclude_domains=params['exclude_domains'],
-            include_system_users=params['include_system_users'], domains=params['domains'],
-            check_mode=module.check_mode, want_diff=module._diff, comment_source=comment_source, lock=lock,
-            progress=progress, keep_dir=params['work_dir'], drift=params['drift'],
-            drift_require_comment=params['drift_require_comment'], max_workers=params['max_workers'])
-    except SyncStageError as exc:
-        fail(module, exc.results, exc.message, stage=exc.stage)
-    finally:
-        # Everything this run writes is written (or it failed): another run of the account may start.
-        lock.release()
-        netsapiens.close()
-    diff = results.pop('diff')
-    if diff:
-        results['diff'] = diff
-    plan_errors = results['plan']['errors']
-    if any(plan_errors[tier] for tier in TIERS + ('connections',)) or any(
-            (results[tier] or {}).get('failed_items') for tier in TIERS):
-        fail(module, results, item_failure_message(results))
-    module.exit_json(**dict((key, value) for key, value in results.items() if value is not None))
+    module = CollectionModule(argument_spec=sync_options(), **SYNC_RULES)
+    run_sync_module(module)
 
 
 if __name__ == '__main__':

@@ -23,6 +23,8 @@ description:
     collection's playbooks before the role's argument validation, is this module.
 author:
   - clearip.netsapiens contributors (@clearip)
+extends_documentation_fragment:
+  - clearip.netsapiens.attributes
 attributes:
   check_mode:
     description: Runs the same in check mode; it reads nothing but its options and the names of the environment variables.
@@ -30,10 +32,6 @@ attributes:
   diff_mode:
     description: Nothing to show; it changes nothing.
     support: none
-  platform:
-    description: Runs where the sync's modules run, on any POSIX system.
-    support: full
-    platforms: posix
 options:
   entry_point:
     description:
@@ -113,12 +111,12 @@ entry_point:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.clearip.netsapiens.plugins.module_utils.settings_check import argument_spec, run_check
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_settings import argument_spec, run_check
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = CollectionModule(argument_spec=argument_spec(), needs_requests=False, supports_check_mode=True)
     result = run_check(module.params, os.environ)
     if result['problems']:
         module.fail_json(**result)

@@ -56,7 +56,7 @@ def module_args(config, workers):
     }
 
 
-# The names of the threads the clients and sync_run start (plugins/module_utils).
+# The names of the threads the clients and the run start (plugins/module_utils/_netsapiens.py, _clearip.py, _sync_run.py).
 CLIENT_THREADS = ('netsapiens-', 'clearip-')
 
 

@@ -1,36 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, clearip.netsapiens contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The NetSapiens client's dial-rule calls against a scripted HTTP layer: ids, paths, bodies, paging, lost answers."""
+"""The dial-rule calls against a scripted HTTP layer: ids, paths, bodies, paging, lost answers."""
 
 from __future__ import absolute_import, division, print_function
 
-import base64
 import json as jsonlib
 
 import pytest
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils.http_session import HttpError, HttpResponse, OutcomeUnknown
-from ansible_collections.clearip.netsapiens.plugins.module_utils.netsapiens import (
-    NetSapiensClient,
-    NetSapiensError,
-    NetSapiensTokenError,
-    dialrule_id,
-    dialrule_wire,
-    dialrules_path,
-    normalize_dialrule,
-    planned_dialrule,
-)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError, HttpResponse, OutcomeUnknown
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens import NetSapiensClient, NetSapiensError, NetSapiensTokenError
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_dialrules import DialRules, dialrules_path
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_records import dialrule_id, normalize_dialrule, planned_dialrule
+from tests.unit.plugins.module_utils.test_netsapiens_records import wire_rule
 
 API_KEY = 'nss_unit0000000000000000'
 LIST = '/ns-api/v2/domains/d1.example/dialplans/Main%20Plan/dialrules'
-
-
-def wire_rule(to_uri, from_uri='*', **fields):
-    rule = {'dial-rule-matching-to-uri': to_uri, 'dial-rule-matching-from-uri': from_uri, 'dial-rule-application': 'to-connection',
-            'dial-rule-parameter': '', 'dial-rule-translation-destination-user': '[*]', 'enabled': 'yes'}
-    rule.update(fields)
-    return rule
 
 
 class ScriptedHttp(object):
@@ -69,17 +55,11 @@ class ScriptedHttp(object):
 def client(answers, **kwargs):
     http = ScriptedHttp(answers)
     kwargs.setdefault('api_version', 'v2')
-    return NetSapiensClient('pbx.example.com', api_key=API_KEY, http=http, **kwargs), http
+    return DialRules(NetSapiensClient('pbx.example.com', api_key=API_KEY, http=http, **kwargs)), http
 
 
 def paged(records):
     return lambda params: (200, records[int(params['start']):int(params['start']) + int(params['limit'])])
-
-
-def test_the_computed_id_is_the_base64_of_the_seven_matching_fields():
-    expected = base64.b64encode(b'sip:611@*||*||[1-5]||*||*||08:00||*').decode()
-    assert dialrule_id({'dial-rule-matching-to-uri': 'sip:611@*', 'dial-rule-matching-day-of-week': '[1-5]',
-                        'dial-rule-matching-start-time': '08:00'}) == expected
 
 
 def test_a_rule_id_with_slashes_is_one_path_segment():
@@ -88,25 +68,10 @@ def test_a_rule_id_with_slashes_is_one_path_segment():
     assert dialrules_path('d1.example', 'Main Plan', rule_id) == LIST + '/' + rule_id.replace('/', '%2F').replace('=', '%3D')
 
 
-def test_normalised_rules_prefer_the_servers_id_and_default_from_and_enabled():
-    rule = normalize_dialrule({'dialrule': 'server-id', 'dial-rule-matching-to-uri': 'sip:611@*'}, 'd1.example', 'p', 'test')
-    assert rule == {'id': 'server-id', 'domain': 'd1.example', 'dialplan': 'p', 'matching': 'sip:611@*', 'from_matching': '*',
-                    'application': '', 'parameter': '', 'destination_user': '', 'destination_host': '', 'description': '',
-                    'enabled': True}
-    assert normalize_dialrule(wire_rule('sip:6@*', enabled='no'), 'd', 'p', 'test')['enabled'] is False
-    with pytest.raises(NetSapiensError, match="dial rule from test has no 'dial-rule-matching-to-uri' field"):
-        normalize_dialrule({'dial-rule-application': 'to-user'}, 'd', 'p', 'test')
-
-
-def test_wire_bodies_carry_only_the_fields_that_are_set():
-    assert dialrule_wire({'application': 'to-connection-add-header', 'parameter': '', 'enabled': False, 'description': None}) == {
-        'dial-rule-application': 'to-connection-add-header', 'dial-rule-parameter': '', 'enabled': 'no'}
-
-
 def test_rules_are_read_page_by_page_and_sorted():
     records = [wire_rule('sip:%d@*' % n) for n in (5, 3, 4, 1, 2)]
     ns, http = client({('GET', LIST): [paged(records)]}, page_size=2)
-    rules = ns.dialrules('d1.example', 'Main Plan')
+    rules = ns.list('d1.example', 'Main Plan')
     assert [r['matching'] for r in rules] == ['sip:1@*', 'sip:2@*', 'sip:3@*', 'sip:4@*', 'sip:5@*']
     assert [c['params'] for c in http.calls] == [{'start': 0, 'limit': 2}, {'start': 2, 'limit': 2}, {'start': 4, 'limit': 2},
                                                  {'start': 5, 'limit': 2}]
@@ -117,13 +82,13 @@ def test_a_server_ignoring_start_with_more_rules_than_a_page_is_an_error_not_a_l
     ns, _http = client({('GET', LIST): [lambda params: (200, records[:2])], ('GET', LIST + '/count'): [(200, {'total': 3})]},
                        page_size=2)
     with pytest.raises(NetSapiensError, match=r'returned the same records again for start=2 .* after 2 records of 3'):
-        ns.dialrules('d1.example', 'Main Plan')
+        ns.list('d1.example', 'Main Plan')
 
 
 def test_an_unknown_dial_plan_names_it():
     ns, _http = client({('GET', LIST): [(404, {'message': 'not found'})]})
     with pytest.raises(NetSapiensError) as caught:
-        ns.find_dialrule('d1.example', 'Main Plan', 'sip:1@*')
+        ns.find('d1.example', 'Main Plan', 'sip:1@*')
     assert caught.value.message == 'NetSapiens has no dial plan Main Plan in domain d1.example (HTTP 404 on GET %s)' % LIST
     assert caught.value.status == 404
 
@@ -132,28 +97,28 @@ def test_find_matches_both_patterns_and_refuses_ambiguity():
     records = [wire_rule('sip:1@*'), wire_rule('sip:1@*', from_uri='sip:2??@*'),
                wire_rule('sip:7@*', **{'dial-rule-matching-start-time': '08:00'}), wire_rule('sip:7@*')]
     ns, _http = client({('GET', LIST): [paged(records)]})
-    assert ns.find_dialrule('d1.example', 'Main Plan', 'sip:1@*', 'sip:2??@*')['from_matching'] == 'sip:2??@*'
-    assert ns.find_dialrule('d1.example', 'Main Plan', 'sip:1@*', None)['from_matching'] == '*'
-    assert ns.find_dialrule('d1.example', 'Main Plan', 'sip:9@*') is None
+    assert ns.find('d1.example', 'Main Plan', 'sip:1@*', 'sip:2??@*')['from_matching'] == 'sip:2??@*'
+    assert ns.find('d1.example', 'Main Plan', 'sip:1@*', None)['from_matching'] == '*'
+    assert ns.find('d1.example', 'Main Plan', 'sip:9@*') is None
     with pytest.raises(NetSapiensError, match=r'^2 dial rules of dial plan Main Plan in domain d1.example match to sip:7@\* from \*'):
-        ns.find_dialrule('d1.example', 'Main Plan', 'sip:7@*')
+        ns.find('d1.example', 'Main Plan', 'sip:7@*')
 
 
 def test_dial_rules_refuse_an_api_v1_server():
     http = ScriptedHttp({('POST', '/ns-api/v2/tokens'): [(404, {'code': 404, 'message': 'Not Found'})],
                          ('POST', '/ns-api/oauth2/token/'): [(200, {'access_token': 'at1', 'expires_in': 3600})],
                          ('GET', '/ns-api/v2/domains/count'): [(404, {'message': 'Not Found'})]})
-    ns = NetSapiensClient('pbx.example.com', client_id='cid', client_secret='cs', username='api@d1.example', password='pw',
-                          api_version='auto', http=http)
+    ns = DialRules(NetSapiensClient('pbx.example.com', client_id='cid', client_secret='cs', username='api@d1.example',
+                                    password='pw', api_version='auto', http=http))
     with pytest.raises(NetSapiensError, match=r'^dial rules need the NetSapiens API v2'):
-        ns.dialrules('d1.example', 'Main Plan')
+        ns.list('d1.example', 'Main Plan')
     assert http.methods() == [('POST', '/ns-api/v2/tokens'), ('POST', '/ns-api/oauth2/token/'), ('GET', '/ns-api/v2/domains/count')]
 
 
 def test_create_sends_synchronous_and_a_destination_user_and_returns_the_servers_rule():
     answer = dict(wire_rule('sip:9*@*', **{'dial-rule-application': 'to-connection-add-header'}), dialrule='srv')
     ns, http = client({('POST', LIST): [(200, answer)]})
-    rule = ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'from_matching': '*',
+    rule = ns.create('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'from_matching': '*',
                                                           'application': 'to-connection-add-header', 'parameter': 'X-User-Id: a'})
     assert http.calls[0]['json'] == {'synchronous': 'yes', 'dial-rule-matching-to-uri': 'sip:9*@*', 'dial-rule-matching-from-uri': '*',
                                      'dial-rule-application': 'to-connection-add-header', 'dial-rule-parameter': 'X-User-Id: a',
@@ -165,13 +130,13 @@ def test_create_sends_synchronous_and_a_destination_user_and_returns_the_servers
 def test_an_accepted_create_without_a_body_returns_the_planned_rule():
     ns, _http = client({('POST', LIST): [(202, {'code': 202, 'message': 'Accepted'})]})
     fields = {'matching': 'sip:9*@*', 'from_matching': '*', 'application': 'to-connection'}
-    assert ns.create_dialrule('d1.example', 'Main Plan', fields) == planned_dialrule('d1.example', 'Main Plan', fields)
+    assert ns.create('d1.example', 'Main Plan', fields) == planned_dialrule('d1.example', 'Main Plan', fields)
 
 
 def test_a_create_whose_outcome_is_unknown_is_looked_up_and_not_repeated_when_it_happened():
     lost = OutcomeUnknown('POST failed after the request was sent', method='POST', url=LIST)
     ns, http = client({('POST', LIST): [lost], ('GET', LIST): [lambda params: (200, [wire_rule('sip:9*@*')] if params['start'] == 0 else [])]})
-    rule = ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
+    rule = ns.create('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
     assert rule['matching'] == 'sip:9*@*'
     assert http.methods() == [('POST', LIST), ('GET', LIST), ('GET', LIST)]
 
@@ -179,7 +144,7 @@ def test_a_create_whose_outcome_is_unknown_is_looked_up_and_not_repeated_when_it
 def test_a_create_whose_outcome_is_unknown_is_sent_again_when_it_did_not_happen():
     lost = OutcomeUnknown('POST answered HTTP 503', status=503, method='POST', url=LIST)
     ns, http = client({('POST', LIST): [lost, (200, wire_rule('sip:9*@*'))], ('GET', LIST): [(200, [])]})
-    ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
+    ns.create('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
     assert http.methods() == [('POST', LIST), ('GET', LIST), ('POST', LIST)]
 
 
@@ -187,7 +152,7 @@ def test_update_sends_the_changes_plus_the_id_and_current_destination_user():
     rule = normalize_dialrule(dict(wire_rule('sip:1@*', **{'dial-rule-translation-destination-user': '2000'}), dialrule='a/b='),
                               'd1.example', 'Main Plan', 'test')
     ns, http = client({('PUT', LIST + '/a%2Fb%3D'): [(202, {'code': 202, 'message': 'Accepted'})]})
-    ns.update_dialrule(rule, {'parameter': 'X-User-Id: a', 'enabled': False})
+    ns.update(rule, {'parameter': 'X-User-Id: a', 'enabled': False})
     assert http.calls[0]['json'] == {'dial-rule-parameter': 'X-User-Id: a', 'enabled': 'no', 'dialrule': 'a/b=',
                                      'dial-rule-translation-destination-user': '2000'}
 
@@ -196,7 +161,7 @@ def test_delete_of_a_vanished_rule_names_it():
     rule = normalize_dialrule(dict(wire_rule('sip:1@*'), dialrule='abc'), 'd1.example', 'Main Plan', 'test')
     ns, _http = client({('DELETE', LIST + '/abc'): [(404, {'message': 'gone'})]})
     with pytest.raises(NetSapiensError) as caught:
-        ns.delete_dialrule(rule)
+        ns.delete(rule)
     assert caught.value.message == ('NetSapiens has no dial rule to sip:1@* from * (id abc) in dial plan Main Plan of domain '
                                     'd1.example (HTTP 404 on DELETE %s/abc)' % LIST)
 
@@ -210,7 +175,7 @@ def test_update_of_a_rule_without_destination_user_still_sends_both_required_fie
         raw['dial-rule-translation-destination-user'] = read_value
     rule = normalize_dialrule(raw, 'd1.example', 'Main Plan', 'test')
     ns, http = client({('PUT', LIST + '/abc'): [(202, {'code': 202, 'message': 'Accepted'})]})
-    ns.update_dialrule(rule, {'parameter': 'X-User-Id: a'})
+    ns.update(rule, {'parameter': 'X-User-Id: a'})
     assert http.calls[0]['json'] == {'dial-rule-parameter': 'X-User-Id: a', 'dialrule': 'abc',
                                      'dial-rule-translation-destination-user': ''}
 
@@ -218,7 +183,7 @@ def test_update_of_a_rule_without_destination_user_still_sends_both_required_fie
 def test_update_that_changes_the_destination_user_sends_the_new_value_once():
     rule = normalize_dialrule(dict(wire_rule('sip:1@*'), dialrule='abc'), 'd1.example', 'Main Plan', 'test')
     ns, http = client({('PUT', LIST + '/abc'): [(202, {})]})
-    ns.update_dialrule(rule, {'destination_user': '3000'})
+    ns.update(rule, {'destination_user': '3000'})
     assert http.calls[0]['json'] == {'dialrule': 'abc', 'dial-rule-translation-destination-user': '3000'}
 
 
@@ -226,7 +191,7 @@ def test_update_of_a_rule_read_without_an_id_sends_the_computed_one():
     raw = wire_rule('sip:1@*')
     rule = normalize_dialrule(raw, 'd1.example', 'Main Plan', 'test')
     ns, http = client({('PUT', dialrules_path('d1.example', 'Main Plan', dialrule_id(raw))): [(202, {})]})
-    ns.update_dialrule(rule, {'enabled': False})
+    ns.update(rule, {'enabled': False})
     assert http.calls[0]['json'] == {'enabled': 'no', 'dialrule': dialrule_id(raw), 'dial-rule-translation-destination-user': '[*]'}
 
 
@@ -234,7 +199,7 @@ def test_a_create_answered_with_another_rule_fails_naming_both():
     other = dict(wire_rule('sip:611@*'), dialrule='other-id')
     ns, http = client({('POST', LIST): [(200, other)]})
     with pytest.raises(NetSapiensError) as caught:
-        ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
+        ns.create('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
     assert caught.value.message == (
         'NetSapiens answered the create of the dial rule to sip:9*@* from * in dial plan Main Plan of domain d1.example '
         '(HTTP 200 on POST %s) with another rule: to sip:611@* from * (id other-id). The server may have made a different '
@@ -246,20 +211,20 @@ def test_a_create_answered_with_the_same_to_pattern_but_another_from_pattern_fai
     other = wire_rule('sip:9*@*', from_uri='sip:2??@*')
     ns, _http = client({('POST', LIST): [(200, [other])]})
     with pytest.raises(NetSapiensError, match=r'with another rule: to sip:9\*@\* from sip:2\?\?@\*'):
-        ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'from_matching': '*', 'application': 'to-connection'})
+        ns.create('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'from_matching': '*', 'application': 'to-connection'})
 
 
 def test_a_create_answered_with_a_list_holding_the_rule_returns_it():
     answer = [wire_rule('sip:611@*'), dict(wire_rule('sip:9*@*'), dialrule='mine')]
     ns, _http = client({('POST', LIST): [(201, answer)]})
-    assert ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})['id'] == 'mine'
+    assert ns.create('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})['id'] == 'mine'
 
 
 def test_a_create_answered_200_without_a_rule_reads_the_rule_back():
     stored = dict(wire_rule('sip:9*@*'), dialrule='stored-id')
     ns, http = client({('POST', LIST): [(200, {'code': 200, 'message': 'OK'})],
                        ('GET', LIST): [lambda params: (200, [stored] if params['start'] == 0 else [])]})
-    rule = ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
+    rule = ns.create('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
     assert rule['id'] == 'stored-id'
     assert http.methods() == [('POST', LIST), ('GET', LIST), ('GET', LIST)]
 
@@ -267,7 +232,7 @@ def test_a_create_answered_200_without_a_rule_reads_the_rule_back():
 def test_a_create_answered_200_without_a_rule_and_not_there_on_read_back_fails():
     ns, _http = client({('POST', LIST): [(200, '')], ('GET', LIST): [(200, [])]})
     with pytest.raises(NetSapiensError) as caught:
-        ns.create_dialrule('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
+        ns.create('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'application': 'to-connection'})
     assert caught.value.message == ('NetSapiens answered the create of the dial rule to sip:9*@* from * in dial plan Main Plan of '
                                     'domain d1.example with HTTP 200, but the dial plan has no such rule when read back (GET %s)'
                                     % LIST)
@@ -276,10 +241,10 @@ def test_a_create_answered_200_without_a_rule_and_not_there_on_read_back_fails()
 def test_a_token_failure_during_a_dial_rule_call_is_not_a_missing_dial_plan():
     http = ScriptedHttp({('POST', '/ns-api/v2/tokens'): [(404, {'code': 404, 'message': 'Not Found'})],
                          ('POST', '/ns-api/oauth2/token/'): [(404, {'message': 'Not Found'})]})
-    ns = NetSapiensClient('pbx.example.com', client_id='cid', client_secret='cs', username='api@d1.example', password='pw',
-                          api_version='v2', http=http)
+    ns = DialRules(NetSapiensClient('pbx.example.com', client_id='cid', client_secret='cs', username='api@d1.example',
+                                    password='pw', api_version='v2', http=http))
     with pytest.raises(NetSapiensTokenError) as caught:
-        ns.dialrules('d1.example', 'Main Plan')
+        ns.list('d1.example', 'Main Plan')
     assert caught.value.message.startswith('NetSapiens has no token endpoint here: POST /ns-api/v2/tokens answered HTTP 404')
     assert 'dial plan' not in caught.value.message
     assert http.methods() == [('POST', '/ns-api/v2/tokens'), ('POST', '/ns-api/oauth2/token/')]

@@ -1,0 +1,603 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ClearIP API client: login and tokens, the operator, listings, creates. Internal use only.
+
+Every ClearIP wire detail of a request (paths, envelopes, query parameters, token handling, how a
+refused login reads) lives in this file, and the field names of the objects in ``_clearip_records``,
+so a real server that disagrees with the contract is a one-line change in one of the two. Retries of
+single requests belong to ``_http.HttpSession``. The client never touches an AnsibleModule.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import threading
+import time
+
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import (
+    PARENT_ID_FIELD, USER_ID_FIELD, ref_id)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError, HttpSession, OutcomeUnknown
+from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import GROUP, PARENT_KIND, SERVICE_PROVIDER, USER
+from ansible_collections.clearip.netsapiens.plugins.module_utils._options import (
+    CLEARIP_DEFAULT_URL, DEFAULT_MAX_WORKERS, DEFAULT_TIMEOUT, MAX_MAX_WORKERS)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._urls import strip_userinfo
+
+DEFAULT_URL = CLEARIP_DEFAULT_URL
+LOGIN_PATH = '/auth/login'
+REFRESH_PATH = '/auth/refresh'
+OPERATORS_PATH = '/operators'
+
+# Documented lifetime; the server does not say it in the login answer.
+TOKEN_LIFETIME = 300.0
+# Refresh when less than this share of the lifetime (at most REFRESH_MARGIN_MAX seconds) is left.
+REFRESH_MARGIN_SHARE = 0.25
+REFRESH_MARGIN_MAX = 60.0
+# A 401 on a token younger than the assumed lifetime teaches the real lifetime; this floor keeps a
+# 401 for another reason (a revoked token) from turning every request into a refresh.
+MIN_TOKEN_LIFETIME = 1.0
+
+PAGE_LIMIT = 500
+# The one sort the contract documents. A stable order is what skip-based paging needs. Pages
+# overlap by one record (see _list_pass): objects others add during a listing only push later
+# records back, so a record is then seen twice (and dropped by id); an object others remove pulls
+# later records forward, which the overlap detects, and the listing starts again. A second sort
+# key would be an assumption no source supports.
+LIST_SORT = 'name ASC'
+OPERATOR_SORT = 'name ASC'
+MAX_PAGES = 100000
+# A listing that changed under the reader this many times in a row is given up with an error.
+MAX_LISTING_PASSES = 5
+
+# After a create whose outcome is unknown, wait this long (seconds) before the one lookup, so a
+# commit still in flight has a chance to land; the create is never sent again in the same run.
+UNKNOWN_OUTCOME_LOOKUP_DELAY = 1.0
+UNKNOWN_OUTCOME = 'outcome unknown'
+
+ACTIVE = 'active'
+
+# kind -> (path, plural envelope of answers, singular envelope of create bodies)
+COLLECTIONS = {
+    SERVICE_PROVIDER: ('/serviceProviders', 'serviceProviders', 'serviceProvider'),
+    GROUP: ('/groups', 'groups', 'group'),
+    USER: ('/users', 'users', 'user'),
+}
+
+# GET /sipMessages (documented; _clearip_records reads each message's userId).
+# The window goes both as the documented ``from`` and as where filters; the upper bound keeps
+# skip-based paging stable while new calls arrive during the listing.
+SIP_MESSAGES_PATH = '/sipMessages'
+SIP_MESSAGES_PLURAL = 'sipMessages'
+SIP_MESSAGE_TIME_FIELD = 'timestamp'
+SIP_MESSAGE_FROM_PARAM = 'from'
+SIP_MESSAGE_SORT = 'timestamp DESC'
+
+# Why a login was refused, by words of the server's message, most specific first: the IP message
+# also says "password" (one-time password), so it must be tried before the temporary password.
+LOGIN_REFUSALS = (
+    ('account_locked', ('locked', 'too many'), (423,),
+     'the account is locked after too many failed logins: an administrator must unlock it in the ClearIP portal. '
+     'This collection never retries a refused login, so it does not add to the count'),
+    ('ip_not_whitelisted', ('whitelist', 'white list', 'allowlist', 'ip address', 'one-time', 'one time'), (),
+     "this machine's IP address is not in the account's IP whitelist: add it in the ClearIP portal "
+     '(the whitelist is the only way past the one-time password for an API account)'),
+    ('eula_not_accepted', ('eula', 'license agreement', 'licence agreement', 'terms of'), (),
+     'the account has not accepted the EULA: log in to the ClearIP portal once with this account and accept it'),
+    ('temporary_password', ('temporary', 'change your password', 'password change', 'new password', 'expired password'), (),
+     'the account still has its temporary password: log in to the ClearIP portal with this account and set a permanent password'),
+    ('wrong_credentials', ('invalid email', 'invalid password', 'wrong', 'incorrect', 'credentials', 'unknown user',
+                           'invalid username', 'email or password'), (401,),
+     'wrong email or password: check the email and password options (or CLEARIP_EMAIL and CLEARIP_PASSWORD)'),
+)
+LOGIN_REFUSAL_FALLBACK = ('refused', 'check that the machine IP is whitelisted, the EULA is accepted and the temporary password was replaced '
+                          '(all in the ClearIP portal), and that email and password are right')
+OPERATOR_REQUIRED_WORDS = ('operator is required', 'operator required', 'must name the operator')
+
+
+class ClearIPError(Exception):
+    """A ClearIP call failed; ``message`` says what and what to do, never a secret."""
+
+    def __init__(self, message):
+        super(ClearIPError, self).__init__(message)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+class CreateOutcomeUnknown(ClearIPError):
+    """A create may or may not have taken effect, and a lookup did not find it: not sent again."""
+
+
+class ClearIPLoginError(ClearIPError):
+    """Logging in to ClearIP failed (refused, or no usable answer): the run cannot go on with this account."""
+
+
+class LoginRefused(ClearIPLoginError):
+    """ClearIP refused the login; ``reason`` is one of the LOGIN_REFUSALS keys or ``refused``."""
+
+    def __init__(self, message, reason, status=None):
+        super(LoginRefused, self).__init__(message)
+        self.reason = reason
+        self.status = status
+
+
+def explain_login_refusal(status, server_message):
+    """(reason key, what to fix) for a refused login, from its status and the server's words."""
+    text = (server_message or '').lower()
+    for key, words, statuses, fix in LOGIN_REFUSALS:
+        if any(word in text for word in words):
+            return key, fix
+    for key, words, statuses, fix in LOGIN_REFUSALS:
+        if status in statuses:
+            return key, fix
+    return LOGIN_REFUSAL_FALLBACK
+
+
+def server_message(text):
+    """The ``message`` (or ``error``) of a JSON error body, else the body itself, shortened."""
+    try:
+        body = json.loads(text or '')
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ('message', 'error', 'detail', 'msg'):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value[:500]
+    return ' '.join((text or '').split())[:300]
+
+
+def error_message(exc):
+    """The message of a ClearIP failure, with the fix when the server asks for an operator."""
+    if isinstance(exc, HttpError) and exc.body_excerpt:
+        message = server_message(exc.body_excerpt)
+        if message and any(word in message.lower() for word in OPERATOR_REQUIRED_WORDS):
+            return '%s; this ClearIP account is not tied to one operator: set the operator option (name or id)' % exc.message
+    return str(exc)
+
+
+class ClearIPClient(object):
+    """A logged-in ClearIP API session, safe to share between the create workers."""
+
+    def __init__(self, url, email, password, operator=None, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
+                 max_workers=DEFAULT_MAX_WORKERS, session=None, clock=time.time, sleep=time.sleep,
+                 page_limit=PAGE_LIMIT, unknown_outcome_delay=UNKNOWN_OUTCOME_LOOKUP_DELAY):
+        # A user:password@ in the URL is never used (Bearer tokens) nor shown: see module_utils/userinfo.py.
+        self.url = strip_userinfo((url or DEFAULT_URL).strip()).rstrip('/')
+        self.email = email
+        self._password = password
+        self.operator_option = operator
+        self.operator_id = None
+        self.operator_name = None
+        self.max_workers = max(1, min(MAX_MAX_WORKERS, int(max_workers or 1)))
+        self.clock = clock
+        self._real_sleep = sleep
+        self.unknown_outcome_delay = float(unknown_outcome_delay)
+        self.page_limit = int(page_limit)
+        self.session = session or HttpSession(self.url, timeout=timeout, validate_certs=validate_certs,
+                                              ca_path=ca_path, sleep=self._pool_sleep)
+        self._auth_lock = threading.RLock()
+        self._token = None
+        self._token_issued = None
+        self._lifetime = TOKEN_LIFETIME
+        self._refused = None
+        self._pause_lock = threading.Lock()
+        self._paused_until = 0.0
+        self.stats = {'logins': 0, 'refreshes': 0, 'relogins_after_401': 0, 'lookups_after_unknown_outcome': 0,
+                      'listing_restarts': 0}
+
+    # -- pacing ----------------------------------------------------------------------------------
+    def _pool_sleep(self, seconds):
+        """HttpSession's backoff: one worker's wait (a 429's Retry-After) holds back every worker."""
+        with self._pause_lock:
+            self._paused_until = max(self._paused_until, self.clock() + max(0.0, seconds))
+        self._wait_for_pool()
+
+    def _wait_for_pool(self):
+        while True:
+            with self._pause_lock:
+                left = self._paused_until - self.clock()
+            if left <= 0:
+                return
+            self._real_sleep(left)
+
+    # -- authentication --------------------------------------------------------------------------
+    def login(self):
+        """Log in with email and password; a refusal raises LoginRefused and is never retried."""
+        with self._auth_lock:
+            if self._refused is not None:
+                raise self._refused
+            self.stats['logins'] += 1
+            # 4xx other than 429 come back as answers, so the refusal text can be read in full.
+            expect = (200, 201) + tuple(s for s in range(400, 500) if s != 429)
+            try:
+                resp = self.session.request('POST', LOGIN_PATH, json={'email': self.email, 'password': self._password},
+                                            idempotent=False, expect=expect)
+            except OutcomeUnknown as exc:
+                raise ClearIPLoginError('ClearIP login failed: %s. The login is not retried, because failed logins lock the account' % exc)
+            except HttpError as exc:
+                raise ClearIPLoginError('ClearIP login failed: %s' % exc)
+            if resp.status >= 400:
+                message = server_message(resp.text)
+                reason, fix = explain_login_refusal(resp.status, message)
+                self._refused = LoginRefused('ClearIP refused the login of %s (HTTP %d: %s). Likely fix: %s'
+                                             % (self.email, resp.status, message or 'no message', fix), reason, resp.status)
+                raise self._refused
+            self._store_token(resp)
+
+    def _store_token(self, resp):
+        try:
+            token = resp.json().get('token')
+        except (HttpError, AttributeError):
+            token = None
+        if not isinstance(token, str) or not token:
+            raise ClearIPLoginError('%s answered HTTP %d without a token' % (resp.describe(), resp.status))
+        self._token = token
+        self._token_issued = self.clock()
+
+    def _refresh(self):
+        """Swap the token for a new one; any failure falls back to one login."""
+        self.stats['refreshes'] += 1
+        try:
+            resp = self.session.request('POST', REFRESH_PATH, json={}, headers=self._bearer(self._token), idempotent=False)
+            self._store_token(resp)
+        except (HttpError, ClearIPError):
+            self.login()
+
+    @staticmethod
+    def _bearer(token):
+        return {'Authorization': 'Bearer %s' % token}
+
+    def _margin(self):
+        return min(REFRESH_MARGIN_MAX, self._lifetime * REFRESH_MARGIN_SHARE)
+
+    def _fresh_token(self):
+        with self._auth_lock:
+            if self._refused is not None:
+                raise self._refused
+            if self._token is None:
+                self.login()
+            elif self.clock() - self._token_issued >= self._lifetime - self._margin():
+                self._refresh()
+            return self._token
+
+    def _renew_after_401(self, rejected_token):
+        with self._auth_lock:
+            if self._token != rejected_token:
+                return  # another worker already renewed it
+            age = self.clock() - self._token_issued
+            if age < self._lifetime:
+                self._lifetime = max(MIN_TOKEN_LIFETIME, age)
+            self.stats['relogins_after_401'] += 1
+            self._token = None
+            self.login()
+
+    def _current_auth(self):
+        """The Authorization header for the attempt about to be sent (HttpSession calls it before each one).
+
+        It waits out a pool pause first, then takes the token that is current at that moment, so a
+        retry after a Retry-After or a backoff never sends a token that expired while it waited.
+        """
+        self._wait_for_pool()
+        return self._bearer(self._fresh_token())
+
+    def request(self, method, path, params=None, body=None, idempotent=None, want_json=False):
+        """One authenticated call; a 401 means one renewal and one more try.
+
+        The renewal happens only when the token sent on the refused attempt is still the current
+        one: if another worker already renewed it, the retry just takes the new token.
+        """
+        for attempt in (1, 2):
+            try:
+                return self.session.request(method, path, params=params, json=body, auth=self._current_auth,
+                                            idempotent=idempotent, want_json=want_json)
+            except HttpError as exc:
+                if exc.status != 401 or attempt == 2:
+                    raise
+                sent = (exc.auth_sent or {}).get('Authorization', '')
+                self._renew_after_401(sent[len('Bearer '):] if sent.startswith('Bearer ') else None)
+        raise ClearIPError('unreachable')  # pragma: no cover
+
+    # -- operator --------------------------------------------------------------------------------
+    def resolve_operator(self):
+        """Turn the operator option (name or id) into an id, once; without it nothing is sent."""
+        if not self.operator_option or self.operator_id:
+            return self.operator_id
+        wanted = self.operator_option
+        operators = self._list_pages(OPERATORS_PATH, 'operators', {}, OPERATOR_SORT, with_operator=False)
+        by_id = [op for op in operators if op.get('id') == wanted]
+        by_name = [op for op in operators if op.get('name') == wanted]
+        if by_id:
+            chosen = by_id[0]
+        elif len(by_name) == 1:
+            chosen = by_name[0]
+        elif len(by_name) > 1:
+            raise ClearIPError('operator %r: %d operators have that name; give its id instead (%s)'
+                               % (wanted, len(by_name), ', '.join(op.get('id') or '?' for op in by_name)))
+        else:
+            names = sorted(op.get('name') or op.get('id') or '?' for op in operators)
+            raise ClearIPError('operator %r: no operator with that name or id is visible to this account (it sees: %s)'
+                               % (wanted, ', '.join(repr(n) for n in names[:20]) or 'none'))
+        self.operator_id = chosen.get('id')
+        self.operator_name = chosen.get('name')
+        return self.operator_id
+
+    def _operator_params(self, params):
+        params = dict(params)
+        if self.operator_id:
+            params['operator'] = self.operator_id
+        return params
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _page_json(self, path, params):
+        """One page's JSON; an unreadable body is retried by HttpSession like a 5xx."""
+        return self.request('GET', path, params=params, want_json=True).json()
+
+    def _get_page(self, path, plural, params, skip):
+        params = dict(params, skip=skip)
+        answer = self._page_json(path, params)
+        page = answer.get(plural) if isinstance(answer, dict) else None
+        if not isinstance(page, list):
+            raise ClearIPError('GET %s%s: the answer has no %r list' % (self.url, path, plural))
+        return page
+
+    def _list_pages(self, path, plural, where, sort, with_operator=True, shape=None):
+        """Every record of a paged list, read so that a list changed by others is never read with a gap.
+
+        ``shape``: None (whole records), or a function applied to each record as its page arrives
+        (``_clearip_records.listing_shape``), so that a listing of 100,000 Users holds only what its reader uses.
+        Raises ClearIPError when the list kept changing for MAX_LISTING_PASSES passes.
+        """
+        params = {'limit': self.page_limit, 'sort': sort}
+        for field, value in sorted((where or {}).items()):
+            params['where[%s]' % field] = value
+        if with_operator:
+            params = self._operator_params(params)
+        for dummy in range(MAX_LISTING_PASSES):
+            records = self._list_pass(path, plural, params, shape)
+            if records is not None:
+                return records
+            self.stats['listing_restarts'] += 1
+        raise ClearIPError('GET %s%s: the list changed under the reader %d times in a row (objects removed while it was '
+                           'paged through), so it cannot be trusted; nothing was created from it. Run again when ClearIP '
+                           'is quieter' % (self.url, path, MAX_LISTING_PASSES))
+
+    def _list_pass(self, path, plural, params, shape=None):
+        """One pass over the list, or None when it changed under the reader (then the caller starts again).
+
+        Each page after the first is asked from one record before where the last one ended, and
+        must hold that record (the previous page's last, by id). Skip counts positions in the
+        current list: if an object before that record was removed, the record moved forward and
+        the page does not hold it, so the pass is abandoned instead of silently missing the
+        record that slid across the boundary. Objects added before it only push it further into
+        the page; the repeats are dropped by id. The end of the list is an empty page (the
+        contract: a page may be short while more remain), confirmed by the last record still
+        being where it was.
+        """
+        records = []
+        seen = set()
+        received = 0          # position just past the last record read, in the list as it is now
+        last = None           # key of that record
+        for dummy in range(MAX_PAGES):
+            skip = received - 1 if last is not None else 0
+            page = self._get_page(path, plural, params, skip)
+            if last is None:
+                if not page:
+                    return records
+                fresh = page
+            else:
+                keys = [_record_key(r) for r in page]
+                if last not in keys:
+                    return None
+                fresh = page[keys.index(last) + 1:]
+            if not fresh:
+                # Nothing past the last record in this page: either the end, or a server that
+                # returned a short page. Only an empty page at the next position tells.
+                probe = self._get_page(path, plural, params, received)
+                if not probe:
+                    check = self._get_page(path, plural, params, received - 1)
+                    if not check or _record_key(check[0]) != last:
+                        return None
+                    return records
+                new = [r for r in probe if _record_key(r) not in seen]
+                if not new:
+                    raise ClearIPError('GET %s%s: the page at skip=%d repeats records already read; the server ignores skip, '
+                                       'so the listing cannot be trusted' % (self.url, path, received))
+                # A server that returns one record a page gives no overlap to check; accepted as read.
+                fresh = probe
+                skip = received
+                page = probe
+            for record in fresh:
+                if not isinstance(record, dict):
+                    raise ClearIPError('GET %s%s: the page at skip=%d holds items that are not objects' % (self.url, path, skip))
+                key = _record_key(record)
+                if key in seen:
+                    continue  # an object added before the boundary pushed it into this page again
+                seen.add(key)
+                records.append(shape(record) if shape else record)
+            received = skip + len(page)
+            last = _record_key(page[-1])
+        raise ClearIPError('GET %s%s: more than %d pages; giving up' % (self.url, path, MAX_PAGES))
+
+    def list(self, kind, where=None, shape=None):
+        """Every object of ``kind`` (optionally filtered by exact field values, each optionally passed through ``shape``)."""
+        path, plural = COLLECTIONS[kind][0], COLLECTIONS[kind][1]
+        self.resolve_operator()
+        return self._list_pages(path, plural, where, LIST_SORT, shape=shape)
+
+    def ensure_login(self):
+        """Log in (or check the token is fresh) and resolve the operator now, before anything is listed.
+
+        Lets a caller tell a login failure from a failed listing. Raises LoginRefused or ClearIPError.
+        """
+        self._fresh_token()
+        return self.resolve_operator()
+
+    def find_by_name(self, kind, name):
+        return self.list(kind, where={'name': name})
+
+    def sip_messages(self, from_ms, to_ms, limit=None):
+        """SIP messages with ``from_ms <= timestamp <= to_ms`` (Unix ms), newest first.
+
+        Returns ``(messages, truncated)``: at most ``limit`` messages (every one when ``limit`` is
+        None), and whether more than that were in the window.
+        """
+        self.resolve_operator()
+        messages = []
+        previous = None
+        skip = 0
+        for dummy in range(MAX_PAGES):
+            size = self.page_limit
+            if limit is not None:
+                # one more than still wanted, so that a window holding more than the limit is told apart
+                size = max(1, min(size, limit - len(messages) + 1))
+            params = self._operator_params({
+                SIP_MESSAGE_FROM_PARAM: int(from_ms),
+                'where[%s][>=]' % SIP_MESSAGE_TIME_FIELD: int(from_ms),
+                'where[%s][<=]' % SIP_MESSAGE_TIME_FIELD: int(to_ms),
+                'limit': size,
+                'skip': skip,
+                'sort': SIP_MESSAGE_SORT,
+            })
+            answer = self._page_json(SIP_MESSAGES_PATH, params)
+            page = answer.get(SIP_MESSAGES_PLURAL) if isinstance(answer, dict) else None
+            if not isinstance(page, list):
+                raise ClearIPError('GET %s%s: the answer has no %r list' % (self.url, SIP_MESSAGES_PATH, SIP_MESSAGES_PLURAL))
+            if not page:
+                return messages, False
+            if page == previous:
+                raise ClearIPError('GET %s%s: the page at skip=%d repeats the previous page; the server ignores skip, '
+                                   'so the listing cannot be trusted' % (self.url, SIP_MESSAGES_PATH, skip))
+            previous = page
+            if not all(isinstance(m, dict) for m in page):
+                raise ClearIPError('GET %s%s: the page at skip=%d holds items that are not objects' % (self.url, SIP_MESSAGES_PATH, skip))
+            messages.extend(page)
+            if limit is not None and len(messages) > limit:
+                return messages[:limit], True
+            skip += len(page)
+        raise ClearIPError('GET %s%s: more than %d pages; giving up' % (self.url, SIP_MESSAGES_PATH, MAX_PAGES))
+
+    # -- writing ---------------------------------------------------------------------------------
+    def create_body(self, kind, name, parent_id=None, comment=None, user_id=None):
+        singular = COLLECTIONS[kind][2]
+        parent_field = PARENT_ID_FIELD[kind]
+        obj = {'name': name, 'status': ACTIVE, 'comment': comment or ''}
+        if parent_field:
+            obj[parent_field] = parent_id
+        if kind == USER:
+            obj[USER_ID_FIELD] = user_id if user_id is not None else name
+        body = {singular: obj}
+        if self.operator_id:
+            body['operator'] = self.operator_id
+        return body
+
+    def create(self, kind, name, parent_id=None, comment=None, user_id=None):
+        """Create one object and return it as ClearIP holds it.
+
+        A create whose outcome is unknown (timeout, reset, 5xx, an unreadable answer) is never sent
+        again in this run: ClearIP may commit it late (after the client gave up), and a second POST
+        would then make a duplicate. After a short wait the name is looked up once: found, it is
+        the object; not found, CreateOutcomeUnknown says so, the tier's confirmation (run_tier)
+        looks again at its end, and the next run finds or creates it.
+        """
+        path, plural = COLLECTIONS[kind][0], COLLECTIONS[kind][1]
+        parent_field = PARENT_ID_FIELD[kind]
+        body = self.create_body(kind, name, parent_id, comment, user_id)
+        try:
+            resp = self.request('POST', path, body=body, idempotent=False, want_json=True)
+            answer = resp.json()
+            created = answer.get(plural) if isinstance(answer, dict) else None
+            if isinstance(created, list) and len(created) == 1 and isinstance(created[0], dict):
+                return created[0]
+            cause = 'POST %s%s answered HTTP %d without the created object' % (self.url, path, resp.status)
+        except OutcomeUnknown as exc:
+            cause = str(exc)
+        if self.unknown_outcome_delay > 0:
+            self._real_sleep(self.unknown_outcome_delay)
+        try:
+            found = self._lookup_after_unknown(kind, name)
+        except HttpError as exc:
+            raise CreateOutcomeUnknown('%s %r: %s (%s), and the lookup that followed failed (%s); not sent again to avoid a '
+                                       'duplicate: the next run will find or create it' % (kind, name, UNKNOWN_OUTCOME, cause, exc))
+        if len(found) > 1:
+            raise ClearIPError('%s %r: after an unknown outcome (%s) ClearIP holds %d objects of that name; resolve by hand'
+                               % (kind, name, cause, len(found)))
+        if found:
+            if parent_field and ref_id(found[0].get(parent_field)) != parent_id:
+                raise ClearIPError('%s %r: after an unknown outcome (%s) it exists under another %s (id %s)'
+                                   % (kind, name, cause, PARENT_KIND[kind], ref_id(found[0].get(parent_field))))
+            return found[0]
+        raise CreateOutcomeUnknown('%s %r: %s (%s) and not found by a lookup; not sent again to avoid a duplicate: '
+                                   'the next run will find or create it' % (kind, name, UNKNOWN_OUTCOME, cause))
+
+    def _lookup_after_unknown(self, kind, name):
+        self.stats['lookups_after_unknown_outcome'] += 1
+        return self.find_by_name(kind, name)
+
+    def create_many(self, kind, jobs, progress=None, shape=None):
+        """Create ``jobs`` (dicts: name, parent_id, comment, user_id) with bounded concurrency.
+
+        Returns one ``(job, record or None, error message or None, outcome unknown)`` per job, in
+        the given order; each record passed through ``shape`` when given (as ``list`` does). A refused login stops everything
+        not yet started. ``progress`` (a
+        progress.ProgressLog) is told of each job done, and ticked every second while creates are under way.
+        """
+        results = [None] * len(jobs)
+        stop = threading.Event()
+        lock = threading.Lock()
+        next_index = [0]
+
+        def work():
+            while True:
+                with lock:
+                    index = next_index[0]
+                    next_index[0] += 1
+                if index >= len(jobs):
+                    return
+                job = jobs[index]
+                if stop.is_set():
+                    results[index] = (job, None, 'not attempted: %s' % self._refused, False)
+                else:
+                    try:
+                        record = self.create(kind, job['name'], job.get('parent_id'), job.get('comment'), job.get('user_id'))
+                        results[index] = (job, shape(record) if shape else record, None, False)
+                    except LoginRefused as exc:
+                        stop.set()
+                        results[index] = (job, None, str(exc), False)
+                    except CreateOutcomeUnknown as exc:
+                        results[index] = (job, None, str(exc), True)
+                    except (ClearIPError, HttpError) as exc:
+                        results[index] = (job, None, error_message(exc), False)
+                    except Exception as exc:  # pylint: disable=broad-except
+                        results[index] = (job, None, 'unexpected error: %s: %s' % (type(exc).__name__, exc), False)
+                if progress is not None:
+                    progress.done(results[index][2] is None)
+
+        workers = [threading.Thread(target=work, name='clearip-create-%d' % n) for n in range(min(self.max_workers, len(jobs)))]
+        if progress is not None:
+            progress.begin(len(jobs))
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            # A slow create (timeouts, retries) still gets its progress line on time.
+            while worker.is_alive():
+                worker.join(1.0)
+                if progress is not None:
+                    progress.tick()
+        if progress is not None:
+            progress.finish()
+        return results
+
+
+def _record_key(record):
+    """What tells list records apart: the id, or the whole record when it has none.
+
+    A text id is its own key (the record's string, not a new one: a listing of 100,000 Users keeps
+    a set of them); other ids and whole records get a prefix no UUID has.
+    """
+    if isinstance(record, dict) and record.get('id') is not None:
+        record_id = record['id']
+        return record_id if isinstance(record_id, str) and not record_id.startswith(('id:', 'record:')) else 'id:%s' % record_id
+    return 'record:%s' % json.dumps(record, sort_keys=True, default=str)

@@ -1,0 +1,403 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The HTTP layer both API clients share: one retry policy, clear errors. Internal use only.
+
+It owns retries, so that both clients treat a flaky server the same way:
+
+- 429 is retried for every method: the server refused the request before acting on it.
+- 500/502/503/504, a reset connection and a read timeout are retried only for idempotent
+  requests. For a non-idempotent request they raise ``OutcomeUnknown``: the server may have
+  acted, and only the caller can look up whether it did before trying again.
+- A request that could not be sent at all (refused, DNS, TLS, connect timeout) raises
+  ``TransportError`` at once: these are configuration problems, and retrying only delays the
+  message.
+- With ``want_json=True`` a success answer whose body is not JSON (a truncated body, an HTML page
+  from a proxy) counts like a 5xx: retried for an idempotent request with the same limit and
+  backoff, ``OutcomeUnknown`` for a non-idempotent one. This is the one retry policy for reads of
+  both APIs.
+- With ``auth`` (a callable returning headers) the credentials are taken again before every
+  attempt, so that a retry after any wait (backoff, Retry-After, a paused pool) sends the token
+  that is current then, not the one held before waiting. The headers of the last attempt are
+  kept on the answer or the error as ``auth_sent``, so a caller renewing after a 401 can tell
+  whether the token it sent is still the current one.
+
+Error messages carry the method, the URL, the status and the first bytes of the answer, never
+request headers or bodies, which hold passwords and tokens.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import email.utils
+import json as jsonlib
+import os
+import random
+import re
+import time
+import traceback
+
+try:
+    import requests
+    import requests.adapters
+    import requests.exceptions
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.clearip.netsapiens.plugins.module_utils._options import DEFAULT_TIMEOUT
+from ansible_collections.clearip.netsapiens.plugins.module_utils._urls import strip_userinfo
+
+COLLECTION_VERSION = '0.1.0'
+DEFAULT_USER_AGENT = 'clearip.netsapiens/%s' % COLLECTION_VERSION
+
+IDEMPOTENT_METHODS = ('GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS')
+RETRY_STATUSES = (500, 502, 503, 504)
+RATE_LIMIT_STATUS = 429
+BODY_EXCERPT_CHARS = 200
+# Sized for the concurrent per-domain readers plus headroom; urllib3 blocks nothing when the pool
+# is full, it only stops keeping the extra connections alive.
+POOL_MAXSIZE = 32
+# OpenSSL's words when the bytes that answered the TLS hello are not a TLS record, as when the
+# port serves plain HTTP: "wrong version number" (OpenSSL 1.1 and 3.x), "record layer failure"
+# (3.2+), "packet length too long", "unknown protocol" (1.0).
+# Failures a CA bundle (or not verifying) can fix: the certificate could not be verified.
+CERTIFICATE_FAILURE = re.compile(r'CERTIFICATE_VERIFY_FAILED|certificate verify failed|hostname mismatch|'
+                                 r"doesn't match|self.signed|unable to get local issuer", re.I)
+PLAIN_HTTP_ANSWER = re.compile(r'WRONG_VERSION_NUMBER|wrong version number|RECORD_LAYER_FAILURE|record layer failure|'
+                               r'packet length too long|unknown protocol', re.I)
+
+
+def _excerpt(text, limit=BODY_EXCERPT_CHARS):
+    if text is None:
+        return ''
+    text = re.sub(r'\s+', ' ', text).strip()
+    if len(text) > limit:
+        return text[:limit] + '...'
+    return text
+
+
+def _looks_like_html(text):
+    head = (text or '').lstrip()[:100].lower()
+    return head.startswith('<!doctype html') or head.startswith('<html') or head.startswith('<head') or head.startswith('<body')
+
+
+class HttpError(Exception):
+    """A request failed: ``status`` is the HTTP status, or None when there was no answer."""
+
+    def __init__(self, message, status=None, method=None, url=None, body_excerpt=None):
+        super(HttpError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.method = method
+        self.url = url
+        self.body_excerpt = body_excerpt
+        self.auth_sent = None   # the ``auth`` headers of the attempt that failed (see HttpSession.request)
+
+    def __str__(self):
+        return self.message
+
+
+class TransportError(HttpError):
+    """The server could not be reached or did not answer (DNS, refused, TLS, timeout, reset)."""
+
+
+class OutcomeUnknown(HttpError):
+    """A non-idempotent request may or may not have taken effect: look up before trying again."""
+
+
+class _Retry(Exception):
+    """An attempt failed in a way another attempt may fix; ``final(attempts)`` is the error once none are left."""
+
+    def __init__(self, final, retry_after=None):
+        super(_Retry, self).__init__('retry')
+        self.final = final
+        self.retry_after = retry_after
+
+
+_UNPARSED = object()
+
+
+class HttpResponse(object):
+    """A received answer; ``auth_sent`` is what the ``auth`` callable gave for the attempt that got it."""
+
+    def __init__(self, status, headers, text, method=None, url=None):
+        self.status = status
+        self.headers = headers
+        self.text = text
+        self.method = method
+        self.url = url
+        self.auth_sent = None
+        self._data = _UNPARSED
+
+    def describe(self):
+        return '%s %s' % (self.method, self.url)
+
+    def json(self):
+        """The body as JSON; an HTML page or any other non-JSON body raises HttpError."""
+        if self._data is not _UNPARSED:
+            return self._data
+        self._data = self._parse()
+        return self._data
+
+    def _parse(self):
+        text = self.text or ''
+        if _looks_like_html(text):
+            raise HttpError('%s answered HTTP %s with an HTML page instead of JSON (a proxy, a login page or the wrong host?): %s'
+                            % (self.describe(), self.status, _excerpt(text)),
+                            status=self.status, method=self.method, url=self.url, body_excerpt=_excerpt(text))
+        try:
+            return jsonlib.loads(text)
+        except ValueError:
+            raise HttpError('%s answered HTTP %s with a body that is not JSON: %r'
+                            % (self.describe(), self.status, _excerpt(text)),
+                            status=self.status, method=self.method, url=self.url, body_excerpt=_excerpt(text))
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        parsed = email.utils.parsedate_tz(value)
+    except (TypeError, ValueError):
+        parsed = None
+    if not parsed:
+        return None
+    when = email.utils.mktime_tz(parsed)
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+def environment_proxies(url):
+    """The proxies the environment gives ``url`` (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY), as requests reads them."""
+    return requests.utils.get_environ_proxies(url) if HAS_REQUESTS else {}
+
+
+class HttpSession(object):
+    """One keep-alive ``requests.Session`` against ``base_url``, with retries and clear errors."""
+
+    def __init__(self, base_url, timeout=DEFAULT_TIMEOUT, validate_certs=True, ca_path=None, user_agent=None,
+                 retries=5, backoff=0.5, max_backoff=30.0, sleep=time.sleep):
+        if not HAS_REQUESTS:
+            raise HttpError('the Python library "requests" is required')
+        self.base_url = base_url.rstrip('/')
+        self.timeout = timeout
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.retries = max(0, int(retries))
+        self.backoff = float(backoff)
+        self.max_backoff = float(max_backoff)
+        self.sleep = sleep
+        # Replaceable in tests, so that backoff delays are exact.
+        self.random = random.random
+        self.stats = {'requests': 0, 'retries': 0}
+        self.session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_MAXSIZE, max_retries=0)
+        self.session.mount('https://', adapter)
+        self.session.mount('http://', adapter)
+        self.session.headers['User-Agent'] = user_agent or DEFAULT_USER_AGENT
+        self.session.headers['Accept'] = 'application/json'
+        if validate_certs and ca_path:
+            self.session.verify = ca_path
+        else:
+            self.session.verify = bool(validate_certs)
+        # What requests would read from the environment before every request (the proxy of this host, unless
+        # NO_PROXY spares it, and a CA bundle in REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE) is read once here: the
+        # same behaviour without scanning the whole environment 20,000 times in a sync (docs/performance.md).
+        # ~/.netrc is never read: both APIs take their own credentials.
+        self.session.trust_env = False
+        self.session.proxies.update(environment_proxies(self.base_url))
+        if self.session.verify is True and self.base_url.lower().startswith('https://'):
+            self.session.verify = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
+        self.session.auth = _no_auth
+
+    def close(self):
+        self.session.close()
+
+    def url_for(self, path):
+        if re.match(r'^https?://', path, re.I):
+            return path
+        return '%s/%s' % (self.base_url, path.lstrip('/'))
+
+    def backoff_delay(self, attempt, retry_after=None):
+        """Seconds to wait before retry number ``attempt`` (0-based)."""
+        if retry_after is not None:
+            return min(self.max_backoff, retry_after)
+        ceiling = min(self.max_backoff, self.backoff * (2 ** attempt))
+        return ceiling * self.random()
+
+    def request(self, method, path, params=None, json=None, data=None, headers=None,
+                idempotent=None, expect=(200, 201, 202, 204), auth=None, want_json=False):
+        """Send one request, retrying as the module docstring says; returns an ``HttpResponse``.
+
+        ``auth``: None, or a callable with no arguments returning a dict of headers (the
+        credentials), called before every attempt. ``want_json``: read a 2xx body as JSON here
+        (``HttpResponse.json()`` then returns it) and treat an unreadable one like a 5xx; an empty
+        body is not unreadable (204, or a server with nothing to say). Raises ``TransportError``,
+        ``OutcomeUnknown`` or ``HttpError``, each carrying ``auth_sent``.
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        url = self.url_for(path)
+        attempt = 0
+        while True:
+            self.stats['requests'] += 1
+            sent = auth() if auth is not None else None
+            attempt_headers = headers
+            if auth is not None:
+                attempt_headers = dict(headers or {})
+                attempt_headers.update(sent or {})
+            try:
+                answer = self._attempt(method, url, idempotent, expect, want_json,
+                                       dict(params=params, json=json, data=data, headers=attempt_headers))
+            except _Retry as retry:
+                if attempt >= self.retries:
+                    error = retry.final(attempt + 1)
+                    error.auth_sent = sent
+                    raise error
+                self._wait(attempt, retry.retry_after)
+                attempt += 1
+                continue
+            except HttpError as error:
+                error.auth_sent = sent
+                raise
+            answer.auth_sent = sent
+            return answer
+
+    def _attempt(self, method, url, idempotent, expect, want_json, send):
+        """One attempt: the answer, or raises an ``HttpError`` (final) or a ``_Retry`` (worth another attempt)."""
+        try:
+            resp = self.session.request(method, url, timeout=self.timeout, verify=self.session.verify,
+                                        allow_redirects=False, **send)
+        except requests.exceptions.RequestException as exc:
+            raise self._failure(exc, method, strip_userinfo(url), idempotent)
+        shown_url = strip_userinfo(resp.url or url)
+        if resp.status_code in expect:
+            return self._expected(resp, method, shown_url, idempotent, want_json)
+        raise self._refusal(resp, method, shown_url, idempotent)
+
+    def _failure(self, exc, method, url, idempotent):
+        """What a request that got no answer raises: at once when it never left, else retried if it may be."""
+        failure, sent = self._classify(exc)
+        shown = '%s %s' % (method, url)
+        if not sent:
+            return TransportError('%s failed: %s' % (shown, failure), method=method, url=url)
+        if not idempotent:
+            return OutcomeUnknown('%s failed after the request was sent (%s); it may or may not have taken effect'
+                                  % (shown, failure), method=method, url=url)
+        return _Retry(lambda attempts: TransportError('%s failed after %d attempts: %s' % (shown, attempts, failure),
+                                                      method=method, url=url))
+
+    @staticmethod
+    def _expected(resp, method, url, idempotent, want_json):
+        """An answer with an expected status; with ``want_json`` an unreadable 2xx body counts like a 5xx."""
+        status = resp.status_code
+        answer = HttpResponse(status, resp.headers, resp.text, method=method, url=url)
+        if not want_json or not 200 <= status < 300 or not (resp.text or '').strip():
+            return answer
+        try:
+            answer.json()
+            return answer
+        except HttpError as exc:
+            message, excerpt = exc.message, exc.body_excerpt
+        if not idempotent:
+            raise OutcomeUnknown('%s; the request may or may not have taken effect' % message,
+                                 status=status, method=method, url=url, body_excerpt=excerpt)
+        raise _Retry(lambda attempts: HttpError('%s (%d attempts)' % (message, attempts), status=status, method=method,
+                                                url=url, body_excerpt=excerpt))
+
+    @staticmethod
+    def _refusal(resp, method, url, idempotent):
+        """What an answer with an unexpected status raises: 429, and 5xx of an idempotent request, are retried."""
+        status = resp.status_code
+        text = resp.text
+        excerpt = _excerpt(text)
+        if status == RATE_LIMIT_STATUS or (status in RETRY_STATUSES and idempotent):
+            return _Retry(lambda attempts: HttpError('%s %s answered HTTP %d after %d attempts: %s'
+                                                     % (method, url, status, attempts, excerpt),
+                                                     status=status, method=method, url=url, body_excerpt=excerpt),
+                          parse_retry_after(resp.headers.get('Retry-After')))
+        if status in RETRY_STATUSES:
+            return OutcomeUnknown('%s %s answered HTTP %d; the request may or may not have taken effect: %s'
+                                  % (method, url, status, excerpt), status=status, method=method, url=url,
+                                  body_excerpt=excerpt)
+        if 300 <= status < 400 and resp.headers.get('Location'):
+            # Redirects are not followed: they would turn a POST into a GET and may leave TLS.
+            return HttpError('%s %s answered HTTP %d redirecting to %s: point the module at the final URL'
+                             % (method, url, status, strip_userinfo(resp.headers['Location'])),
+                             status=status, method=method, url=url, body_excerpt=excerpt)
+        what = 'an HTML page' if _looks_like_html(text) else 'an error'
+        return HttpError('%s %s answered HTTP %d with %s: %s' % (method, url, status, what, excerpt),
+                         status=status, method=method, url=url, body_excerpt=excerpt)
+
+    def _wait(self, attempt, retry_after):
+        self.stats['retries'] += 1
+        self.sleep(self.backoff_delay(attempt, retry_after))
+
+    @staticmethod
+    def _classify(exc):
+        """(a sentence a person can act on, whether the request may have reached the server)."""
+        if isinstance(exc, requests.exceptions.SSLError):
+            if PLAIN_HTTP_ANSWER.search(str(_root_reason(exc))):
+                # The answer to the TLS hello was not TLS (an HTTP server answers "400 Bad Request"):
+                # certificates are not the problem, so the CA advice would send the operator astray.
+                return ('the server does not speak TLS on that port (%s): did you mean http://? A host name without '
+                        'a scheme means https://' % _reason(exc)), False
+            if CERTIFICATE_FAILURE.search(str(_root_reason(exc))):
+                return ('TLS failure: %s; if the server uses a private CA set ca_path to its CA bundle '
+                        '(or validate_certs=false, insecure)' % _reason(exc)), False
+            # A handshake that failed for another reason (protocol versions, ciphers, a closed
+            # connection): a CA bundle would not help, so none is suggested.
+            return ('TLS handshake failed: %s; check that this port serves HTTPS' % _reason(exc)), False
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return 'timed out connecting to the server (%s)' % _reason(exc), False
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            return 'timed out waiting for the answer', True
+        if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                            requests.exceptions.InvalidSchema)):
+            return 'invalid URL: %s' % _reason(exc), False
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            reason = _root_reason(exc)
+            name = type(reason).__name__
+            if name in ('NameResolutionError',) or 'Name or service not known' in str(reason) or 'getaddrinfo' in str(reason):
+                return 'cannot resolve the host name (%s)' % _reason(exc), False
+            if name == 'NewConnectionError' or isinstance(reason, OSError) and 'refused' in str(reason).lower():
+                return 'cannot connect to the server (%s)' % _reason(exc), False
+            return 'connection lost (%s)' % _reason(exc), True
+        if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+            return 'the answer was cut off (%s)' % _reason(exc), True
+        return '%s: %s' % (type(exc).__name__, _reason(exc)), True
+
+
+def _no_auth(request):
+    return request
+
+
+def _root_reason(exc):
+    """The innermost urllib3 reason of a requests exception."""
+    reason = exc.args[0] if exc.args else exc
+    seen = 0
+    while seen < 5 and getattr(reason, 'reason', None) is not None:
+        reason = reason.reason
+        seen += 1
+    return reason
+
+
+def _reason(exc):
+    reason = _root_reason(exc)
+    text = str(reason)
+    # urllib3 repeats the connection object's repr; the part after the last colon is what matters.
+    match = re.search(r'>: (.*)$', text)
+    if match:
+        text = match.group(1)
+    return _excerpt(text, 300)

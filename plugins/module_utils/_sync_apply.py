@@ -1,0 +1,263 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Applying one tier: plan it against ClearIP's listings, create what is missing, confirm. Internal use only.
+
+``apply_tier`` is the step both paths share: the sync (``_sync_run``), which lists every tier once
+in the background and hands the listings over, and the create modules (``run_tier``), which list
+their own tier and its parent first. The decision is ``_sync_plan.plan_tier``'s (no I/O); this file
+turns the ClearIP listings into its inputs, sends the creates through the client, and lists the tier
+again to prove that nothing this run created exists twice.
+
+Listings are ``_clearip_records.listed`` records: ``{id, name, comment, parent_id, user_id}``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ACTIVE, UNKNOWN_OUTCOME
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import create_job, listing_shape
+from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import PARENT_KEY, PARENT_KIND, USER
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_naming import default_comment
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_plan import plan_tier
+
+# At most this many lines of names (and their parents) in a diff, so that a dry run of 10,000 Users
+# prints a screenful, not 10,000 lines; the report lists every name.
+DIFF_MAX_LINES = 30
+
+
+def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comment_source=None,
+             return_objects=True, want_diff=False, progress=None, lock=None):
+    """List the parent tier and this tier, then ``apply_tier``; returns the create module's result dict.
+
+    ``progress`` (a ``_progress.ProgressLog``, optional) gets a line when the listing starts and follows the creates.
+    ``lock``: None, or an ``_clearip_lock.AccountLock`` taken after the operator is known and before
+    anything is listed (not in check mode), so that what is listed stays true while this run creates.
+    """
+    parent_kind = PARENT_KIND[kind]
+    if progress is not None:
+        progress.note('%d requested; listing what ClearIP holds' % len(desired))
+    client.resolve_operator()
+    if lock is not None and not check_mode:
+        lock.acquire(client)
+    parent_records = client.list(parent_kind, shape=listing_shape(parent_kind)) if parent_kind is not None else None
+    records = client.list(kind, shape=listing_shape(kind))
+    result, dummy = apply_tier(client, kind, desired, records, parent_records, check_mode=check_mode,
+                               pending_parents=pending_parents, comment_source=comment_source,
+                               return_objects=return_objects, want_diff=want_diff, progress=progress)
+    return result
+
+
+def apply_tier(client, kind, desired, records, parent_records=None, check_mode=False, pending_parents=None,
+               comment_source=None, return_objects=True, want_diff=False, progress=None):
+    """Plan one tier against listings already made, and (unless ``check_mode``) create what is missing.
+
+    ``desired``: items ``{name, parent, comment, user_id}`` (``parent`` the parent's name);
+    ``records``: the tier's listing; ``parent_records``: the parent tier's (None for Service Providers),
+    including any parent this run created, since a child's create needs its parent's id. The caller
+    holds the account lock from before the listings until after this returns. Returns ``(result,
+    created records)``: the result dict (``changed``, ``created`` names, ``existing`` count,
+    ``failed_items``, ``outcome_unknown``; ``proposed``/``end_state`` with ``return_objects``; ``operator``;
+    ``diff`` with ``want_diff``) and the objects created as listed records (none in check mode, where
+    the next tier takes ``pending_parents`` instead), for the next tier's ``parent_records``.
+    """
+    plan, parent_ids_by_name = _plan(kind, desired, records, parent_records, pending_parents if check_mode else ())
+    default = default_comment(comment_source)
+    proposed = [_predicted(kind, item, item.get('comment') or default) for item in plan.to_create] if return_objects else None
+    failed = list(plan.failed)
+    if check_mode:
+        created, unknown = [], []
+        created_names = plan.created_names
+        end_state = proposed
+    else:
+        # Without return_objects (the sync of 100,000 Users) each created object is kept as a listed record,
+        # what the next tier and the drift read, not as the whole answer.
+        shape = None if return_objects else listing_shape(kind)
+        created, unknown, create_failed = _create(client, kind, plan, parent_ids_by_name, default, shape, progress,
+                                                  keep_plan=want_diff)
+        failed.extend(create_failed)
+        created_names = [job['name'] for job, record in created]
+        end_state = [record for job, record in created]
+    result = {'changed': bool(created_names), 'created': created_names, 'existing': len(plan.existing),
+              'failed_items': failed, 'outcome_unknown': [job['name'] for job, error in unknown]}
+    if return_objects:
+        result['proposed'] = proposed
+        result['end_state'] = end_state
+    if client.operator_id:
+        result['operator'] = {'id': client.operator_id, 'name': client.operator_name}
+    if want_diff:
+        parent_of = dict((item['name'], item.get('parent')) for item in plan.to_create or ())
+        result['diff'] = name_diff(kind, plan.existing_names, created_names, parent_of)
+    return result, [] if check_mode else end_state
+
+
+def _plan(kind, desired, records, parent_records, pending_parents):
+    """(``plan_tier``'s plan, parent ids by parent name) from the listings."""
+    parent_names_by_id = {}
+    parent_ids_by_name = {}
+    for record in parent_records or ():
+        parent_names_by_id[record.get('id')] = record.get('name')
+        parent_ids_by_name.setdefault(record.get('name'), []).append(record.get('id'))
+
+    def holding(record):
+        parent_id = record.get('parent_id')
+        if PARENT_KIND[kind] is None or parent_id is None:
+            return record.get('name'), None
+        return record.get('name'), parent_names_by_id.get(parent_id, '(unknown id %s)' % parent_id)
+
+    held_user_ids = None
+    if kind == USER:
+        held_user_ids = {}
+        # Only the User IDs a User to be created would take matter (plan_tier); a no-change run has none,
+        # so 100,000 held Users cost no second index.
+        held_names = set(record.get('name') for record in records)
+        wanted_ids = set(item.get('user_id') or item.get('name') for item in desired if item.get('name') not in held_names)
+        del held_names
+        for record in records:
+            user_id = record.get('user_id')
+            if user_id in wanted_ids and isinstance(user_id, str) and user_id.strip():
+                held_user_ids.setdefault(user_id, []).append(holding(record))
+    plan = plan_tier(kind, desired, (holding(record) for record in records),
+                     parents=[record.get('name') for record in parent_records or ()],
+                     pending_parents=pending_parents or (), held_user_ids=held_user_ids)
+    return plan, parent_ids_by_name
+
+
+def _create(client, kind, plan, parent_ids_by_name, default, shape, progress, keep_plan):
+    """Send the plan's creates and confirm them: ``(created, unknown, failed items)``.
+
+    ``created``: ``(job, record)`` pairs; ``unknown``: ``(job, error)`` pairs of creates whose outcome stayed unknown.
+    """
+    jobs = []
+    for item in plan.to_create:
+        parent_id = parent_ids_by_name[item['parent']][0] if PARENT_KIND[kind] is not None else None
+        jobs.append(create_job(item['name'], parent_id, item.get('comment') or default, item.get('user_id')))
+    if not keep_plan:
+        plan.to_create = None   # the jobs say it all; 100,000 Users need not be held twice
+    created, unknown, failed = [], [], []
+    for job, record, error, outcome_unknown in client.create_many(kind, jobs, progress=progress, shape=shape):
+        if error is None:
+            created.append((job, record))
+        elif outcome_unknown:
+            unknown.append((job, error))
+        else:
+            failed.append({'name': job['name'], 'reason': '%s %r: create failed: %s' % (kind, job['name'], error)})
+    del jobs
+    created, confirm_failed, unknown = confirm_tier(client, kind, created, unknown)
+    return created, unknown, failed + confirm_failed
+
+
+def _predicted(kind, item, comment):
+    parent_key = PARENT_KEY[kind]
+    out = {'name': item['name'], 'status': ACTIVE, 'comment': comment}
+    if parent_key:
+        out[parent_key] = item['parent']
+    if kind == USER:
+        out['user_id'] = item.get('user_id') if item.get('user_id') is not None else item['name']
+    return out
+
+
+def confirm_tier(client, kind, created, unknown):
+    """Check, by listing the tier again, that each object this run created exists exactly once.
+
+    ``created``: ``(job, record)`` pairs; ``unknown``: ``(job, error)`` pairs of creates whose
+    outcome stayed unknown. Returns ``(created, failed items, still unknown)``: an unknown one that
+    now exists once (under its parent) counts as created; a name held more than once is a failed
+    item naming the duplicate, so the run never ends successfully with a duplicate.
+    """
+    if not created and not unknown:
+        return created, [], unknown
+    held = _held_by_name(client, kind, set(job['name'] for job, dummy in created) | set(job['name'] for job, dummy in unknown))
+    failed = []
+    confirmed = []
+    for job, record in created:
+        records = held(job['name'])
+        if len(records) > 1:
+            failed.append(_duplicate(kind, job, records))
+        else:
+            # Missing right after its create would be someone else's delete: the create itself is confirmed.
+            confirmed.append((job, record))
+    still_unknown = []
+    for job, error in unknown:
+        records = held(job['name'])
+        if len(records) > 1:
+            failed.append(_duplicate(kind, job, records))
+        elif len(records) == 1 and (PARENT_KIND[kind] is None or records[0].get('parent_id') == job.get('parent_id')):
+            confirmed.append((job, records[0]))
+        elif len(records) == 1:
+            failed.append({'name': job['name'], 'reason': '%s %r: %s; it now exists under another %s (id %s)'
+                           % (kind, job['name'], UNKNOWN_OUTCOME, PARENT_KIND[kind], records[0].get('parent_id'))})
+        else:
+            still_unknown.append((job, error))
+            failed.append({'name': job['name'], 'reason': error})
+    return confirmed, failed, still_unknown
+
+
+def _held_by_name(client, kind, asked):
+    """A function ``name -> [listed records of that name]`` over a fresh listing of the tier, for the names ``asked``."""
+    # One record per name, and a list only for a name held more than once (100,000 names may be asked).
+    first = {}
+    again = {}
+    for record in client.list(kind, shape=listing_shape(kind)):
+        name = record.get('name')
+        if name not in asked:
+            continue
+        if name in first:
+            again.setdefault(name, [first[name]]).append(record)
+        else:
+            first[name] = record
+    return lambda name: again.get(name) or ([first[name]] if name in first else [])
+
+
+def _duplicate(kind, job, records):
+    ids = ', '.join(str(r.get('id')) for r in records)
+    return {'name': job['name'], 'reason': '%s %r exists %d times in ClearIP after this run (ids %s): a duplicate. Keep one '
+                                           'and delete the others in ClearIP; another sync of the same ClearIP account '
+                                           'from another machine is the likely cause' % (kind, job['name'], len(records), ids)}
+
+
+def name_diff(kind, existing_names, created_names, parent_of=None, max_lines=DIFF_MAX_LINES):
+    """The diff of one tier: how many requested objects exist, then the new names grouped by parent.
+
+    ``parent_of`` maps a created name to its parent's name (None for Service Providers). Parents
+    are sorted and so are the names under each. After ``max_lines`` lines (names and parent
+    headings) the rest is one line that says how many names (and parents) are not shown.
+    Returns ``{'before', 'after', 'before_header', 'after_header'}`` as Ansible's diff wants it.
+    """
+    parent_of = parent_of or {}
+    parent_kind = PARENT_KIND[kind]
+    by_parent = {}
+    for name in created_names:
+        by_parent.setdefault(parent_of.get(name), []).append(name)
+    parents = sorted(by_parent, key=lambda parent: (parent is not None, parent or ''))
+    lines = []
+    shown = 0
+    shown_parents = 0
+    for parent in parents:
+        if len(lines) >= max_lines - (1 if parent_kind is not None else 0):
+            break   # room for a heading and at least one name under it
+        if parent_kind is not None:
+            lines.append('in %s %s:' % (parent_kind, parent))
+        shown_parents += 1
+        for name in sorted(by_parent[parent]):
+            if len(lines) >= max_lines:
+                break
+            lines.append('  %s' % name if parent_kind is not None else name)
+            shown += 1
+    left = len(created_names) - shown
+    if left:
+        more_parents = len(parents) - shown_parents
+        lines.append('... and %d more new %ss%s not shown; the result (and the sync\'s report) lists them all'
+                     % (left, kind, ' (under %d more %ss)' % (more_parents, parent_kind) if more_parents and parent_kind else ''))
+    count = '%d requested %ss exist' % (len(existing_names), kind)
+    header = 'ClearIP %ss (of those requested)' % kind
+    return {'before': count + '\n', 'after': ''.join('%s\n' % line for line in [count] + lines),
+            'before_header': header, 'after_header': header}
+
+
+def failure_message(kind, result, total):
+    """The create module's message when items failed: how many, and the first five reasons."""
+    failed = result['failed_items']
+    shown = '; '.join(item['reason'] for item in failed[:5])
+    more = ' (and %d more, see failed_items)' % (len(failed) - 5) if len(failed) > 5 else ''
+    return '%d of %d %ss could not be done: %s%s' % (len(failed), total, kind, shown, more)

@@ -1,0 +1,327 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The whole tiered sync in one process: read NetSapiens while ClearIP is listed, plan, create tier by tier, drift.
+Internal use only.
+
+The role's main entry point runs this through the ``subscriber_sync_run`` module. Doing every step in
+one process, with the records in memory, is what makes the hourly no-change run cost about what its
+HTTP calls cost (docs/performance.md): one module process, no intermediate files, each ClearIP tier
+listed once, and those listings made while NetSapiens is being read. The steps themselves are the
+clients' (``_netsapiens.NetSapiensClient``, ``_clearip.ClearIPClient``) and the pure planners'
+(``_sync_desired.build_tiers``, ``_sync_apply.apply_tier`` over ``_sync_plan.plan_tier``,
+``_sync_drift.compute_drift``); this file only orders them, and is the one place that decides at
+which stage (``_sync_report.STAGES``) a fatal error stopped the run.
+
+The order is the vendor binary's: Service Providers; Groups only if every Service Provider succeeded;
+Users only if every Group did. The ClearIP account lock (``_clearip_lock.AccountLock``) is taken before
+the first listing and held until the process ends, so what was listed stays true while this run creates.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import threading
+
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPError, ClearIPLoginError
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_lock import LockBusy
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import listing_shape
+from ansible_collections.clearip.netsapiens.plugins.module_utils._files import write_json
+from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError
+from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import KIND_OF, PARENT_TIER, TIERS
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens import NetSapiensError, NetSapiensTokenError
+from ansible_collections.clearip.netsapiens.plugins.module_utils._records import as_dicts
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_apply import apply_tier
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_desired import build_tiers, select_domain
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_drift import compute_drift
+
+# What the planner and the drift read of a NetSapiens user (_sync_desired.build_tiers, _sync_drift.compute_drift).
+USER_FIELDS = ('user', 'domain', 'service_code')
+# How often a long NetSapiens read looks whether the ClearIP login has failed meanwhile.
+LOGIN_CHECK_SECONDS = 0.25
+# The files ``keep_dir`` receives (the names the role's work directory always had).
+NETSAPIENS_FILES = (('resellers', 'resellers.json'), ('domains', 'domains.json'), ('users', 'netsapiens-users.json'),
+                    ('connections', 'connections.json'))
+
+
+class SyncStageError(Exception):
+    """A fatal error: the run stopped at ``stage`` (one of ``_sync_report.STAGES``).
+
+    ``results`` holds what the run had done by then (the same keys as ``run_sync``'s answer), so the
+    report can tell which tiers finished.
+    """
+
+    def __init__(self, stage, message, results):
+        super(SyncStageError, self).__init__(message)
+        self.stage = stage
+        self.message = message
+        self.results = results
+
+
+class _Background(object):
+    """``work()`` in a daemon thread; ``result()`` waits for it and re-raises what it raised.
+
+    Daemon, so that a fatal error elsewhere ends the module without waiting for a listing to finish.
+    """
+
+    def __init__(self, work, name):
+        self._value = None
+        self._error = None
+        self._thread = threading.Thread(target=self._run, args=(work,), name=name)
+        self._thread.daemon = True
+        self._thread.start()
+
+    def _run(self, work):
+        try:
+            self._value = work()
+        except BaseException as exc:  # pylint: disable=broad-except
+            self._error = exc
+
+    def wait(self, seconds):
+        """True when ``work()`` has ended (either way), after waiting at most ``seconds``."""
+        self._thread.join(seconds)
+        return not self._thread.is_alive()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _message(exc):
+    return getattr(exc, 'message', None) or str(exc) or type(exc).__name__
+
+
+def clearip_stage(exc, tier):
+    """The stage of a fatal ClearIP error met in ``tier``: a refused or failed login is ``clearip_login``
+    wherever it happens (a token renewed in the middle of a tier logs in again), a lock held too long by
+    another run is the Service Provider tier's (where a tier module would meet it), else the tier's own."""
+    if isinstance(exc, LockBusy):
+        return 'service_providers'
+    if isinstance(exc, ClearIPLoginError):
+        return 'clearip_login'
+    return tier
+
+
+class ClearIPListings(object):
+    """The account's login and its three tiers' listings, made in the background while NetSapiens is read.
+
+    The login (and the operator, and the account lock when ``lock`` is given) come first; then each tier
+    is listed in a thread of its own, as ``_clearip_records.listed`` records. ``get(tier)`` waits for one
+    tier and returns its records, or raises ``SyncStageError`` at the stage where it failed (``clearip_stage``).
+    """
+
+    def __init__(self, client, lock=None):
+        self.client = client
+        # Before the login thread starts: it fills this in, and may get there before this thread runs again.
+        self._tiers = {}
+        self._login = _Background(lambda: self._prepare(lock), 'clearip-login')
+
+    def _prepare(self, lock):
+        self.client.ensure_login()
+        if lock is not None:
+            lock.acquire(self.client)
+        for tier in TIERS:
+            kind = KIND_OF[tier]
+            self._tiers[tier] = _Background(lambda kind=kind: self.client.list(kind, shape=listing_shape(kind)),
+                                            'clearip-list-%s' % tier)
+
+    def check_login(self, results):
+        """Raise the login's ``SyncStageError`` now if the login (or the lock) has already failed; never waits."""
+        if self._login.wait(0):
+            self._login_result(results)
+
+    def _login_result(self, results):
+        try:
+            self._login.result()
+        except (ClearIPError, HttpError) as exc:
+            stage = clearip_stage(exc, 'clearip_login')
+            raise SyncStageError(stage, _message(exc), results)
+
+    def get(self, tier, results):
+        self._login_result(results)
+        try:
+            return self._tiers[tier].result()
+        except (ClearIPError, HttpError) as exc:
+            raise SyncStageError(clearip_stage(exc, tier), _message(exc), results)
+
+
+def read_netsapiens(client, domains=None, include_domains=None, exclude_domains=None, max_workers=None):
+    """``{'resellers', 'domains', 'users', 'connections'}``: normalised, sorted records (``_netsapiens_records``),
+    and ``unknown_domains``: the names of ``domains`` that NetSapiens does not list.
+
+    The reseller and connection lists are read while the domains and then their users are. Users are
+    read only for the domains the sync will use: ``domains`` when given (a targeted sync), else every
+    well-formed domain the filters select (a malformed domain's users wait, as the planner reports it).
+    Raises ``NetSapiensTokenError`` (no token), ``NetSapiensError`` or ``HttpError``.
+    """
+    client.prepare()   # token and API version once, before the parallel reads
+    resellers = _Background(client.resellers, 'netsapiens-resellers')
+    connections = _Background(client.connections, 'netsapiens-connections')
+    domain_records = client.domains()
+    unknown = []
+    if domains is None:
+        domains = [d['name'] for d in domain_records
+                   if d['name'] and not d.get('problem') and select_domain(d['name'], include_domains, exclude_domains)]
+    else:
+        # A targeted sync may name a domain deleted since its event: reported, not asked for (its users read would 404).
+        listed = set(d['name'] for d in domain_records if d['name'])
+        unknown = sorted(set(name for name in domains if name not in listed))
+        domains = [name for name in domains if name in listed]
+    users = client.users(domains=domains, max_workers=max_workers, fields=USER_FIELDS)
+    return {'resellers': resellers.result(), 'domains': domain_records, 'users': users, 'connections': connections.result(),
+            'unknown_domains': unknown}
+
+
+class SyncRun(object):
+    """One run of the sync; ``run()`` returns ``{'plan', 'service_providers', 'groups', 'users', 'drift', 'diff', 'changed'}``.
+
+    - ``netsapiens``/``clearip``: clients (``NetSapiensClient``, ``ClearIPClient``), not yet used.
+    - ``naming``: the run's ``_sync_naming.IdentifierScheme``; the filters and ``include_system_users``: as
+      ``build_tiers`` takes them.
+    - ``domains``: None for a full sync, or the domains whose users a targeted sync reads (then no drift).
+    - ``lock``: an ``AccountLock`` (not taken in check mode); ``progress``: None or ``label -> ProgressLog``.
+    - ``keep_dir``: None, or an existing directory that receives the records read, each tier's plan and
+      each listing, as JSON files (0600), for inspection.
+
+    ``plan`` is ``{'errors', 'counts'}``; each tier is the result of ``_sync_apply.apply_tier`` (``created``,
+    ``existing``, ``failed_items``, ``outcome_unknown``, ...), or ``{'skipped': True}`` when its parent tier had
+    errors, or ``{'failed': True, 'msg'}`` when a fatal error stopped the run in it, or None when the run never
+    got there; ``drift`` is ``{scope, counts, tiers}`` (docs/drift.md) or None; ``diff`` one diff per tier that ran.
+
+    ``run()`` raises ``SyncStageError`` for a fatal error, with what was done so far. Item failures (a record
+    that cannot be synced, a create refused) are not fatal: they are in the plan's errors and the tiers'
+    ``failed_items``, and the next tiers are gated on them.
+    """
+
+    def __init__(self, netsapiens, clearip, naming, include_domains=None, exclude_domains=None, include_system_users=True,
+                 domains=None, check_mode=False, want_diff=False, comment_source=None, lock=None, progress=None,
+                 keep_dir=None, drift=True, drift_require_comment=False, max_workers=None):
+        self.netsapiens = netsapiens
+        self.clearip = clearip
+        self.naming = naming
+        self.include_domains = include_domains
+        self.exclude_domains = exclude_domains
+        self.include_system_users = include_system_users
+        self.domains = domains
+        self.check_mode = check_mode
+        self.want_diff = want_diff
+        self.comment_source = comment_source
+        self.lock = lock
+        self.progress = progress
+        self.keep_dir = keep_dir
+        self.drift = drift and domains is None
+        self.drift_require_comment = drift_require_comment
+        self.max_workers = max_workers
+        self.results = {'plan': None, 'service_providers': None, 'groups': None, 'users': None, 'drift': None, 'diff': [],
+                        'changed': False}
+
+    def run(self):
+        # ClearIP is listed while NetSapiens is read: neither waits for the other.
+        listings = ClearIPListings(self.clearip, lock=None if self.check_mode else self.lock)
+        ns = self._read(listings)
+        tiers = self._plan(ns)
+        listed, created = self._apply(tiers, listings)
+        if self.drift:
+            del tiers   # the plan is done with; the drift needs the memory
+            self._drift(ns, listed, created, listings)
+        return self.results
+
+    def _read(self, listings):
+        """NetSapiens' records; a refused ClearIP login ends the run at once, not after a read that can take minutes."""
+        reading = _Background(lambda: read_netsapiens(self.netsapiens, domains=self.domains, include_domains=self.include_domains,
+                                                      exclude_domains=self.exclude_domains, max_workers=self.max_workers),
+                              'netsapiens-read')
+        while not reading.wait(LOGIN_CHECK_SECONDS):
+            listings.check_login(self.results)
+        try:
+            ns = reading.result()
+        except NetSapiensTokenError as exc:
+            raise SyncStageError('netsapiens_login', _message(exc), self.results)
+        except (NetSapiensError, HttpError) as exc:
+            raise SyncStageError('netsapiens_read', _message(exc), self.results)
+        for key, name in NETSAPIENS_FILES:
+            self._keep(name, ns[key])
+        return ns
+
+    def _plan(self, ns):
+        tiers = build_tiers(ns['resellers'], ns['domains'], ns['users'], ns['connections'], self.naming,
+                            include_domains=self.include_domains, exclude_domains=self.exclude_domains,
+                            include_system_users=self.include_system_users)
+        for name in ns['unknown_domains']:
+            tiers['errors']['users'].append({'name': name, 'reason': "domain '%s' was asked for (domains, subscriber_sync_domains) "
+                                                                     "but NetSapiens does not list it: nothing was read or synced "
+                                                                     "for it" % name})
+        counts = dict(tiers['counts'])
+        for tier in TIERS:
+            counts['%s_wanted' % tier] = len(tiers[tier])
+        self.results['plan'] = {'errors': tiers['errors'], 'counts': counts}
+        return tiers
+
+    def _apply(self, tiers, listings):
+        """Each tier in turn, gated on the one above: ``(listings by tier, records created by tier)``."""
+        results = self.results
+        listed = {}
+        created = {}
+        for tier in TIERS:
+            parent = PARENT_TIER.get(tier)
+            if parent is not None:
+                above = results[parent]
+                if above is None or above.get('skipped') or tiers['errors'][parent] or above['failed_items']:
+                    results[tier] = {'skipped': True}
+                    continue
+            try:
+                listed[tier] = listings.get(tier, results)
+            except SyncStageError as exc:
+                results[tier] = {'failed': True, 'msg': exc.message}   # the report's "failed" tier
+                raise
+            self._keep('%s.json' % tier, tiers[tier])
+            self._keep('clearip-%s.json' % tier, listed[tier])
+            parent_records = listed[parent] + created[parent] if parent is not None else None
+            pending = results[parent]['created'] if parent is not None and self.check_mode else None
+            try:
+                result, created[tier] = apply_tier(
+                    self.clearip, KIND_OF[tier], tiers[tier], listed[tier], parent_records, check_mode=self.check_mode,
+                    pending_parents=pending, comment_source=self.comment_source, return_objects=False,
+                    want_diff=self.want_diff, progress=self.progress('%s' % tier.replace('_', ' ')) if self.progress else None)
+            except (ClearIPError, HttpError) as exc:
+                results[tier] = {'failed': True, 'msg': _message(exc)}
+                raise SyncStageError(clearip_stage(exc, tier), _message(exc), results)
+            if 'diff' in result:
+                results['diff'].append(result.pop('diff'))
+            results[tier] = result
+            results['changed'] = results['changed'] or result['changed']
+        return listed, created
+
+    def _drift(self, ns, listed, created, listings):
+        """What ClearIP holds now (each tier's listing, made before any create, and what this run created) against NetSapiens."""
+        try:
+            for tier in TIERS:
+                if tier not in listed:
+                    listed[tier] = listings.get(tier, self.results)
+        except SyncStageError as exc:
+            raise SyncStageError('drift', exc.message, self.results)
+        held = []
+        for tier in TIERS:
+            held.append(listed.pop(tier) + created.pop(tier, []))   # one copy of each listing at a time
+        found = compute_drift(ns['resellers'], ns['domains'], ns['users'], *held, naming=self.naming,
+                              include_domains=self.include_domains, exclude_domains=self.exclude_domains,
+                              require_comment=self.drift_require_comment)
+        drift_counts = found.pop('counts')
+        self.results['drift'] = {
+            'scope': {'identifier_scheme': self.naming.scheme, 'service_provider': self.naming.fixed_service_provider,
+                      'include_domains': list(self.include_domains or []), 'exclude_domains': list(self.exclude_domains or []),
+                      'require_comment': self.drift_require_comment},
+            'counts': drift_counts,
+            'tiers': found,
+        }
+
+    def _keep(self, name, records):
+        if not self.keep_dir:
+            return
+        try:
+            write_json(os.path.join(self.keep_dir, name), as_dicts(records))
+        except (OSError, IOError) as exc:
+            raise SyncStageError('setup', 'cannot write %s to work_dir %s: %s' % (name, self.keep_dir, exc), self.results)

@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""NetSapiens records in the collection's shape: every malformation kept with a problem (issue 9, item 3), dial rules."""
+
+from __future__ import absolute_import, division, print_function
+
+import base64
+import json
+
+import pytest
+
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_records import (
+    dialrule_id,
+    NetSapiensError,
+    dialrule_wire,
+    normalize_dialrule,
+    normalize_record,
+)
+
+
+
+def wire_rule(to_uri, from_uri='*', **fields):
+    rule = {'dial-rule-matching-to-uri': to_uri, 'dial-rule-matching-from-uri': from_uri, 'dial-rule-application': 'to-connection',
+            'dial-rule-parameter': '', 'dial-rule-translation-destination-user': '[*]', 'enabled': 'yes'}
+    rule.update(fields)
+    return rule
+
+
+def test_the_computed_id_is_the_base64_of_the_seven_matching_fields():
+    expected = base64.b64encode(b'sip:611@*||*||[1-5]||*||*||08:00||*').decode()
+    assert dialrule_id({'dial-rule-matching-to-uri': 'sip:611@*', 'dial-rule-matching-day-of-week': '[1-5]',
+                        'dial-rule-matching-start-time': '08:00'}) == expected
+
+
+def test_normalised_rules_prefer_the_servers_id_and_default_from_and_enabled():
+    rule = normalize_dialrule({'dialrule': 'server-id', 'dial-rule-matching-to-uri': 'sip:611@*'}, 'd1.example', 'p', 'test')
+    assert rule == {'id': 'server-id', 'domain': 'd1.example', 'dialplan': 'p', 'matching': 'sip:611@*', 'from_matching': '*',
+                    'application': '', 'parameter': '', 'destination_user': '', 'destination_host': '', 'description': '',
+                    'enabled': True}
+    assert normalize_dialrule(wire_rule('sip:6@*', enabled='no'), 'd', 'p', 'test')['enabled'] is False
+    with pytest.raises(NetSapiensError, match="dial rule from test has no 'dial-rule-matching-to-uri' field"):
+        normalize_dialrule({'dial-rule-application': 'to-user'}, 'd', 'p', 'test')
+
+
+def test_wire_bodies_carry_only_the_fields_that_are_set():
+    assert dialrule_wire({'application': 'to-connection-add-header', 'parameter': '', 'enabled': False, 'description': None}) == {
+        'dial-rule-application': 'to-connection-add-header', 'dial-rule-parameter': '', 'enabled': 'no'}
+
+
+SOURCE = 'GET /ns-api/v2/domains/a.example/users'
+
+
+FIX = '; fix the record in NetSapiens'
+
+
+# -- normalize_record: every malformation, every tier --------------------------------------------
+@pytest.mark.parametrize('raw, what', [
+    ({'domain': 'a.example'}, "no 'user' field"),
+    ({'user': None, 'domain': 'a.example'}, "no 'user' field"),
+    ({'user': '', 'domain': 'a.example'}, "an empty 'user' field"),
+    ({'user': {'ext': 100}, 'domain': 'a.example'}, "'user' is an object, not text"),
+    ({'user': ['100'], 'domain': 'a.example'}, "'user' is a list, not text"),
+    ({'user': True, 'domain': 'a.example'}, "'user' is a boolean, not text"),
+    ({'user': 1.5, 'domain': 'a.example'}, "'user' is a number, not text"),
+    ({'user': '100', 'domain': ['a.example']}, "'domain' is a list, not text"),
+    ({'user': '100', 'domain': 'a.example', 'service-code': {'x': 1}}, "'service-code' is an object, not text"),
+])
+def test_a_malformed_user_is_kept_with_a_problem_naming_domain_position_and_call(raw, what):
+    record = normalize_record('user', 'v2', raw, 3, SOURCE, domain='a.example')
+    assert record['problem'] == ('user record #3 of domain a.example from %s: %s (record: %s)%s'
+                                 % (SOURCE, what, json.dumps(raw, sort_keys=True), FIX))
+    assert record['position'] == 3
+    assert record['domain'] in ('a.example', '')
+
+
+@pytest.mark.parametrize('raw, what', [
+    ('100', 'a string'), (None, 'null'), ([{'user': '100'}], 'a list'), (7, 'a number'), (False, 'a boolean'),
+])
+def test_a_user_record_that_is_not_an_object_is_kept_with_a_problem(raw, what):
+    record = normalize_record('user', 'v2', raw, 2, SOURCE, domain='a.example')
+    assert record == {'user': '', 'domain': 'a.example', 'first_name': '', 'last_name': '', 'service_code': '',
+                      'position': 2,
+                      'problem': 'user record #2 of domain a.example from %s: is %s, not an object (record: %s)%s'
+                                 % (SOURCE, what, json.dumps(raw), FIX)}
+
+
+@pytest.mark.parametrize('kind, version, raw, what', [
+    ('reseller', 'v2', {'description': 'x'}, "no 'reseller' field"),
+    ('reseller', 'v2', {'reseller': ''}, "an empty 'reseller' field"),
+    ('reseller', 'v1', {'territory': None}, "no 'territory' field"),
+    ('reseller', 'v2', {'reseller': {'name': 'R1'}}, "'reseller' is an object, not text"),
+    ('domain', 'v2', {'reseller': 'R1'}, "no 'domain' field"),
+    ('domain', 'v2', {'domain': '', 'reseller': 'R1'}, "an empty 'domain' field"),
+    ('domain', 'v2', {'domain': 'a.example', 'reseller': ['R1']}, "'reseller' is a list, not text"),
+    ('domain', 'v1', {'domain': 'a.example', 'territory': True}, "'territory' is a boolean, not text"),
+    ('connection', 'v2', {'domain': 'a.example'}, "no 'connection-orig-match-pattern' field"),
+    ('connection', 'v2', {'connection-orig-match-pattern': 'sip*@x', 'domain': {'d': 1}}, "'domain' is an object, not text"),
+    ('connection', 'v1', {'aor': None, 'domain': 'a.example'}, "no 'aor' field"),
+])
+def test_malformed_reseller_domain_and_connection_records_are_kept_with_a_problem(kind, version, raw, what):
+    record = normalize_record(kind, version, raw, 4, 'GET /x')
+    assert record['problem'] == ('%s record #4 from GET /x: %s (record: %s)%s' % (kind, what, json.dumps(raw, sort_keys=True), FIX))
+    assert record['position'] == 4
+
+
+def test_well_formed_records_have_no_problem_and_numbers_and_descriptions_are_text():
+    assert normalize_record('user', 'v2', {'user': 100, 'domain': None, 'name-first-name': {'x': 1}}, 1, SOURCE,
+                            domain='a.example') == {'user': '100', 'domain': 'a.example', 'first_name': '{"x": 1}',
+                                                    'last_name': '', 'service_code': ''}
+    assert normalize_record('domain', 'v2', {'domain': 'a.example', 'reseller': None}, 1, 'GET /x') == {
+        'name': 'a.example', 'reseller': '', 'description': ''}
