@@ -272,7 +272,7 @@ class NetSapiensClient(object):
 
     # -- calls ---------------------------------------------------------------------------------
     def call(self, method, path, params=None, data=None, json_body=None, idempotent=True, expect=(200, 204),
-              want_json=False):
+             want_json=False):
         """One authorised call (a read unless ``idempotent`` is False); a refused token is renewed once.
 
         The token is taken again before every attempt (HttpSession calls ``auth`` each time), so a
@@ -293,7 +293,7 @@ class NetSapiensClient(object):
                 return resp
             if self.api_key:
                 raise NetSapiensTokenError('NetSapiens rejected the API key (HTTP 401 on %s %s): check api_key and its scope; '
-                                      'API keys work only with API v2' % (method, path), status=401)
+                                           'API keys work only with API v2' % (method, path), status=401)
             if attempt == 2:
                 raise NetSapiensError('NetSapiens refused a fresh access token (HTTP 401 on %s %s): the user %s may lack '
                                       'the scope to read this' % (method, path, self.username), status=401)
@@ -388,8 +388,8 @@ class NetSapiensClient(object):
         """Every ``kind`` record (normalised, sorted), paging until an empty page."""
         version = self.api_version
         raw_records, source = self.read_pages(lambda start, limit: self._fetch_page(kind, start, limit, domain),
-                                               lambda: self._count(kind, domain),
-                                               ' for domain %s' % domain if domain else '')
+                                              lambda: self._count(kind, domain),
+                                              ' for domain %s' % domain if domain else '')
         records = [normalize_record(kind, version, raw, index, source, domain=domain)
                    for index, raw in enumerate(raw_records, 1)]
         return sort_records(kind, records)

@@ -70,7 +70,8 @@ domains:
       description:
         - Only on a malformed record (not a JSON object, its identifying field absent, null or empty, or a field
           the sync uses not text). Says why, naming the record's position in its list and the call that returned it.
-        - A malformed record never fails the module; its other fields are empty or as read, and the sync (M(clearip.netsapiens.subscriber_sync_run)) reports it as a failed item of its tier.
+        - A malformed record never fails the module; its other fields are empty or as read, and the sync
+          (M(clearip.netsapiens.subscriber_sync_run)) reports it as a failed item of its tier.
       type: str
       returned: when the record is malformed
       sample: "domain record #3 from GET /ns-api/v2/domains: no 'domain' field (record: {}); fix the record in NetSapiens"

@@ -698,5 +698,3 @@ def test_the_request_carries_the_documented_window_and_sort_and_a_repeating_page
     assert session.params[0] == {'from': SIP_BASE, 'where[timestamp][>=]': SIP_BASE, 'where[timestamp][<=]': SIP_BASE + 60000,
                                  'limit': 2, 'skip': 0, 'sort': 'timestamp DESC'}
     assert session.params[1]['skip'] == 2
-
-

@@ -14,6 +14,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_lock import AccountLock, LockBusy
 from tests.unit.plugins.module_utils.test_clearip import PASSWORD, login_ok, make_client
 
+
 def test_account_lock_excludes_a_second_holder_and_names_the_first(tmp_path):
     client, session, clock = make_client(login_ok)
     first = AccountLock(directory=str(tmp_path / 'locks'))

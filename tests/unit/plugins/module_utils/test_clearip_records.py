@@ -12,7 +12,6 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_record
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import GROUP, SERVICE_PROVIDER, USER
 
 
-
 @pytest.mark.parametrize('value, expected', [
     (1767225600000, 1767225600000),
     ('1767225600000', 1767225600000),

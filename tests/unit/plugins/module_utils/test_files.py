@@ -14,7 +14,6 @@ import pytest
 from ansible_collections.clearip.netsapiens.plugins.module_utils._files import write_atomically, write_json
 
 
-
 def test_write_json_is_private_and_atomic(tmp_path):
     dest = tmp_path / 'users.json'
     dest.write_text('old')

@@ -119,7 +119,7 @@ def test_create_sends_synchronous_and_a_destination_user_and_returns_the_servers
     answer = dict(wire_rule('sip:9*@*', **{'dial-rule-application': 'to-connection-add-header'}), dialrule='srv')
     ns, http = client({('POST', LIST): [(200, answer)]})
     rule = ns.create('d1.example', 'Main Plan', {'matching': 'sip:9*@*', 'from_matching': '*',
-                                                          'application': 'to-connection-add-header', 'parameter': 'X-User-Id: a'})
+                                                 'application': 'to-connection-add-header', 'parameter': 'X-User-Id: a'})
     assert http.calls[0]['json'] == {'synchronous': 'yes', 'dial-rule-matching-to-uri': 'sip:9*@*', 'dial-rule-matching-from-uri': '*',
                                      'dial-rule-application': 'to-connection-add-header', 'dial-rule-parameter': 'X-User-Id: a',
                                      'dial-rule-translation-destination-user': '[*]'}

@@ -19,7 +19,6 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_rec
 )
 
 
-
 def wire_rule(to_uri, from_uri='*', **fields):
     rule = {'dial-rule-matching-to-uri': to_uri, 'dial-rule-matching-from-uri': from_uri, 'dial-rule-application': 'to-connection',
             'dial-rule-parameter': '', 'dial-rule-translation-destination-user': '[*]', 'enabled': 'yes'}

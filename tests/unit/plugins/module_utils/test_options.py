@@ -9,7 +9,6 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._options import
     CONNECTION_SETTINGS, clearip_options, netsapiens_options, netsapiens_rules)
 
 
-
 # -- module plumbing -----------------------------------------------------------------------------
 def test_argument_spec_marks_secrets_no_log_and_reads_the_environment():
     spec = netsapiens_options()

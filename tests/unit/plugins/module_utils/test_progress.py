@@ -8,7 +8,6 @@ from __future__ import annotations
 from ansible_collections.clearip.netsapiens.plugins.module_utils._progress import ProgressLog
 
 
-
 class Clock(object):
     def __init__(self):
         self.now = 1000.0

@@ -9,6 +9,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import G
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_apply import confirm_tier, name_diff, run_tier
 from tests.unit.plugins.module_utils.test_clearip import make_client
 
+
 def tier_handler(posts):
     groups = [{'id': 'g1', 'name': 'd1', 'serviceProvider': 'sp1'}]
     sps = [{'id': 'sp1', 'name': 'R1'}]

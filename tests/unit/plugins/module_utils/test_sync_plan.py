@@ -155,7 +155,7 @@ def test_a_user_whose_user_id_clearip_holds_on_another_user_is_refused():
     desired = [{'name': '100@d00.example', 'parent': 'd00.example', 'user_id': None},
                {'name': '101@d00.example', 'parent': 'd00.example', 'user_id': None}]
     plan = plan_tier(USER, desired, [('Front Desk', 'd00.example')], parents=['d00.example'],
-                          held_user_ids={'100@d00.example': [('Front Desk', 'd00.example')]})
+                     held_user_ids={'100@d00.example': [('Front Desk', 'd00.example')]})
     assert plan.created_names == ['101@d00.example']
     assert plan.failed_names == ['100@d00.example']
     assert plan.failed[0]['reason'].startswith(

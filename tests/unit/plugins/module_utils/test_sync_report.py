@@ -101,5 +101,3 @@ def test_drift_is_recorded_counted_and_exported_but_never_changes_the_status():
     stopped = sync_report.build_report(1.0, 2.0, False, None, {}, error={'stage': 'settings', 'message': 'bad', 'task': 't'})
     assert stopped['drift'] is None and not any(line.startswith('Drift') for line in sync_report.summary_lines(stopped))
     assert 'clearip_netsapiens_sync_drift_objects' not in families(sync_report.prometheus_text(stopped, 2.0, None))
-
-
