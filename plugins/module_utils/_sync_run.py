@@ -138,6 +138,8 @@ class ClearIPListings(object):
             self._login.result()
         except (ClearIPError, HttpError) as exc:
             stage = clearip_stage(exc, 'clearip_login')
+            # The first tier is where a ClearIP module would meet it, whether the NetSapiens read has ended or not.
+            results['service_providers'] = {'failed': True, 'msg': _message(exc)}
             raise SyncStageError(stage, _message(exc), results)
 
     def get(self, tier, results):
