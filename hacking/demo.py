@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -27,6 +28,8 @@ from tests.simulators.dataset import make_dataset, vendor_config  # noqa: E402  
 from tests.simulators.netsapiens import NetSapiensSimulator  # noqa: E402  pylint: disable=wrong-import-position
 
 OUT = os.path.join(ROOT, '.tmp', 'demo')
+# Made new for each demo, whose simulators start empty (see sync()).
+CACHE = tempfile.mkdtemp(prefix='demo-cache-')
 BIN = os.path.dirname(sys.executable)
 
 
@@ -47,7 +50,8 @@ def sync(title, config, report, check=False):
         command.append('--check')
     print('$ ' + ' '.join(command), flush=True)
     # ansible-core's own warnings are left on, so the demo shows what a user sees (issue 11).
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_root(), ANSIBLE_RETRY_FILES_ENABLED='0')
+    # The demo's own account locks and run state (a fresh ClearIP each time, which a real account never is).
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_root(), ANSIBLE_RETRY_FILES_ENABLED='0', XDG_CACHE_HOME=CACHE)
     proc = subprocess.run(command, env=env, cwd=OUT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, check=False)
     print(proc.stdout, flush=True)

@@ -56,7 +56,8 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each answer from ClearIP.
+      - Seconds a whole answer from ClearIP may take (connecting, sending, headers and body), not each read of it - an answer
+        still arriving a second later is abandoned, as a timeout.
       - If not set, the environment variable E(CLEARIP_TIMEOUT) is used.
     type: int
     default: 30
@@ -144,11 +145,15 @@ notes:
     space or one of C(# * + @ . , - _). Letters outside ASCII, such as C(é), are refused. An invalid name fails
     for that object before any write."
   - "One run logs in once, lists each needed ClearIP collection once (paged), and then only creates."
-  - "A create whose outcome is unknown (time-out, lost connection, server error, unreadable answer) is followed by
-    one lookup of the name and is never sent again in the same run: if the lookup does not find it, the object is a
-    failed item marked C(outcome unknown) (listed in RV(outcome_unknown)), and the next run finds or creates it."
-  - "After creating, the module lists its tier again and fails any created name that ClearIP now holds more than
-    once, so a run that leaves a duplicate never succeeds."
+  - "A create ClearIP refused without handling it (429, 503, a connection that never carried it) is sent again in the same
+    run - after a lookup of the name, so one the server took all the same is not sent twice - with the usual backoff."
+  - "A create whose outcome is unknown (time-out, a connection lost after sending, 500/502/504, an unreadable answer) is
+    looked up after a grace period of one and a half request timeouts, and sent once more only when ClearIP does not hold
+    it; unknown twice, it is a failed item marked C(outcome unknown) (listed in RV(outcome_unknown)), and the next run finds
+    or creates it."
+  - "Only ClearIP's own listing proves a create: after creating, the module lists its tier again; a created name held
+    twice fails naming the duplicate (a run that leaves one never succeeds), and one ClearIP acknowledged but does not list
+    is a failed item that says so. Names are compared exactly, whatever the server's name filter matches."
   - "Objects that cannot be done (invalid name, missing or ambiguous parent, a name that exists under another
     parent or more than once) fail one by one with a reason in RV(failed_items); the others are still created, and the
     task then fails."

@@ -83,7 +83,8 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP answer.
+      - Seconds a whole HTTP answer may take (connecting, sending, headers and body), not each read of it - an answer still
+        arriving a second later is abandoned, as a timeout.
       - If not set, the value of the E(NETSAPIENS_TIMEOUT) environment variable is used.
     type: int
     default: 30

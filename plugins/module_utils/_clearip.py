@@ -18,7 +18,8 @@ import time
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import (
     PARENT_ID_FIELD, USER_ID_FIELD, ref_id)
-from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError, HttpSession, OutcomeUnknown
+from ansible_collections.clearip.netsapiens.plugins.module_utils._control import RunStopped
+from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError, HttpSession, OutcomeUnknown, Refused
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import GROUP, PARENT_KIND, SERVICE_PROVIDER, USER
 from ansible_collections.clearip.netsapiens.plugins.module_utils._options import (
     CLEARIP_DEFAULT_URL, DEFAULT_MAX_WORKERS, DEFAULT_TIMEOUT, MAX_MAX_WORKERS)
@@ -50,10 +51,13 @@ MAX_PAGES = 100000
 # A listing that changed under the reader this many times in a row is given up with an error.
 MAX_LISTING_PASSES = 5
 
-# After a create whose outcome is unknown, wait this long (seconds) before the one lookup, so a
-# commit still in flight has a chance to land; the create is never sent again in the same run.
-UNKNOWN_OUTCOME_LOOKUP_DELAY = 1.0
 UNKNOWN_OUTCOME = 'outcome unknown'
+# A create whose outcome is unknown is looked up this many request timeouts after the client gave up
+# on it (and sent again only when absent): a commit still in flight then has had longer than any
+# request may take to land (docs/reliability.md says what a server would have to do to defeat this).
+UNKNOWN_OUTCOME_GRACE_TIMEOUTS = 1.5
+# What create() and create_many() say of each create.
+CREATED, FOUND, UNKNOWN, FAILED, STOPPED = 'created', 'found', 'unknown', 'failed', 'stopped'
 
 ACTIVE = 'active'
 
@@ -104,10 +108,6 @@ class ClearIPError(Exception):
 
     def __str__(self):
         return self.message
-
-
-class CreateOutcomeUnknown(ClearIPError):
-    """A create may or may not have taken effect, and a lookup did not find it: not sent again."""
 
 
 class ClearIPLoginError(ClearIPError):
@@ -163,8 +163,12 @@ class ClearIPClient(object):
 
     def __init__(self, url, email, password, operator=None, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
                  max_workers=DEFAULT_MAX_WORKERS, session=None, clock=time.time, sleep=time.sleep,
-                 page_limit=PAGE_LIMIT, unknown_outcome_delay=UNKNOWN_OUTCOME_LOOKUP_DELAY):
-        # A user:password@ in the URL is never used (Bearer tokens) nor shown: see module_utils/userinfo.py.
+                 page_limit=PAGE_LIMIT, unknown_outcome_grace=None, control=None, login_guard=None):
+        """``control``: the run's ``_control.RunControl`` (its waits end early when the run stops); ``login_guard``: None,
+        or an object whose ``check()`` raises ``ClearIPLoginError`` instead of a login that must not be sent, and that is
+        told ``refused(LoginRefused)`` and ``succeeded()`` (``_sync_state.LoginMemory``); ``unknown_outcome_grace``:
+        seconds before a create whose outcome is unknown is looked up (default 1.5 request timeouts)."""
+        # A user:password@ in the URL is never used (Bearer tokens) nor shown: see module_utils/_urls.py.
         self.url = strip_userinfo((url or DEFAULT_URL).strip()).rstrip('/')
         self.email = email
         self._password = password
@@ -173,11 +177,13 @@ class ClearIPClient(object):
         self.operator_name = None
         self.max_workers = max(1, min(MAX_MAX_WORKERS, int(max_workers or 1)))
         self.clock = clock
-        self._real_sleep = sleep
-        self.unknown_outcome_delay = float(unknown_outcome_delay)
+        self._real_sleep = control.wait if control is not None else sleep
         self.page_limit = int(page_limit)
+        self.login_guard = login_guard
         self.session = session or HttpSession(self.url, timeout=timeout, validate_certs=validate_certs,
-                                              ca_path=ca_path, sleep=self._pool_sleep)
+                                              ca_path=ca_path, sleep=self._pool_sleep, control=control)
+        self.unknown_outcome_grace = float(unknown_outcome_grace if unknown_outcome_grace is not None
+                                           else UNKNOWN_OUTCOME_GRACE_TIMEOUTS * (getattr(self.session, 'timeout', None) or timeout))
         self._auth_lock = threading.RLock()
         self._token = None
         self._token_issued = None
@@ -185,7 +191,7 @@ class ClearIPClient(object):
         self._refused = None
         self._pause_lock = threading.Lock()
         self._paused_until = 0.0
-        self.stats = {'logins': 0, 'refreshes': 0, 'relogins_after_401': 0, 'lookups_after_unknown_outcome': 0,
+        self.stats = {'logins': 0, 'refreshes': 0, 'relogins_after_401': 0, 'lookups': 0, 'refused_creates': 0,
                       'listing_restarts': 0}
 
     # -- pacing ----------------------------------------------------------------------------------
@@ -196,7 +202,8 @@ class ClearIPClient(object):
         self._wait_for_pool()
 
     def _wait_for_pool(self):
-        while True:
+        control = getattr(self.session, 'control', None)
+        while control is None or not control.stopped:   # a stopped run waits no more (its next request says so)
             with self._pause_lock:
                 left = self._paused_until - self.clock()
             if left <= 0:
@@ -209,6 +216,8 @@ class ClearIPClient(object):
         with self._auth_lock:
             if self._refused is not None:
                 raise self._refused
+            if self.login_guard is not None:
+                self.login_guard.check()
             self.stats['logins'] += 1
             # 4xx other than 429 come back as answers, so the refusal text can be read in full.
             expect = (200, 201) + tuple(s for s in range(400, 500) if s != 429)
@@ -224,8 +233,12 @@ class ClearIPClient(object):
                 reason, fix = explain_login_refusal(resp.status, message)
                 self._refused = LoginRefused('ClearIP refused the login of %s (HTTP %d: %s). Likely fix: %s'
                                              % (self.email, resp.status, message or 'no message', fix), reason, resp.status)
+                if self.login_guard is not None:
+                    self.login_guard.refused(self._refused)
                 raise self._refused
             self._store_token(resp)
+            if self.login_guard is not None:
+                self.login_guard.succeeded()
 
     def _store_token(self, resp):
         try:
@@ -435,9 +448,6 @@ class ClearIPClient(object):
         self._fresh_token()
         return self.resolve_operator()
 
-    def find_by_name(self, kind, name):
-        return self.list(kind, where={'name': name})
-
     def sip_messages(self, from_ms, to_ms, limit=None):
         """SIP messages with ``from_ms <= timestamp <= to_ms`` (Unix ms), newest first.
 
@@ -494,60 +504,83 @@ class ClearIPClient(object):
         return body
 
     def create(self, kind, name, parent_id=None, comment=None, user_id=None):
-        """Create one object and return it as ClearIP holds it.
+        """Send one create; returns ``(outcome, record, cause)``. Only the tier's closing listing proves a create
+        (``_sync_apply.confirm_tier``); this says what the server answered:
 
-        A create whose outcome is unknown (timeout, reset, 5xx, an unreadable answer) is never sent
-        again in this run: ClearIP may commit it late (after the client gave up), and a second POST
-        would then make a duplicate. After a short wait the name is looked up once: found, it is
-        the object; not found, CreateOutcomeUnknown says so, the tier's confirmation (run_tier)
-        looks again at its end, and the next run finds or creates it.
+        - ``CREATED``, the object: ClearIP answered with it (acknowledged).
+        - ``FOUND``, the object: ClearIP refused the request without handling it (503, or a connection that
+          never carried it: ``_http``), and a lookup found the object, under exactly this name and parent.
+          Absent, the create is sent again after a backoff, at most ``retries`` times.
+        - ``UNKNOWN``, None, why: the outcome is unknown (no whole answer within ``timeout``, a connection lost
+          after sending, 500/502/504, an unreadable answer or one without the object). It is not sent again
+          here: ``_sync_apply`` waits ``unknown_outcome_grace`` seconds, looks it up, and sends it once more
+          only when it is absent.
+
+        Raises ``ClearIPError`` (a create ClearIP refused for good: a 4xx, 503 more often than the retries, the
+        name held under another parent), ``LoginRefused``, ``RunStopped``.
         """
         path, plural = COLLECTIONS[kind][0], COLLECTIONS[kind][1]
-        parent_field = PARENT_ID_FIELD[kind]
         body = self.create_body(kind, name, parent_id, comment, user_id)
-        try:
-            resp = self.request('POST', path, body=body, idempotent=False, want_json=True)
-            answer = resp.json()
+        refusals = 0
+        while True:
+            try:
+                resp = self.request('POST', path, body=body, idempotent=False, want_json=True)
+            except Refused as exc:
+                refusals += 1
+                self.stats['refused_creates'] += 1
+                found = self.lookup(kind, name, parent_id, 'after %s' % exc)
+                if found is not None:
+                    return FOUND, found, None
+                if refusals > self.session.retries:
+                    raise ClearIPError('%s %r: ClearIP refused the create %d times without handling it (%s); not created in '
+                                       'this run' % (kind, name, refusals, exc))
+                self.session.sleep(self.session.backoff_delay(refusals - 1))
+                continue
+            except OutcomeUnknown as exc:
+                return UNKNOWN, None, str(exc)
+            answer = resp.json() if (resp.text or '').strip() else None
             created = answer.get(plural) if isinstance(answer, dict) else None
             if isinstance(created, list) and len(created) == 1 and isinstance(created[0], dict):
-                return created[0]
-            cause = 'POST %s%s answered HTTP %d without the created object' % (self.url, path, resp.status)
-        except OutcomeUnknown as exc:
-            cause = str(exc)
-        if self.unknown_outcome_delay > 0:
-            self._real_sleep(self.unknown_outcome_delay)
-        try:
-            found = self._lookup_after_unknown(kind, name)
-        except HttpError as exc:
-            raise CreateOutcomeUnknown('%s %r: %s (%s), and the lookup that followed failed (%s); not sent again to avoid a '
-                                       'duplicate: the next run will find or create it' % (kind, name, UNKNOWN_OUTCOME, cause, exc))
-        if len(found) > 1:
-            raise ClearIPError('%s %r: after an unknown outcome (%s) ClearIP holds %d objects of that name; resolve by hand'
-                               % (kind, name, cause, len(found)))
-        if found:
-            if parent_field and ref_id(found[0].get(parent_field)) != parent_id:
-                raise ClearIPError('%s %r: after an unknown outcome (%s) it exists under another %s (id %s)'
-                                   % (kind, name, cause, PARENT_KIND[kind], ref_id(found[0].get(parent_field))))
-            return found[0]
-        raise CreateOutcomeUnknown('%s %r: %s (%s) and not found by a lookup; not sent again to avoid a duplicate: '
-                                   'the next run will find or create it' % (kind, name, UNKNOWN_OUTCOME, cause))
+                return CREATED, created[0], None
+            return UNKNOWN, None, 'POST %s%s answered HTTP %d without the created object' % (self.url, path, resp.status)
 
-    def _lookup_after_unknown(self, kind, name):
-        self.stats['lookups_after_unknown_outcome'] += 1
-        return self.find_by_name(kind, name)
+    def wait(self, seconds):
+        """Sleep ``seconds``, less when the run stops meanwhile."""
+        self._real_sleep(seconds)
+
+    def find_exact(self, kind, name):
+        """The objects of ``kind`` named exactly ``name`` (the server filters with ``where[name]``; whatever it
+        matched, only an exact, case-sensitive match counts here)."""
+        return [record for record in self.list(kind, where={'name': name}) if record.get('name') == name]
+
+    def lookup(self, kind, name, parent_id, why):
+        """The one object of this name under ``parent_id``, or None; held elsewhere or twice is an error naming it."""
+        self.stats['lookups'] += 1
+        found = self.find_exact(kind, name)
+        parent_field = PARENT_ID_FIELD[kind]
+        mine = [record for record in found if not parent_field or ref_id(record.get(parent_field)) == parent_id]
+        if len(found) > 1:
+            raise ClearIPError('%s %r: ClearIP holds %d objects of that name (ids %s) %s; resolve by hand'
+                               % (kind, name, len(found), ', '.join(str(r.get('id')) for r in found), why))
+        if found and not mine:
+            raise ClearIPError('%s %r exists under another %s (id %s) %s' % (
+                kind, name, PARENT_KIND[kind], ref_id(found[0].get(parent_field)), why))
+        return mine[0] if mine else None
 
     def create_many(self, kind, jobs, progress=None, shape=None):
-        """Create ``jobs`` (dicts: name, parent_id, comment, user_id) with bounded concurrency.
+        """Create ``jobs`` (``{name, parent_id, comment, user_id}``) with at most ``max_workers`` in flight.
 
-        Returns one ``(job, record or None, error message or None, outcome unknown)`` per job, in
-        the given order; each record passed through ``shape`` when given (as ``list`` does). A refused login stops everything
-        not yet started. ``progress`` (a
-        progress.ProgressLog) is told of each job done, and ticked every second while creates are under way.
+        Returns one ``(job, outcome, record, message)`` per job, in the given order: ``outcome`` is ``CREATED``,
+        ``FOUND`` or ``UNKNOWN`` (``create``), ``FAILED`` (``message`` says why; a refused login fails every create
+        not yet started) or ``STOPPED`` (not attempted: the run stopped). Records are passed through
+        ``shape`` when given (as ``list`` does). ``progress`` (a ``_progress.ProgressLog``) is told of each job
+        done, and ticked every second while creates are under way.
         """
         results = [None] * len(jobs)
         stop = threading.Event()
         lock = threading.Lock()
         next_index = [0]
+        control = getattr(self.session, 'control', None)
 
         def work():
             while True:
@@ -558,22 +591,13 @@ class ClearIPClient(object):
                     return
                 job = jobs[index]
                 if stop.is_set():
-                    results[index] = (job, None, 'not attempted: %s' % self._refused, False)
+                    results[index] = (job, FAILED, None, 'not attempted: %s' % self._refused)
+                elif control is not None and control.stopped:
+                    results[index] = (job, STOPPED, None, 'not attempted: %s' % control.reason)
                 else:
-                    try:
-                        record = self.create(kind, job['name'], job.get('parent_id'), job.get('comment'), job.get('user_id'))
-                        results[index] = (job, shape(record) if shape else record, None, False)
-                    except LoginRefused as exc:
-                        stop.set()
-                        results[index] = (job, None, str(exc), False)
-                    except CreateOutcomeUnknown as exc:
-                        results[index] = (job, None, str(exc), True)
-                    except (ClearIPError, HttpError) as exc:
-                        results[index] = (job, None, error_message(exc), False)
-                    except Exception as exc:  # pylint: disable=broad-except
-                        results[index] = (job, None, 'unexpected error: %s: %s' % (type(exc).__name__, exc), False)
+                    results[index] = self._create_job(kind, job, shape, stop)
                 if progress is not None:
-                    progress.done(results[index][2] is None)
+                    progress.done(results[index][1] in (CREATED, FOUND))
 
         workers = [threading.Thread(target=work, name='clearip-create-%d' % n) for n in range(min(self.max_workers, len(jobs)))]
         if progress is not None:
@@ -589,6 +613,23 @@ class ClearIPClient(object):
         if progress is not None:
             progress.finish()
         return results
+
+    def _create_job(self, kind, job, shape, stop):
+        """One result of ``create_many``."""
+        try:
+            outcome, record, cause = self.create(kind, job['name'], job.get('parent_id'), job.get('comment'), job.get('user_id'))
+        except LoginRefused as exc:
+            stop.set()
+            return job, FAILED, None, str(exc)
+        except RunStopped as exc:
+            return job, STOPPED, None, 'not attempted: %s' % exc.reason
+        except (ClearIPError, HttpError) as exc:
+            return job, FAILED, None, error_message(exc)
+        except Exception as exc:  # pylint: disable=broad-except
+            return job, FAILED, None, 'unexpected error: %s: %s' % (type(exc).__name__, exc)
+        if outcome == UNKNOWN:
+            return job, UNKNOWN, None, '%s %r: %s (%s)' % (kind, job['name'], UNKNOWN_OUTCOME, cause)
+        return job, outcome, shape(record) if shape else record, None
 
 
 def _record_key(record):

@@ -42,11 +42,12 @@ class AccountLock(object):
     time, never a secret. It protects runs on one machine, not two control nodes.
     """
 
-    def __init__(self, timeout=DEFAULT_LOCK_TIMEOUT, directory=None, clock=time.time, sleep=time.sleep):
+    def __init__(self, timeout=DEFAULT_LOCK_TIMEOUT, directory=None, clock=time.time, sleep=time.sleep, control=None):
         self.timeout = max(0, int(timeout if timeout is not None else DEFAULT_LOCK_TIMEOUT))
         self.directory = directory
         self.clock = clock
-        self.sleep = sleep
+        self.control = control   # a stopped run stops waiting for the lock (RunStopped)
+        self.sleep = control.wait if control is not None and sleep is time.sleep else sleep
         self.path = None
         self._fds = []
         self.waited = 0.0
@@ -121,6 +122,9 @@ class AccountLock(object):
                                'waited %d seconds (lock_timeout). Nothing was listed or created. Let it finish, or raise '
                                'lock_timeout' % (client.email, shown_url(client.url), holder, path, int(waited)))
             self.sleep(LOCK_POLL_SECONDS)
+            if self.control is not None and self.control.stopped:
+                os.close(fd)
+                self.control.check()
         os.ftruncate(fd, 0)
         os.write(fd, ('pid %d, started %s\n' % (os.getpid(), time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))).encode('ascii'))
         return fd

@@ -6,12 +6,21 @@
 It owns retries, so that both clients treat a flaky server the same way:
 
 - 429 is retried for every method: the server refused the request before acting on it.
-- 500/502/503/504, a reset connection and a read timeout are retried only for idempotent
-  requests. For a non-idempotent request they raise ``OutcomeUnknown``: the server may have
-  acted, and only the caller can look up whether it did before trying again.
-- A request that could not be sent at all (refused, DNS, TLS, connect timeout) raises
-  ``TransportError`` at once: these are configuration problems, and retrying only delays the
-  message.
+- 500/502/503/504, a reset connection and a timeout are retried only for idempotent requests.
+  For a non-idempotent request, 503 raises ``Refused`` (the server says it did not handle the
+  request: RFC 9110 15.6.4, "currently unable to handle the request"), so the caller may send it
+  again after a lookup; 500, 502, 504, a connection lost after sending and a timeout raise
+  ``OutcomeUnknown``: the server may have acted, and only the caller can look up whether it did.
+- A request that could not be sent at all raises ``TransportError``. Before the server has
+  answered anything, that is at once: a refused connection, a name that does not resolve or a TLS
+  failure is then a configuration problem, and retrying only delays the message. Once the server
+  has answered this session, a refused or timed-out connection is a passing fault (a restart, a
+  full backlog) and is retried for every method, since the request never left.
+- ``timeout`` bounds the whole answer, not each socket read: a watchdog aborts a request whose
+  answer has not fully arrived ``timeout`` seconds after it started (a server that sends its
+  headers and then one byte every few seconds), and that counts as a timeout.
+- With a ``control`` (``_control.RunControl``) every attempt first checks that the run may go on,
+  every backoff wait ends early when it stops, and stopping it aborts the requests in flight.
 - With ``want_json=True`` a success answer whose body is not JSON (a truncated body, an HTML page
   from a proxy) counts like a 5xx: retried for an idempotent request with the same limit and
   backoff, ``OutcomeUnknown`` for a non-idempotent one. This is the one retry policy for reads of
@@ -30,10 +39,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
+import heapq
+import itertools
 import json as jsonlib
 import os
 import random
 import re
+import socket
+import threading
 import time
 import traceback
 
@@ -41,12 +54,16 @@ try:
     import requests
     import requests.adapters
     import requests.exceptions
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    HTTPConnection = HTTPSConnection = HTTPConnectionPool = HTTPSConnectionPool = object
 
+from ansible_collections.clearip.netsapiens.plugins.module_utils._control import RunStopped
 from ansible_collections.clearip.netsapiens.plugins.module_utils._options import DEFAULT_TIMEOUT
 from ansible_collections.clearip.netsapiens.plugins.module_utils._urls import strip_userinfo
 
@@ -56,6 +73,10 @@ DEFAULT_USER_AGENT = 'clearip.netsapiens/%s' % COLLECTION_VERSION
 IDEMPOTENT_METHODS = ('GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS')
 RETRY_STATUSES = (500, 502, 503, 504)
 RATE_LIMIT_STATUS = 429
+# Seconds past ``timeout`` at which the watchdog aborts an answer still arriving.
+WATCHDOG_SLACK = 1.0
+# What a non-idempotent request answered with this status raises Refused (the server did not handle it).
+REFUSED_STATUS = 503
 BODY_EXCERPT_CHARS = 200
 # Sized for the concurrent per-domain readers plus headroom; urllib3 blocks nothing when the pool
 # is full, it only stops keeping the extra connections alive.
@@ -106,6 +127,157 @@ class TransportError(HttpError):
 
 class OutcomeUnknown(HttpError):
     """A non-idempotent request may or may not have taken effect: look up before trying again."""
+
+
+class Refused(HttpError):
+    """The server refused a non-idempotent request without handling it (503): it may be sent again."""
+
+
+# -- the whole-answer deadline -------------------------------------------------------------------
+# Each attempt runs in a _Slot that the connection it uses registers itself in (through the thread
+# that sends it), so the session's _Watchdog can shut that connection's socket down at the deadline:
+# the blocked read then ends at once, whatever the server trickles.
+_CURRENT = threading.local()
+
+
+class _Slot(object):
+    """One attempt in flight: its deadline and, once it has one, its connection."""
+
+    __slots__ = ('deadline', 'conn', 'aborted', 'done', 'lock', 'order')
+
+    def __init__(self, deadline, order):
+        self.deadline = deadline
+        self.order = order
+        self.conn = None
+        self.aborted = False
+        self.done = False
+        self.lock = threading.Lock()
+
+    def __lt__(self, other):
+        return (self.deadline, self.order) < (other.deadline, other.order)
+
+    def abort(self):
+        with self.lock:
+            if self.done:
+                return
+            self.aborted = True
+            sock = getattr(self.conn, 'sock', None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except (OSError, socket.error):
+                pass
+
+
+class _TrackedConnection(object):
+    """Mixed into urllib3's connections: each request tells the slot of its thread which connection carries it."""
+
+    def connect(self):
+        _track(self)
+        return super(_TrackedConnection, self).connect()
+
+    def request(self, *args, **kwargs):
+        _track(self)
+        return super(_TrackedConnection, self).request(*args, **kwargs)
+
+
+def _track(conn):
+    slot = getattr(_CURRENT, 'slot', None)
+    if slot is not None:
+        with slot.lock:
+            slot.conn = conn
+        if slot.aborted:
+            slot.abort()
+
+
+class _TrackedHTTPConnection(_TrackedConnection, HTTPConnection):
+    pass
+
+
+class _TrackedHTTPSConnection(_TrackedConnection, HTTPSConnection):
+    pass
+
+
+class _TrackedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _TrackedHTTPConnection
+
+
+class _TrackedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _TrackedHTTPSConnection
+
+
+_TRACKED_POOLS = {'http': _TrackedHTTPConnectionPool, 'https': _TrackedHTTPSConnectionPool}
+
+
+class _TrackingAdapter(requests.adapters.HTTPAdapter if HAS_REQUESTS else object):
+    """An HTTPAdapter whose connections (direct or through a proxy) register themselves with their slot."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super(_TrackingAdapter, self).init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _TRACKED_POOLS
+
+    def proxy_manager_for(self, *args, **kwargs):
+        manager = super(_TrackingAdapter, self).proxy_manager_for(*args, **kwargs)
+        manager.pool_classes_by_scheme = _TRACKED_POOLS
+        return manager
+
+
+class _Watchdog(object):
+    """One daemon thread per session that aborts each attempt still in flight at its deadline."""
+
+    # The longest the idle thread sleeps before it looks again (it is a daemon: it never keeps a run alive).
+    IDLE_SECONDS = 60.0
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self._cond = threading.Condition()
+        self._heap = []
+        self._order = itertools.count()
+        self._thread = None
+
+    def start(self, seconds):
+        """A new slot whose deadline is ``seconds`` from now; the caller sets it as its thread's current slot."""
+        slot = _Slot(self.clock() + seconds, next(self._order))
+        with self._cond:
+            first = not self._heap or slot < self._heap[0]
+            heapq.heappush(self._heap, slot)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name='http-watchdog')
+                self._thread.daemon = True
+                self._thread.start()
+            if first:
+                self._cond.notify()   # only an earlier deadline than the one the thread waits for needs it
+        return slot
+
+    def finish(self, slot):
+        with slot.lock:
+            slot.done = True
+        with self._cond:
+            while self._heap and self._heap[0].done:   # each slot is popped once: the heap holds what is in flight
+                heapq.heappop(self._heap)
+
+    def abort_all(self):
+        """Abort every attempt in flight (the run was stopped)."""
+        with self._cond:
+            slots, self._heap = self._heap, []
+        for slot in slots:
+            slot.abort()
+
+    def _run(self):
+        while True:
+            with self._cond:
+                now = self.clock()
+                due = []
+                while self._heap and (self._heap[0].done or self._heap[0].deadline <= now):
+                    slot = heapq.heappop(self._heap)
+                    if not slot.done:
+                        due.append(slot)
+                wait = self.IDLE_SECONDS if not self._heap else max(0.01, self._heap[0].deadline - now)
+                if not due:
+                    self._cond.wait(min(wait, self.IDLE_SECONDS))
+                    continue
+            for slot in due:
+                slot.abort()
 
 
 class _Retry(Exception):
@@ -186,7 +358,7 @@ class HttpSession(object):
     """One keep-alive ``requests.Session`` against ``base_url``, with retries and clear errors."""
 
     def __init__(self, base_url, timeout=DEFAULT_TIMEOUT, validate_certs=True, ca_path=None, user_agent=None,
-                 retries=5, backoff=0.5, max_backoff=30.0, sleep=time.sleep):
+                 retries=5, backoff=0.5, max_backoff=30.0, sleep=None, control=None):
         if not HAS_REQUESTS:
             raise HttpError('the Python library "requests" is required')
         self.base_url = base_url.rstrip('/')
@@ -196,12 +368,18 @@ class HttpSession(object):
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
         self.max_backoff = float(max_backoff)
-        self.sleep = sleep
+        self.control = control
+        # Every wait of a controlled run ends early when the run stops.
+        self.sleep = sleep or (control.wait if control is not None else time.sleep)
+        self._answered = False      # whether the server has answered this session yet (see _failure)
+        self._watchdog = _Watchdog()
+        if control is not None:
+            control.on_stop(self._watchdog.abort_all)
         # Replaceable in tests, so that backoff delays are exact.
         self.random = random.random
         self.stats = {'requests': 0, 'retries': 0}
         self.session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_MAXSIZE, max_retries=0)
+        adapter = _TrackingAdapter(pool_connections=4, pool_maxsize=POOL_MAXSIZE, max_retries=0)
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
         self.session.headers['User-Agent'] = user_agent or DEFAULT_USER_AGENT
@@ -251,6 +429,8 @@ class HttpSession(object):
         url = self.url_for(path)
         attempt = 0
         while True:
+            if self.control is not None:
+                self.control.check()
             self.stats['requests'] += 1
             sent = auth() if auth is not None else None
             attempt_headers = headers
@@ -275,21 +455,40 @@ class HttpSession(object):
             return answer
 
     def _attempt(self, method, url, idempotent, expect, want_json, send):
-        """One attempt: the answer, or raises an ``HttpError`` (final) or a ``_Retry`` (worth another attempt)."""
+        """One attempt: the answer, or raises an ``HttpError`` (final) or a ``_Retry`` (worth another attempt).
+
+        The whole attempt (connect, send, headers, body) runs under the watchdog's deadline of ``timeout`` seconds.
+        """
+        # A second past the timeout, so that a silent server meets the socket's own read timeout first.
+        slot = self._watchdog.start(self.timeout + WATCHDOG_SLACK)
+        _CURRENT.slot = slot
         try:
             resp = self.session.request(method, url, timeout=self.timeout, verify=self.session.verify,
                                         allow_redirects=False, **send)
         except requests.exceptions.RequestException as exc:
-            raise self._failure(exc, method, strip_userinfo(url), idempotent)
+            if self.control is not None and self.control.stopped:
+                raise RunStopped(self.control.reason, self.control.cancelled)
+            raise self._failure(exc, method, strip_userinfo(url), idempotent, whole_answer_timeout=slot.aborted)
+        finally:
+            _CURRENT.slot = None
+            self._watchdog.finish(slot)
+        self._answered = True
         shown_url = strip_userinfo(resp.url or url)
         if resp.status_code in expect:
             return self._expected(resp, method, shown_url, idempotent, want_json)
         raise self._refusal(resp, method, shown_url, idempotent)
 
-    def _failure(self, exc, method, url, idempotent):
+    def _failure(self, exc, method, url, idempotent, whole_answer_timeout=False):
         """What a request that got no answer raises: at once when it never left, else retried if it may be."""
-        failure, sent = self._classify(exc)
+        if whole_answer_timeout:
+            failure, sent, passing = 'timed out waiting for the whole answer (%s seconds)' % self.timeout, True, True
+        else:
+            failure, sent, passing = self._classify(exc)
         shown = '%s %s' % (method, url)
+        if not sent and passing and self._answered:
+            # The request never left, and this server has answered before: a passing fault, safe to repeat.
+            return _Retry(lambda attempts: TransportError('%s failed after %d attempts: %s' % (shown, attempts, failure),
+                                                          method=method, url=url))
         if not sent:
             return TransportError('%s failed: %s' % (shown, failure), method=method, url=url)
         if not idempotent:
@@ -327,6 +526,9 @@ class HttpSession(object):
                                                      % (method, url, status, attempts, excerpt),
                                                      status=status, method=method, url=url, body_excerpt=excerpt),
                           parse_retry_after(resp.headers.get('Retry-After')))
+        if status == REFUSED_STATUS:
+            return Refused('%s %s answered HTTP %d; the server did not handle the request: %s'
+                           % (method, url, status, excerpt), status=status, method=method, url=url, body_excerpt=excerpt)
         if status in RETRY_STATUSES:
             return OutcomeUnknown('%s %s answered HTTP %d; the request may or may not have taken effect: %s'
                                   % (method, url, status, excerpt), status=status, method=method, url=url,
@@ -346,37 +548,38 @@ class HttpSession(object):
 
     @staticmethod
     def _classify(exc):
-        """(a sentence a person can act on, whether the request may have reached the server)."""
+        """(a sentence a person can act on, whether the request may have reached the server, whether the failure
+        may pass by itself: a refused or timed-out connection may, a name or a certificate will not)."""
         if isinstance(exc, requests.exceptions.SSLError):
             if PLAIN_HTTP_ANSWER.search(str(_root_reason(exc))):
                 # The answer to the TLS hello was not TLS (an HTTP server answers "400 Bad Request"):
                 # certificates are not the problem, so the CA advice would send the operator astray.
                 return ('the server does not speak TLS on that port (%s): did you mean http://? A host name without '
-                        'a scheme means https://' % _reason(exc)), False
+                        'a scheme means https://' % _reason(exc)), False, False
             if CERTIFICATE_FAILURE.search(str(_root_reason(exc))):
                 return ('TLS failure: %s; if the server uses a private CA set ca_path to its CA bundle '
-                        '(or validate_certs=false, insecure)' % _reason(exc)), False
+                        '(or validate_certs=false, insecure)' % _reason(exc)), False, False
             # A handshake that failed for another reason (protocol versions, ciphers, a closed
             # connection): a CA bundle would not help, so none is suggested.
-            return ('TLS handshake failed: %s; check that this port serves HTTPS' % _reason(exc)), False
+            return ('TLS handshake failed: %s; check that this port serves HTTPS' % _reason(exc)), False, False
         if isinstance(exc, requests.exceptions.ConnectTimeout):
-            return 'timed out connecting to the server (%s)' % _reason(exc), False
+            return 'timed out connecting to the server (%s)' % _reason(exc), False, True
         if isinstance(exc, requests.exceptions.ReadTimeout):
-            return 'timed out waiting for the answer', True
+            return 'timed out waiting for the answer', True, True
         if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                             requests.exceptions.InvalidSchema)):
-            return 'invalid URL: %s' % _reason(exc), False
+            return 'invalid URL: %s' % _reason(exc), False, False
         if isinstance(exc, requests.exceptions.ConnectionError):
             reason = _root_reason(exc)
             name = type(reason).__name__
             if name in ('NameResolutionError',) or 'Name or service not known' in str(reason) or 'getaddrinfo' in str(reason):
-                return 'cannot resolve the host name (%s)' % _reason(exc), False
+                return 'cannot resolve the host name (%s)' % _reason(exc), False, False
             if name == 'NewConnectionError' or isinstance(reason, OSError) and 'refused' in str(reason).lower():
-                return 'cannot connect to the server (%s)' % _reason(exc), False
-            return 'connection lost (%s)' % _reason(exc), True
+                return 'cannot connect to the server (%s)' % _reason(exc), False, True
+            return 'connection lost (%s)' % _reason(exc), True, True
         if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-            return 'the answer was cut off (%s)' % _reason(exc), True
-        return '%s: %s' % (type(exc).__name__, _reason(exc)), True
+            return 'the answer was cut off (%s)' % _reason(exc), True, True
+        return '%s: %s' % (type(exc).__name__, _reason(exc)), True, True
 
 
 def _no_auth(request):

@@ -97,7 +97,8 @@ class NetSapiensClient(object):
 
     def __init__(self, host, client_id=None, client_secret=None, username=None, password=None, api_key=None,
                  api_version='auto', validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT, page_size=DEFAULT_PAGE_SIZE,
-                 max_workers=DEFAULT_MAX_WORKERS, http=None, sleep=time.sleep, clock=time.monotonic, token_endpoint='auto'):
+                 max_workers=DEFAULT_MAX_WORKERS, http=None, sleep=None, clock=time.monotonic, token_endpoint='auto',
+                 control=None):
         self.base_url = normalize_base_url(host)
         self.client_id = client_id
         self.client_secret = client_secret
@@ -118,7 +119,7 @@ class NetSapiensClient(object):
             raise NetSapiensError('max_workers must be at least 1, not %r' % (max_workers,))
         self.max_workers = int(max_workers)
         self.http = http or HttpSession(self.base_url, timeout=timeout, validate_certs=validate_certs,
-                                        ca_path=ca_path, sleep=sleep)
+                                        ca_path=ca_path, sleep=sleep, control=control)
         self.clock = clock
         self._lock = threading.Lock()
         self._version = 'v2' if api_key else (None if api_version == 'auto' else api_version)
@@ -485,7 +486,11 @@ class NetSapiensClient(object):
             thread.daemon = True
             thread.start()
         for thread in threads:
-            thread.join()
+            while thread.is_alive():   # in slices: a stopped run (every request checks it) is seen at once
+                thread.join(1.0)
+                control = getattr(self.http, 'control', None)
+                if control is not None:
+                    control.check()
         if errors:
             first = sorted(errors)[0]
             exc = errors[first]

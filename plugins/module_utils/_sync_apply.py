@@ -15,9 +15,12 @@ Listings are ``_clearip_records.listed`` records: ``{id, name, comment, parent_i
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ACTIVE, UNKNOWN_OUTCOME
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import (
+    ACTIVE, CREATED, FOUND, STOPPED, UNKNOWN, ClearIPError, error_message)
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import create_job, listing_shape
-from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import PARENT_KEY, PARENT_KIND, USER
+from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError
+from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import PARENT_KEY, PARENT_KIND, TIER_OF, USER
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_absence import AbsenceLimits, suspect_clearip_listing
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_naming import default_comment
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_plan import plan_tier
 
@@ -49,22 +52,28 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
 
 
 def apply_tier(client, kind, desired, records, parent_records=None, check_mode=False, pending_parents=None,
-               comment_source=None, return_objects=True, want_diff=False, progress=None):
+               comment_source=None, return_objects=True, want_diff=False, progress=None, held_back=None, limits=None):
     """Plan one tier against listings already made, and (unless ``check_mode``) create what is missing.
 
     ``desired``: items ``{name, parent, comment, user_id}`` (``parent`` the parent's name);
     ``records``: the tier's listing; ``parent_records``: the parent tier's (None for Service Providers),
-    including any parent this run created, since a child's create needs its parent's id. The caller
-    holds the account lock from before the listings until after this returns. Returns ``(result,
-    created records)``: the result dict (``changed``, ``created`` names, ``existing`` count,
+    including any parent this run created, since a child's create needs its parent's id. ``held_back``:
+    ``{parent name: why}`` of parents that failed, whose children fail with that reason without being
+    planned (per-parent gating). ``limits``: ``_sync_absence.AbsenceLimits`` for the closing listing (None:
+    the defaults). The caller holds the account lock from before the listings until after this returns.
+
+    Returns ``(result, created records)``: the result dict (``changed``, ``created`` names, ``existing`` count,
     ``failed_items``, ``outcome_unknown``; ``proposed``/``end_state`` with ``return_objects``; ``operator``;
-    ``diff`` with ``want_diff``) and the objects created as listed records (none in check mode, where
-    the next tier takes ``pending_parents`` instead), for the next tier's ``parent_records``.
+    ``diff`` with ``want_diff``; ``stopped`` when the run stopped during the creates) and the objects created
+    as listed records (none in check mode, where the next tier takes ``pending_parents`` instead), for the
+    next tier's ``parent_records``. Raises ``SuspectListing`` when the closing listing lacks too much.
     """
+    desired, failed = _hold_back(kind, desired, held_back)
     plan, parent_ids_by_name = _plan(kind, desired, records, parent_records, pending_parents if check_mode else ())
     default = default_comment(comment_source)
     proposed = [_predicted(kind, item, item.get('comment') or default) for item in plan.to_create] if return_objects else None
-    failed = list(plan.failed)
+    failed.extend(plan.failed)
+    stopped = None
     if check_mode:
         created, unknown = [], []
         created_names = plan.created_names
@@ -73,13 +82,16 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
         # Without return_objects (the sync of 100,000 Users) each created object is kept as a listed record,
         # what the next tier and the drift read, not as the whole answer.
         shape = None if return_objects else listing_shape(kind)
-        created, unknown, create_failed = _create(client, kind, plan, parent_ids_by_name, default, shape, progress,
-                                                  keep_plan=want_diff)
+        jobs = _jobs(kind, plan, parent_ids_by_name, default, keep_plan=want_diff)
+        created, unknown, create_failed, stopped = _create(client, kind, jobs, shape, progress, len(records),
+                                                           limits or AbsenceLimits())
         failed.extend(create_failed)
         created_names = [job['name'] for job, record in created]
         end_state = [record for job, record in created]
     result = {'changed': bool(created_names), 'created': created_names, 'existing': len(plan.existing),
               'failed_items': failed, 'outcome_unknown': [job['name'] for job, error in unknown]}
+    if stopped:
+        result['stopped'] = stopped
     if return_objects:
         result['proposed'] = proposed
         result['end_state'] = end_state
@@ -89,6 +101,21 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
         parent_of = dict((item['name'], item.get('parent')) for item in plan.to_create or ())
         result['diff'] = name_diff(kind, plan.existing_names, created_names, parent_of)
     return result, [] if check_mode else end_state
+
+
+def _hold_back(kind, desired, held_back):
+    """(the desired items whose parent did not fail, failed items for the others)."""
+    if not held_back:
+        return desired, []
+    kept, failed = [], []
+    for item in desired:
+        why = held_back.get(item.get('parent'))
+        if why is None:
+            kept.append(item)
+        else:
+            failed.append({'name': item.get('name'), 'reason': '%s %r: held back, because its %s %r failed: %s'
+                           % (kind, item.get('name'), PARENT_KIND[kind], item.get('parent'), why)})
+    return kept, failed
 
 
 def _plan(kind, desired, records, parent_records, pending_parents):
@@ -123,28 +150,78 @@ def _plan(kind, desired, records, parent_records, pending_parents):
     return plan, parent_ids_by_name
 
 
-def _create(client, kind, plan, parent_ids_by_name, default, shape, progress, keep_plan):
-    """Send the plan's creates and confirm them: ``(created, unknown, failed items)``.
-
-    ``created``: ``(job, record)`` pairs; ``unknown``: ``(job, error)`` pairs of creates whose outcome stayed unknown.
-    """
+def _jobs(kind, plan, parent_ids_by_name, default, keep_plan):
     jobs = []
     for item in plan.to_create:
         parent_id = parent_ids_by_name[item['parent']][0] if PARENT_KIND[kind] is not None else None
         jobs.append(create_job(item['name'], parent_id, item.get('comment') or default, item.get('user_id')))
     if not keep_plan:
         plan.to_create = None   # the jobs say it all; 100,000 Users need not be held twice
-    created, unknown, failed = [], [], []
-    for job, record, error, outcome_unknown in client.create_many(kind, jobs, progress=progress, shape=shape):
-        if error is None:
-            created.append((job, record))
-        elif outcome_unknown:
-            unknown.append((job, error))
+    return jobs
+
+
+def _create(client, kind, jobs, shape, progress, opening, limits):
+    """Send the creates, resolve the unknown ones, confirm by a fresh listing: ``(created, unknown, failed, stopped)``.
+
+    ``created``: ``(job, record)`` pairs ClearIP lists once under their parent after the creates; ``unknown``:
+    ``(job, message)`` of creates whose outcome stayed unknown; ``failed``: failed items; ``stopped``: why the run
+    stopped during the creates (then nothing is resolved or confirmed: what ClearIP acknowledged is reported as
+    created, and the next run's listing tells the rest), or None.
+    """
+    acknowledged, unknown, failed, stopped = _sort(kind, client.create_many(kind, jobs, progress=progress, shape=shape))
+    if stopped is None and unknown:
+        found, resend, lookup_failed = _resolve_unknown(client, kind, unknown)
+        acknowledged.extend(found)
+        failed.extend(lookup_failed)
+        again = []
+        if resend:
+            more, again, resend_failed, stopped = _sort(kind, client.create_many(kind, resend, shape=shape))
+            acknowledged.extend(more)
+            failed.extend(resend_failed)
+        unknown = again
+    if stopped is not None:
+        return acknowledged, unknown, failed, stopped
+    created, confirm_failed, unknown = confirm_tier(client, kind, acknowledged, unknown, opening=opening, limits=limits)
+    return created, unknown, failed + confirm_failed, None
+
+
+def _sort(kind, results):
+    """``create_many``'s results as (acknowledged ``(job, record)``, unknown ``(job, message)``, failed items, why the run
+    stopped or None)."""
+    acknowledged, unknown, failed, stopped = [], [], [], None
+    for job, outcome, record, message in results:
+        if outcome in (CREATED, FOUND):
+            acknowledged.append((job, record))
+        elif outcome == UNKNOWN:
+            unknown.append((job, message))
+        elif outcome == STOPPED:
+            stopped = stopped or message
+            failed.append({'name': job['name'], 'reason': '%s %r: %s' % (kind, job['name'], message)})
         else:
-            failed.append({'name': job['name'], 'reason': '%s %r: create failed: %s' % (kind, job['name'], error)})
-    del jobs
-    created, confirm_failed, unknown = confirm_tier(client, kind, created, unknown)
-    return created, unknown, failed + confirm_failed
+            failed.append({'name': job['name'], 'reason': '%s %r: create failed: %s' % (kind, job['name'], message)})
+    return acknowledged, unknown, failed, stopped
+
+
+def _resolve_unknown(client, kind, unknown):
+    """The creates whose outcome is unknown, resolved: ``(found (job, record), jobs to send once more, failed items)``.
+
+    After ``client.unknown_outcome_grace`` seconds (longer than a request may take, so a commit still in flight
+    has landed), each name is looked up: found under its parent, the create happened; found elsewhere or twice,
+    it fails naming them; absent, it did not happen, and is sent once more (``_create``).
+    """
+    client.wait(client.unknown_outcome_grace)
+    found, resend, failed = [], [], []
+    for job, message in unknown:
+        try:
+            record = client.lookup(kind, job['name'], job.get('parent_id'), 'after an unknown outcome (%s)' % message)
+        except (ClearIPError, HttpError) as exc:
+            failed.append({'name': job['name'], 'reason': error_message(exc)})
+            continue
+        if record is None:
+            resend.append(job)
+        else:
+            found.append((job, record))
+    return found, resend, failed
 
 
 def _predicted(kind, item, comment):
@@ -157,48 +234,85 @@ def _predicted(kind, item, comment):
     return out
 
 
-def confirm_tier(client, kind, created, unknown):
-    """Check, by listing the tier again, that each object this run created exists exactly once.
+class SuspectListing(ClearIPError):
+    """A listing lacked too much of what ClearIP held (``_sync_absence``): nothing was decided from it."""
 
-    ``created``: ``(job, record)`` pairs; ``unknown``: ``(job, error)`` pairs of creates whose
-    outcome stayed unknown. Returns ``(created, failed items, still unknown)``: an unknown one that
-    now exists once (under its parent) counts as created; a name held more than once is a failed
-    item naming the duplicate, so the run never ends successfully with a duplicate.
+    def __init__(self, finding):
+        super(SuspectListing, self).__init__(finding['reason'] + '; nothing was judged from that listing')
+        self.finding = finding
+
+
+def confirm_tier(client, kind, created, unknown, opening=None, limits=None):
+    """Check, by listing the tier again, that each object this run created is held once, under its parent.
+
+    Only ClearIP's own listing proves a create. ``created``: ``(job, record)`` pairs ClearIP acknowledged (or a
+    lookup found); ``unknown``: ``(job, message)`` pairs of creates whose outcome stayed unknown. Returns
+    ``(created, failed items, still unknown)``: listed once under its parent (names compared exactly), it is
+    created; listed twice, a failed item names the duplicate (the run never ends successfully with one);
+    listed under another parent, a failed item; acknowledged but not listed, a failed item that says so (the
+    next run creates it, once); unknown and not listed, still unknown. ``opening``: how many objects the
+    tier's listing before the creates held: a closing listing that lacks more than ``limits`` allow of them
+    raises ``SuspectListing`` instead, since then its absences prove nothing.
     """
     if not created and not unknown:
         return created, [], unknown
-    held = _held_by_name(client, kind, set(job['name'] for job, dummy in created) | set(job['name'] for job, dummy in unknown))
-    failed = []
-    confirmed = []
+    asked = set(job['name'] for job, dummy in created) | set(job['name'] for job, dummy in unknown)
+    held, listed = _held_by_name(client, kind, asked)
+    if opening is not None:
+        finding = suspect_clearip_listing(limits or AbsenceLimits(), TIER_OF[kind], listed, opening + len(created),
+                                          '%d before this run\'s creates, and %d it acknowledged' % (opening, len(created)))
+        if finding:
+            raise SuspectListing(finding)
+    failed, confirmed, still_unknown = [], [], []
     for job, record in created:
         records = held(job['name'])
-        if len(records) > 1:
-            failed.append(_duplicate(kind, job, records))
-        else:
-            # Missing right after its create would be someone else's delete: the create itself is confirmed.
+        problem = _held_problem(kind, job, records)
+        if problem:
+            failed.append(problem)
+        elif records:
             confirmed.append((job, record))
-    still_unknown = []
-    for job, error in unknown:
-        records = held(job['name'])
-        if len(records) > 1:
-            failed.append(_duplicate(kind, job, records))
-        elif len(records) == 1 and (PARENT_KIND[kind] is None or records[0].get('parent_id') == job.get('parent_id')):
-            confirmed.append((job, records[0]))
-        elif len(records) == 1:
-            failed.append({'name': job['name'], 'reason': '%s %r: %s; it now exists under another %s (id %s)'
-                           % (kind, job['name'], UNKNOWN_OUTCOME, PARENT_KIND[kind], records[0].get('parent_id'))})
         else:
-            still_unknown.append((job, error))
-            failed.append({'name': job['name'], 'reason': error})
+            failed.append({'name': job['name'], 'reason': (
+                '%s %r: ClearIP acknowledged the create%s but does not list it after the creates, so it is not counted '
+                'as created; the next run creates it (once)' % (kind, job['name'], _id_of(record)))})
+    for job, message in unknown:
+        records = held(job['name'])
+        problem = _held_problem(kind, job, records)
+        if problem:
+            failed.append(problem)
+        elif records:
+            confirmed.append((job, records[0]))
+        else:
+            still_unknown.append((job, message))
+            failed.append({'name': job['name'], 'reason': '%s; not listed after the creates: the next run finds or '
+                                                          'creates it' % message})
     return confirmed, failed, still_unknown
 
 
+def _id_of(record):
+    record_id = record.get('id') if hasattr(record, 'get') else None
+    return ' (id %s)' % record_id if record_id else ''
+
+
+def _held_problem(kind, job, records):
+    """A failed item when the listing holds ``job``'s name twice or under another parent, else None."""
+    if len(records) > 1:
+        return _duplicate(kind, job, records)
+    if records and PARENT_KIND[kind] is not None and records[0].get('parent_id') != job.get('parent_id'):
+        return {'name': job['name'], 'reason': '%s %r: it exists under another %s (id %s), not the one this run asked for'
+                                               % (kind, job['name'], PARENT_KIND[kind], records[0].get('parent_id'))}
+    return None
+
+
 def _held_by_name(client, kind, asked):
-    """A function ``name -> [listed records of that name]`` over a fresh listing of the tier, for the names ``asked``."""
+    """(``name -> [listed records of that name]`` for the names ``asked``, how many objects the listing held),
+    from a fresh listing of the tier; names compared exactly."""
     # One record per name, and a list only for a name held more than once (100,000 names may be asked).
     first = {}
     again = {}
+    listed = 0
     for record in client.list(kind, shape=listing_shape(kind)):
+        listed += 1
         name = record.get('name')
         if name not in asked:
             continue
@@ -206,7 +320,7 @@ def _held_by_name(client, kind, asked):
             again.setdefault(name, [first[name]]).append(record)
         else:
             first[name] = record
-    return lambda name: again.get(name) or ([first[name]] if name in first else [])
+    return (lambda name: again.get(name) or ([first[name]] if name in first else [])), listed
 
 
 def _duplicate(kind, job, records):

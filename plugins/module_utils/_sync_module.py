@@ -12,20 +12,25 @@ __metaclass__ = type
 
 import functools
 import os
+import signal
 import time
 
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPLoginError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_lock import AccountLock
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_module import client_from_options as clearip_client
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_module import creating_options
+from ansible_collections.clearip.netsapiens.plugins.module_utils._control import RunControl
 from ansible_collections.clearip.netsapiens.plugins.module_utils._files import write_atomically
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import TIERS
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens import NetSapiensError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_module import client_from_options as netsapiens_client
 from ansible_collections.clearip.netsapiens.plugins.module_utils._options import clearip_options, netsapiens_options, netsapiens_rules
 from ansible_collections.clearip.netsapiens.plugins.module_utils._progress import ProgressLog
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_absence import DEFAULT_MINIMUM, AbsenceLimits
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_naming import SCHEMES, IdentifierScheme, SchemeError
 from ansible_collections.clearip.netsapiens.plugins.module_utils import _sync_report
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_run import SyncRun, SyncStageError
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_state import AccountState, LoginMemory
 from ansible_collections.clearip.netsapiens.plugins.module_utils._urls import shown_url
 
 
@@ -45,21 +50,29 @@ def sync_options():
         work_dir=dict(type='path'),
         drift=dict(type='bool', default=True),
         drift_require_comment=dict(type='bool', default=False),
+        tier_gate=dict(type='str', default='parent', choices=['parent', 'tier']),
+        max_duration=dict(type='int', default=DEFAULT_MAX_DURATION),
+        absence_limits=dict(type='dict', default={}),
+        absence_minimum=dict(type='int', default=DEFAULT_MINIMUM),
+        trust_listings=dict(type='bool', default=False),
+        retry_refused_login=dict(type='bool', default=False),
+        report_path=dict(type='path'),
+        metrics_path=dict(type='path'),
+        started=dict(type='float'),
+        versions=dict(type='dict', default={}),
         **creating_options()
     )
 
 
+# Six hours: a first sync of 1,000,000 users fits (docs/performance.md); an hourly no-change run takes minutes.
+DEFAULT_MAX_DURATION = 21600
 SYNC_RULES = dict(supports_check_mode=True, required_if=[('identifier_scheme', 'no_resellers', ('service_provider',))])
 # option -> (least value, the role variable that sets it)
 SYNC_RANGES = (('max_workers', 1, 'subscriber_sync_max_workers'), ('lock_timeout', 0, None),
-               ('progress_interval', 0, 'subscriber_sync_progress_interval'))
-
-
-def _fail(module, results, msg, stage=None):
-    out = dict((key, value) for key, value in results.items() if value is not None and value != [])
-    if stage is not None:
-        out['stage'] = stage
-    module.fail_json(msg=msg, fatal=stage is not None, **out)
+               ('progress_interval', 0, 'subscriber_sync_progress_interval'),
+               ('max_duration', 10, 'subscriber_sync_max_duration'), ('absence_minimum', 0, 'subscriber_sync_absence_minimum'))
+# The signals that cancel a run: what AWX, ansible-playbook (forwarding its own) and timeout(1) send.
+CANCEL_SIGNALS = ('SIGTERM', 'SIGINT', 'SIGHUP')
 
 
 def item_failure_message(results):
@@ -72,58 +85,172 @@ def item_failure_message(results):
     return '%d record(s) could not be synced: %s%s' % (len(reasons), shown, more)
 
 
-def _settings(module):
-    """The run's naming and clients from the options; fails the module at stage ``settings`` for one it refuses."""
-    params = module.params
-    if params['work_dir'] and not os.path.isdir(params['work_dir']):
-        _fail(module, {}, 'work_dir (the role\'s subscriber_sync_work_dir) %s is not a directory: make it first, or leave it '
-              'unset (nothing is written then)' % params['work_dir'], stage='setup')
-    for option, least, role_variable in SYNC_RANGES:
-        if params[option] < least:
-            _fail(module, {}, '%s%s must be at least %d, not %s' % (
-                option, " (the role's %s)" % role_variable if role_variable else '', least, params[option]), stage='settings')
+class _Run(object):
+    """One life of subscriber_sync_run: its settings, its end (result, report, metrics), whatever happens."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.started = self.params['started'] if self.params['started'] is not None else time.time()
+        self.control = RunControl(max_duration=self.params['max_duration'])
+        self.state = None
+        self.login_memory = None
+
+    def fail(self, results, msg, stage=None, cancelled=False):
+        """End with a failure: the report and metrics written (if asked), then ``fail_json``."""
+        out = dict((key, value) for key, value in results.items() if value is not None and value != [])
+        error = None
+        if stage is not None:
+            out['stage'] = stage
+            error = {'stage': stage, 'message': msg, 'task': 'subscriber_sync_run', 'cancelled': cancelled}
+        out.update(self.report(results, error))
+        self.module.fail_json(msg=msg, fatal=stage is not None, **out)
+
+    def settings(self):
+        """The run's naming, limits and clients from the options; fails at stage ``settings`` (or ``setup``) for one it refuses."""
+        params = self.params
+        if params['work_dir'] and not os.path.isdir(params['work_dir']):
+            self.fail({}, 'work_dir (the role\'s subscriber_sync_work_dir) %s is not a directory: make it first, or leave it '
+                      'unset (nothing is written then)' % params['work_dir'], stage='setup')
+        for option, least, role_variable in SYNC_RANGES:
+            if params[option] < least:
+                self.fail({}, '%s%s must be at least %d, not %s' % (
+                    option, " (the role's %s)" % role_variable if role_variable else '', least, params[option]), stage='settings')
+        try:
+            naming = IdentifierScheme(params['identifier_scheme'], params['service_provider'])
+            limits = absence_limits(params['absence_limits'], params['absence_minimum'])
+            netsapiens = netsapiens_client(params['netsapiens'], max_workers=params['max_workers'], control=self.control)
+        except (SchemeError, NetSapiensError, ValueError) as exc:
+            self.fail({}, str(exc), stage='settings')
+        cip = params['clearip']
+        self.state = AccountState(cip['url'], cip['email'])
+        self.login_memory = LoginMemory(self.state, cip['email'], cip['password'], ClearIPLoginError,
+                                        retry=params['retry_refused_login'])
+        clearip = clearip_client(dict(cip, max_workers=params['max_workers']), control=self.control,
+                                 login_guard=self.login_memory)
+        return naming, limits, netsapiens, clearip
+
+    def report(self, results, error):
+        """``{report, status, summary[, report_path, metrics_path, report_errors]}``: the report built and written where asked."""
+        params = self.params
+        refusal = None
+        if self.login_memory is not None and self.login_memory.remembered is not None:
+            refusal = {'at': self.login_memory.remembered.get('at'), 'reason': self.login_memory.remembered.get('reason'),
+                       'sent': False}
+        elif self.login_memory is not None and self.login_memory.refusal is not None:
+            refusal = {'at': self.login_memory.refusal['at'], 'reason': self.login_memory.refusal['reason'], 'sent': True}
+        ended = time.time()
+        report = _sync_report.build_report(
+            self.started, ended, self.module.check_mode, plan=results.get('plan'),
+            tier_results=dict((name, results.get(name)) for name in TIERS), error=error, versions=params['versions'],
+            netsapiens_host=params['netsapiens'].get('host'), clearip_url=params['clearip'].get('url'),
+            drift=results.get('drift'), suspect_reads=results.get('suspect_reads'), clearip_login_refused=refusal)
+        out = {'report': report, 'status': report['status'], 'summary': _sync_report.summary_lines(report)}
+        out.update(write_report_files(report, ended, params['report_path'], params['metrics_path'], self.module.check_mode))
+        return out
+
+
+def absence_limits(shares, minimum):
+    """``_sync_absence.AbsenceLimits`` from the options; ValueError naming a tier or share it cannot use."""
+    unknown = sorted(set(shares) - set(TIERS))
+    if unknown:
+        raise ValueError('absence_limits (the role\'s subscriber_sync_absence_limits) names %s; the tiers are %s'
+                         % (', '.join(unknown), ', '.join(TIERS)))
     try:
-        naming = IdentifierScheme(params['identifier_scheme'], params['service_provider'])
-        netsapiens = netsapiens_client(params['netsapiens'], max_workers=params['max_workers'])
-    except (SchemeError, NetSapiensError) as exc:
-        _fail(module, {}, str(exc), stage='settings')
-    clearip = clearip_client(dict(params['clearip'], max_workers=params['max_workers']))
-    return naming, netsapiens, clearip
+        shares = dict((tier, float(share)) for tier, share in shares.items())
+    except (TypeError, ValueError):
+        raise ValueError('absence_limits (the role\'s subscriber_sync_absence_limits): each share must be a number from 0 to 1')
+    if any(not 0 <= share <= 1 for share in shares.values()):
+        raise ValueError('absence_limits (the role\'s subscriber_sync_absence_limits): each share must be from 0 to 1')
+    return AbsenceLimits(shares, minimum)
+
+
+def _on_signals(control):
+    """Make the cancel signals stop the run (the module's main thread gets them); returns the old handlers."""
+    old = {}
+
+    def cancel(signum, frame):
+        control.stop('the run was cancelled by %s' % signal.Signals(signum).name, cancelled=True)
+    for name in CANCEL_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            old[number] = signal.signal(number, cancel)
+    return old
 
 
 def run_sync_module(module):
-    """The whole life of subscriber_sync_run: settings, the run under the account lock, the result."""
+    """The whole life of subscriber_sync_run: settings, the run under the account lock, the report, the result.
+
+    SIGTERM, SIGINT and SIGHUP (an AWX cancel, Ctrl-C, ``timeout``) stop the run within seconds: the report
+    (status ``cancelled``, the stage reached, what was created) and the metrics are written, the lock is released
+    and the module fails. So does a run longer than ``max_duration``, with status ``failed``.
+    """
+    run = _Run(module)
+    old_handlers = _on_signals(run.control)
     params = module.params
-    naming, netsapiens, clearip = _settings(module)
+    naming, limits, netsapiens, clearip = run.settings()
     # label -> a ProgressLog of one tier, or None
     progress = functools.partial(ProgressLog, params['progress_path'], interval=params['progress_interval']) \
         if params['progress_path'] else None
     comment_source = params['comment_source']
     if comment_source is None:
         comment_source = shown_url(params['netsapiens']['host'])
-    lock = AccountLock(timeout=params['lock_timeout'])
-    run = SyncRun(netsapiens, clearip, naming, include_domains=params['include_domains'],
-                  exclude_domains=params['exclude_domains'], include_system_users=params['include_system_users'],
-                  domains=params['domains'], check_mode=module.check_mode, want_diff=module._diff,
-                  comment_source=comment_source, lock=lock, progress=progress, keep_dir=params['work_dir'],
-                  drift=params['drift'], drift_require_comment=params['drift_require_comment'],
-                  max_workers=params['max_workers'])
+    lock = AccountLock(timeout=params['lock_timeout'], control=run.control)
+    sync = SyncRun(netsapiens, clearip, naming, include_domains=params['include_domains'],
+                   exclude_domains=params['exclude_domains'], include_system_users=params['include_system_users'],
+                   domains=params['domains'], check_mode=module.check_mode, want_diff=module._diff,
+                   comment_source=comment_source, lock=lock, progress=progress, keep_dir=params['work_dir'],
+                   drift=params['drift'], drift_require_comment=params['drift_require_comment'],
+                   max_workers=params['max_workers'], tier_gate=params['tier_gate'], control=run.control, limits=limits,
+                   state=run.state, trust_listings=params['trust_listings'])
+    error = None
     try:
-        results = run.run()
+        results = sync.run()
     except SyncStageError as exc:
-        _fail(module, exc.results, exc.message, stage=exc.stage)
+        error = exc
+        results = exc.results
     finally:
         # Everything this run writes is written (or it failed): another run of the account may start.
         lock.release()
         netsapiens.close()
+        for number, handler in old_handlers.items():
+            signal.signal(number, handler)
+    if error is not None:
+        run.fail(results, error.message, stage=error.stage, cancelled=error.cancelled)
     diff = results.pop('diff')
     if diff:
         results['diff'] = diff
     plan_errors = results['plan']['errors']
     if any(plan_errors[tier] for tier in TIERS + ('connections',)) or any(
             (results[tier] or {}).get('failed_items') for tier in TIERS):
-        _fail(module, results, item_failure_message(results))
-    module.exit_json(**dict((key, value) for key, value in results.items() if value is not None))
+        run.fail(results, item_failure_message(results))
+    out = dict((key, value) for key, value in results.items() if value is not None and value != [])
+    out.update(run.report(results, None))
+    module.exit_json(**out)
+
+
+def write_report_files(report, ended, path, metrics_path, check_mode, names=('report_path', 'metrics_path')):
+    """Write the report (0600) and the metrics (0644, not in check mode), each atomically; returns the paths
+    written under ``names`` and, for a file that could not be written, ``report_errors`` (each naming the option)."""
+    out = {}
+    errors = []
+    for key, target, mode in ((names[0], path, 0o600), (names[1], metrics_path, 0o644)):
+        if not target or (key == names[1] and check_mode):
+            continue
+        if not os.path.isdir(os.path.dirname(os.path.abspath(target))):
+            errors.append('cannot write %s %s: its directory does not exist; create it or choose another path' % (key, target))
+            continue
+        try:
+            if key == names[1]:
+                content = _sync_report.prometheus_text(report, ended, _sync_report.read_last_success(target))
+            else:
+                content = _sync_report.report_json(report)
+            out[key] = write_atomically(target, content, mode)
+        except (IOError, OSError) as exc:
+            errors.append('cannot write %s %s: %s' % (key, target, exc))
+    if errors:
+        out['report_errors'] = errors
+    return out
 
 
 # -- subscriber_sync_report -----------------------------------------------------------------------
@@ -165,20 +292,10 @@ def run_report_module(module):
         versions=params['versions'], netsapiens_host=params['netsapiens_host'], clearip_url=params['clearip_url'],
         drift=params['drift'])
     result = dict(changed=False, report=report, status=report['status'], summary=_sync_report.summary_lines(report))
-    for option, mode in (('path', 0o600), ('metrics_path', 0o644)):
-        target = params[option]
-        if not target or (option == 'metrics_path' and module.check_mode):
-            continue
-        if not os.path.isdir(os.path.dirname(os.path.abspath(target))):
-            module.fail_json(msg='cannot write %s %s: its directory does not exist; create it or choose another path'
-                             % (option, target), **result)
-        if option == 'metrics_path':
-            content = _sync_report.prometheus_text(report, ended, _sync_report.read_last_success(target))
-        else:
-            content = _sync_report.report_json(report)
-        try:
-            write_atomically(target, content, mode)
-        except (IOError, OSError) as exc:
-            module.fail_json(msg='cannot write %s %s: %s' % (option, target, exc), **result)
-        result[option] = target
+    written = write_report_files(report, ended, params['path'], params['metrics_path'], module.check_mode,
+                                 names=('path', 'metrics_path'))
+    errors = written.pop('report_errors', None)
+    result.update(written)
+    if errors:
+        module.fail_json(msg='; '.join(errors), **result)
     module.exit_json(**result)

@@ -21,7 +21,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import P
 from ansible_collections.clearip.netsapiens.plugins.module_utils._urls import shown_url
 
 SCHEMA_VERSION = 1
-STATUSES = ('ok', 'partial', 'failed')
+STATUSES = ('ok', 'partial', 'failed', 'cancelled')
 # Where a run can stop. ``_sync_run`` decides the stage of each fatal error it meets; the role names
 # ``settings`` for a failure before the sync module ran.
 STAGES = ('settings', 'setup', 'netsapiens_login', 'netsapiens_read', 'plan', 'clearip_login',
@@ -32,6 +32,8 @@ LAST_SUCCESS_METRIC = METRIC_PREFIX + '_last_success_timestamp_seconds'
 OUTCOMES = ('created', 'existing', 'failed')
 # The drift step's counts per tier (plugins/module_utils/drift.py): objects gone from NetSapiens, or moved.
 DRIFT_KINDS = ('gone', 'moved')
+# The sides whose reads are checked for what they lack (_sync_absence).
+SIDES = ('netsapiens', 'clearip')
 
 
 def iso_utc(seconds):
@@ -69,6 +71,8 @@ def build_tier(name, plan, result, parent_tier, fatal_stage):
     entry = {'created': created, 'existing': existing, 'failed': failed, 'skipped': False, 'skipped_reason': ''}
     if _ran(result) and result.get('failed') and not isinstance(result.get('failed_items'), list):
         entry['status'] = 'failed'   # the whole call failed: the fatal error says why
+    elif _ran(result) and result.get('stopped'):
+        entry['status'] = 'stopped'  # the run stopped during its creates: what it created so far is listed
     elif _ran(result):
         entry['status'] = 'partial' if failed else 'done'
     elif isinstance(result, dict) and result.get('skipped'):
@@ -87,18 +91,22 @@ def build_tier(name, plan, result, parent_tier, fatal_stage):
 
 
 def build_report(started, ended, check_mode, plan=None, tier_results=None, error=None, versions=None,
-                 netsapiens_host=None, clearip_url=None, drift=None):
+                 netsapiens_host=None, clearip_url=None, drift=None, suspect_reads=None, clearip_login_refused=None):
     """The report dict (docs/report.md) and nothing else; ``started``/``ended`` are Unix times in seconds.
 
-    ``error`` is None or ``{'stage': ..., 'message': ..., 'task': ...}``: a fatal error, so status ``failed``.
-    ``drift`` is None (not computed: the run stopped before) or ``{scope, counts, tiers}`` as the role's
-    drift step sets it (docs/drift.md); drift is information, it never changes the status.
-    Otherwise the status is ``partial`` when any record failed or a tier was skipped, else ``ok``.
+    ``error`` is None or ``{'stage': ..., 'message': ..., 'task': ..., 'cancelled': bool}``: a fatal error, so
+    status ``failed``, or ``cancelled`` when a signal stopped the run. ``drift`` is None (not computed: the run
+    stopped before, or withheld) or ``{scope, counts, tiers}`` (docs/drift.md); drift is information, it never
+    changes the status. ``suspect_reads``: the reads that lacked too much (``_sync_absence``);
+    ``clearip_login_refused``: ``{at, reason, sent}`` when ClearIP refused this run's login, or a remembered
+    refusal kept it from sending one. Otherwise the status is ``partial`` when any record failed or a tier was
+    skipped, else ``ok``.
     """
     tier_results = tier_results or {}
     fatal = None
     if error:
-        fatal = {'stage': error.get('stage') or 'settings', 'message': error.get('message') or 'unknown error', 'task': error.get('task')}
+        fatal = {'stage': error.get('stage') or 'settings', 'message': error.get('message') or 'unknown error', 'task': error.get('task'),
+                 'cancelled': bool(error.get('cancelled'))}
     tiers = {}
     parent = None
     for name in TIERS:
@@ -107,7 +115,7 @@ def build_report(started, ended, check_mode, plan=None, tier_results=None, error
     errors = ([fatal['message']] if fatal else []) + [
         item.get('reason') for name in TIERS for item in tiers[name]['failed']] + [item.get('reason') for item in connections]
     if fatal:
-        status = 'failed'
+        status = 'cancelled' if fatal['cancelled'] else 'failed'
     elif errors or any(tiers[name]['skipped'] for name in TIERS):
         status = 'partial'
     else:
@@ -126,6 +134,8 @@ def build_report(started, ended, check_mode, plan=None, tier_results=None, error
         'tiers': tiers,
         'connections': {'failed': connections},
         'drift': drift,
+        'suspect_reads': list(suspect_reads or []),
+        'clearip_login_refused': clearip_login_refused,
         'errors': errors,
     }
 
@@ -147,6 +157,8 @@ def summary_lines(report):
         lines.append('Drift: %d Service Provider(s), %d Group(s), %d User(s) in ClearIP gone from NetSapiens; '
                      '%d, %d, %d moved (listed in the report; nothing changed)'
                      % tuple(counts[name][kind] for kind in DRIFT_KINDS for name in TIERS))
+    for suspect in report.get('suspect_reads') or ():
+        lines.append('Suspect read (%s, %s): %s' % (suspect['side'], TIER_LABELS[suspect['tier']], suspect['reason']))
     status = 'Status: %s%s' % (report['status'], ' (dry run)' if report['check_mode'] else '')
     if report['error']:
         status += ' at stage %s: %s' % (report['error']['stage'], report['error']['message'])
@@ -225,6 +237,13 @@ def prometheus_text(report, ended, last_success):
               [((('tier', name), ('kind', kind)), counts[name][kind]) for name in TIERS for kind in DRIFT_KINDS])
     gauge(METRIC_PREFIX + '_connection_errors', 'NetSapiens connections of the last sync run that failed their check.',
           [((), len(report['connections']['failed']))])
+    suspect = set((item['side'], item['tier']) for item in report.get('suspect_reads') or ())
+    gauge(METRIC_PREFIX + '_suspect_read', 'Whether the last sync run did not believe a read of this side and tier, because it '
+          'lacked more than the limit of what the other side (or the last run) held (1) or not (0).',
+          [((('side', side), ('tier', name)), (side, name) in suspect) for side in SIDES for name in TIERS])
+    gauge(METRIC_PREFIX + '_clearip_login_refused', 'Whether ClearIP refused the last run\'s login, or a refusal of the same '
+          'credentials kept it from sending one (1) or not (0); an alert should fire at once: each refused login counts '
+          'towards the lock of the account.', [((), bool(report.get('clearip_login_refused')))])
     return ''.join(metrics)
 
 

@@ -27,12 +27,15 @@ import threading
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPError, ClearIPLoginError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_lock import LockBusy
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import listing_shape
+from ansible_collections.clearip.netsapiens.plugins.module_utils._control import WAIT_SLICE, RunControl, RunStopped
 from ansible_collections.clearip.netsapiens.plugins.module_utils._files import write_json
 from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import KIND_OF, PARENT_TIER, TIERS
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens import NetSapiensError, NetSapiensTokenError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._records import as_dicts
-from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_apply import apply_tier
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_absence import (
+    AbsenceLimits, suspect_clearip_listing, suspect_netsapiens_read)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_apply import SuspectListing, apply_tier
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_desired import build_tiers, select_domain
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_drift import compute_drift
 
@@ -48,26 +51,29 @@ NETSAPIENS_FILES = (('resellers', 'resellers.json'), ('domains', 'domains.json')
 class SyncStageError(Exception):
     """A fatal error: the run stopped at ``stage`` (one of ``_sync_report.STAGES``).
 
-    ``results`` holds what the run had done by then (the same keys as ``run_sync``'s answer), so the
-    report can tell which tiers finished.
+    ``results`` holds what the run had done by then (the same keys as ``SyncRun.run``'s answer), so the
+    report can tell which tiers finished; ``cancelled`` is True when a signal stopped the run.
     """
 
-    def __init__(self, stage, message, results):
+    def __init__(self, stage, message, results, cancelled=False):
         super(SyncStageError, self).__init__(message)
         self.stage = stage
         self.message = message
         self.results = results
+        self.cancelled = cancelled
 
 
 class _Background(object):
     """``work()`` in a daemon thread; ``result()`` waits for it and re-raises what it raised.
 
     Daemon, so that a fatal error elsewhere ends the module without waiting for a listing to finish.
+    ``result()`` waits in slices and raises ``RunStopped`` as soon as the run is stopped (``control``).
     """
 
-    def __init__(self, work, name):
+    def __init__(self, work, name, control=None):
         self._value = None
         self._error = None
+        self._control = control or RunControl()
         self._thread = threading.Thread(target=self._run, args=(work,), name=name)
         self._thread.daemon = True
         self._thread.start()
@@ -84,7 +90,9 @@ class _Background(object):
         return not self._thread.is_alive()
 
     def result(self):
-        self._thread.join()
+        while self._thread.is_alive():
+            self._control.check()
+            self._thread.join(WAIT_SLICE)
         if self._error is not None:
             raise self._error
         return self._value
@@ -113,11 +121,12 @@ class ClearIPListings(object):
     tier and returns its records, or raises ``SyncStageError`` at the stage where it failed (``clearip_stage``).
     """
 
-    def __init__(self, client, lock=None):
+    def __init__(self, client, lock=None, control=None):
         self.client = client
+        self.control = control
         # Before the login thread starts: it fills this in, and may get there before this thread runs again.
         self._tiers = {}
-        self._login = _Background(lambda: self._prepare(lock), 'clearip-login')
+        self._login = _Background(lambda: self._prepare(lock), 'clearip-login', control)
 
     def _prepare(self, lock):
         self.client.ensure_login()
@@ -126,7 +135,7 @@ class ClearIPListings(object):
         for tier in TIERS:
             kind = KIND_OF[tier]
             self._tiers[tier] = _Background(lambda kind=kind: self.client.list(kind, shape=listing_shape(kind)),
-                                            'clearip-list-%s' % tier)
+                                            'clearip-list-%s' % tier, self.control)
 
     def check_login(self, results):
         """Raise the login's ``SyncStageError`` now if the login (or the lock) has already failed; never waits."""
@@ -150,7 +159,7 @@ class ClearIPListings(object):
             raise SyncStageError(clearip_stage(exc, tier), _message(exc), results)
 
 
-def read_netsapiens(client, domains=None, include_domains=None, exclude_domains=None, max_workers=None):
+def read_netsapiens(client, domains=None, include_domains=None, exclude_domains=None, max_workers=None, control=None):
     """``{'resellers', 'domains', 'users', 'connections'}``: normalised, sorted records (``_netsapiens_records``),
     and ``unknown_domains``: the names of ``domains`` that NetSapiens does not list.
 
@@ -160,8 +169,8 @@ def read_netsapiens(client, domains=None, include_domains=None, exclude_domains=
     Raises ``NetSapiensTokenError`` (no token), ``NetSapiensError`` or ``HttpError``.
     """
     client.prepare()   # token and API version once, before the parallel reads
-    resellers = _Background(client.resellers, 'netsapiens-resellers')
-    connections = _Background(client.connections, 'netsapiens-connections')
+    resellers = _Background(client.resellers, 'netsapiens-resellers', control)
+    connections = _Background(client.connections, 'netsapiens-connections', control)
     domain_records = client.domains()
     unknown = []
     if domains is None:
@@ -178,29 +187,38 @@ def read_netsapiens(client, domains=None, include_domains=None, exclude_domains=
 
 
 class SyncRun(object):
-    """One run of the sync; ``run()`` returns ``{'plan', 'service_providers', 'groups', 'users', 'drift', 'diff', 'changed'}``.
+    """One run of the sync; ``run()`` returns ``{'plan', 'service_providers', 'groups', 'users', 'drift', 'diff', 'changed',
+    'suspect_reads'}``.
 
-    - ``netsapiens``/``clearip``: clients (``NetSapiensClient``, ``ClearIPClient``), not yet used.
+    - ``netsapiens``/``clearip``: clients (``NetSapiensClient``, ``ClearIPClient``), not yet used, made with ``control``.
     - ``naming``: the run's ``_sync_naming.IdentifierScheme``; the filters and ``include_system_users``: as
       ``build_tiers`` takes them.
     - ``domains``: None for a full sync, or the domains whose users a targeted sync reads (then no drift).
     - ``lock``: an ``AccountLock`` (not taken in check mode); ``progress``: None or ``label -> ProgressLog``.
     - ``keep_dir``: None, or an existing directory that receives the records read, each tier's plan and
       each listing, as JSON files (0600), for inspection.
+    - ``tier_gate``: ``parent`` (a failed object holds back only its own children) or ``tier`` (the vendor
+      binary's: any failure in a tier skips the whole next tier).
+    - ``control``: the run's ``_control.RunControl`` (cancellation, maximum duration).
+    - ``limits``: ``_sync_absence.AbsenceLimits``; ``state``: None, or the account's ``_sync_state.AccountState``,
+      whose last listing counts a new listing is compared with (and which a creating run updates);
+      ``trust_listings``: believe a listing that lacks more than the limits allow (once, after removing objects on purpose).
 
     ``plan`` is ``{'errors', 'counts'}``; each tier is the result of ``_sync_apply.apply_tier`` (``created``,
-    ``existing``, ``failed_items``, ``outcome_unknown``, ...), or ``{'skipped': True}`` when its parent tier had
-    errors, or ``{'failed': True, 'msg'}`` when a fatal error stopped the run in it, or None when the run never
-    got there; ``drift`` is ``{scope, counts, tiers}`` (docs/drift.md) or None; ``diff`` one diff per tier that ran.
+    ``existing``, ``failed_items``, ``outcome_unknown``, ...), or ``{'skipped': True}`` when the tier gate skipped
+    it, or ``{'failed': True, 'msg'}`` when a fatal error stopped the run in it, or None when the run never got
+    there; ``drift`` is ``{scope, counts, tiers}`` (docs/drift.md) or None; ``diff`` one diff per tier that ran;
+    ``suspect_reads`` the reads that lacked too much (``_sync_absence``).
 
-    ``run()`` raises ``SyncStageError`` for a fatal error, with what was done so far. Item failures (a record
-    that cannot be synced, a create refused) are not fatal: they are in the plan's errors and the tiers'
-    ``failed_items``, and the next tiers are gated on them.
+    ``run()`` raises ``SyncStageError`` for a fatal error, with what was done so far: at the stage it happened,
+    ``cancelled`` when a signal stopped the run. Item failures (a record that cannot be synced, a create refused)
+    are not fatal: they are in the plan's errors and the tiers' ``failed_items``, and the children of each are held back.
     """
 
     def __init__(self, netsapiens, clearip, naming, include_domains=None, exclude_domains=None, include_system_users=True,
                  domains=None, check_mode=False, want_diff=False, comment_source=None, lock=None, progress=None,
-                 keep_dir=None, drift=True, drift_require_comment=False, max_workers=None):
+                 keep_dir=None, drift=True, drift_require_comment=False, max_workers=None, tier_gate='parent',
+                 control=None, limits=None, state=None, trust_listings=False):
         self.netsapiens = netsapiens
         self.clearip = clearip
         self.naming = naming
@@ -217,26 +235,47 @@ class SyncRun(object):
         self.drift = drift and domains is None
         self.drift_require_comment = drift_require_comment
         self.max_workers = max_workers
+        self.tier_gate = tier_gate
+        self.control = control or RunControl()
+        self.limits = limits or AbsenceLimits()
+        self.state = state
+        self.trust_listings = trust_listings
+        self.stage = 'netsapiens_read'
         self.results = {'plan': None, 'service_providers': None, 'groups': None, 'users': None, 'drift': None, 'diff': [],
-                        'changed': False}
+                        'changed': False, 'suspect_reads': []}
 
     def run(self):
+        try:
+            return self._run()
+        except RunStopped as exc:
+            if self.stage in TIERS and self.results.get(self.stage) is None:
+                self.results[self.stage] = {'failed': True, 'msg': exc.reason}   # cut while listing
+            raise SyncStageError(self.stage, '%s; it stopped at stage %s' % (exc.reason, self.stage), self.results,
+                                 cancelled=exc.cancelled)
+
+    def _run(self):
         # ClearIP is listed while NetSapiens is read: neither waits for the other.
-        listings = ClearIPListings(self.clearip, lock=None if self.check_mode else self.lock)
+        listings = ClearIPListings(self.clearip, lock=None if self.check_mode else self.lock, control=self.control)
         ns = self._read(listings)
+        self.stage = 'plan'
         tiers = self._plan(ns)
         listed, created = self._apply(tiers, listings)
+        if not self.check_mode:
+            self._remember(listed, created)
         if self.drift:
             del tiers   # the plan is done with; the drift needs the memory
+            self.stage = 'drift'
             self._drift(ns, listed, created, listings)
         return self.results
 
     def _read(self, listings):
         """NetSapiens' records; a refused ClearIP login ends the run at once, not after a read that can take minutes."""
         reading = _Background(lambda: read_netsapiens(self.netsapiens, domains=self.domains, include_domains=self.include_domains,
-                                                      exclude_domains=self.exclude_domains, max_workers=self.max_workers),
-                              'netsapiens-read')
+                                                      exclude_domains=self.exclude_domains, max_workers=self.max_workers,
+                                                      control=self.control),
+                              'netsapiens-read', self.control)
         while not reading.wait(LOGIN_CHECK_SECONDS):
+            self.control.check()
             listings.check_login(self.results)
         try:
             ns = reading.result()
@@ -268,17 +307,18 @@ class SyncRun(object):
         listed = {}
         created = {}
         for tier in TIERS:
+            self.stage = tier
             parent = PARENT_TIER.get(tier)
-            if parent is not None:
-                above = results[parent]
-                if above is None or above.get('skipped') or tiers['errors'][parent] or above['failed_items']:
-                    results[tier] = {'skipped': True}
-                    continue
+            held_back = self._held_back(tier, tiers) if parent is not None else {}
+            if held_back is None:
+                results[tier] = {'skipped': True}
+                continue
             try:
                 listed[tier] = listings.get(tier, results)
             except SyncStageError as exc:
                 results[tier] = {'failed': True, 'msg': exc.message}   # the report's "failed" tier
                 raise
+            self._check_listing(tier, listed[tier])
             self._keep('%s.json' % tier, tiers[tier])
             self._keep('clearip-%s.json' % tier, listed[tier])
             parent_records = listed[parent] + created[parent] if parent is not None else None
@@ -287,7 +327,12 @@ class SyncRun(object):
                 result, created[tier] = apply_tier(
                     self.clearip, KIND_OF[tier], tiers[tier], listed[tier], parent_records, check_mode=self.check_mode,
                     pending_parents=pending, comment_source=self.comment_source, return_objects=False,
-                    want_diff=self.want_diff, progress=self.progress('%s' % tier.replace('_', ' ')) if self.progress else None)
+                    want_diff=self.want_diff, progress=self.progress('%s' % tier.replace('_', ' ')) if self.progress else None,
+                    held_back=held_back, limits=None if self.trust_listings else self.limits)
+            except SuspectListing as exc:
+                results['suspect_reads'].append(exc.finding)
+                results[tier] = {'failed': True, 'msg': exc.message}
+                raise SyncStageError(tier, exc.message, results)
             except (ClearIPError, HttpError) as exc:
                 results[tier] = {'failed': True, 'msg': _message(exc)}
                 raise SyncStageError(clearip_stage(exc, tier), _message(exc), results)
@@ -295,7 +340,53 @@ class SyncRun(object):
                 results['diff'].append(result.pop('diff'))
             results[tier] = result
             results['changed'] = results['changed'] or result['changed']
+            if result.get('stopped'):
+                self.control.check()   # the run stopped during this tier's creates: RunStopped, with the tier as it is
         return listed, created
+
+    def _held_back(self, tier, tiers):
+        """``{parent name: why}`` of the parents whose children must wait, or None to skip the whole tier.
+
+        Under ``tier_gate: tier`` (the vendor binary's rule) any error in the tier above skips this one; under
+        ``parent`` only the children of what failed wait. Plan errors above need nothing here: ``build_tiers``
+        already failed their children (a domain of a bad reseller, a user of a bad domain).
+        """
+        parent = PARENT_TIER[tier]
+        above = self.results[parent]
+        if above is None or above.get('skipped') or above.get('failed'):
+            return None
+        if self.tier_gate == 'tier':
+            return None if tiers['errors'][parent] or above['failed_items'] else {}
+        return dict((item.get('name'), item.get('reason')) for item in above['failed_items'])
+
+    def _check_listing(self, tier, records):
+        """A ClearIP listing that lacks too much of what the last run left is not believed: nothing is created from it."""
+        if self.state is None or self.trust_listings:
+            return
+        counts, when = self.state.listed()
+        finding = suspect_clearip_listing(self.limits, tier, len(records), counts.get(tier), 'at the end of the run of %s' % when)
+        if finding is None:
+            return
+        self.results['suspect_reads'].append(finding)
+        message = ('%s; nothing was created in this tier, since an object missing from a listing that lost objects '
+                   'by a glitch would be created twice. If objects were removed in ClearIP on purpose, run once with '
+                   '-e subscriber_sync_trust_listings=true' % finding['reason'])
+        self.results[tier] = {'failed': True, 'msg': message}
+        raise SyncStageError(tier, message, self.results)
+
+    def _remember(self, listed, created):
+        """How many objects each tier that ran holds now, for the next run's ``_check_listing``."""
+        if self.state is None:
+            return
+        counts = dict(self.state.listed()[0])
+        for tier in listed:
+            result = self.results.get(tier) or {}
+            if not result.get('failed') and not result.get('stopped'):
+                counts[tier] = len(listed[tier]) + len(created.get(tier) or ())
+        try:
+            self.state.record_listed(counts)
+        except (IOError, OSError):
+            pass   # the next run then compares with an older count, or none
 
     def _drift(self, ns, listed, created, listings):
         """What ClearIP holds now (each tier's listing, made before any create, and what this run created) against NetSapiens."""
@@ -312,6 +403,13 @@ class SyncRun(object):
                               include_domains=self.include_domains, exclude_domains=self.exclude_domains,
                               require_comment=self.drift_require_comment)
         drift_counts = found.pop('counts')
+        suspects = suspect_netsapiens_read(self.limits, drift_counts)
+        if suspects:
+            # An absence NetSapiens may not mean: the drift is withheld rather than reported, and the run fails.
+            self.results['suspect_reads'].extend(suspects)
+            raise SyncStageError('drift', '%s; the drift is withheld: nothing is reported gone from a read that may have '
+                                          'lost records. Check NetSapiens, and run again' % '; '.join(s['reason'] for s in suspects),
+                                 self.results)
         self.results['drift'] = {
             'scope': {'identifier_scheme': self.naming.scheme, 'service_provider': self.naming.fixed_service_provider,
                       'include_domains': list(self.include_domains or []), 'exclude_domains': list(self.exclude_domains or []),

@@ -180,6 +180,59 @@ options:
         followed by V( from <source>)), each by its own comment, so objects made by hand are never reported whatever their names.
     type: bool
     default: false
+  tier_gate:
+    description:
+      - How a failure gates the tier below. V(parent) holds back only the children of what failed (a Group that could not be
+        created holds back its own Users; the others are created). V(tier) is the vendor binary's rule - any failure in a tier
+        skips the whole next tier.
+    type: str
+    choices: [parent, tier]
+    default: parent
+  max_duration:
+    description:
+      - Seconds the run may take (at least 10). A longer run stops within seconds - the creates in flight end, nothing new
+        is sent - reports status V(failed) at the stage it reached, with what it created, and releases the lock.
+    type: int
+    default: 21600
+  absence_limits:
+    description:
+      - Per tier (V(service_providers), V(groups), V(users)), the share of objects (0 to 1, default 0.2) a read may lack before
+        it is not believed (RV(suspect_reads)) - a NetSapiens read against what ClearIP holds in the sync's scope (the drift is
+        then withheld), a ClearIP listing against what the last run left (nothing is then created in that tier), the listing
+        after the creates against the one before. The run then fails, naming the numbers.
+    type: dict
+    default: {}
+  absence_minimum:
+    description: How many objects a read may always lack, whatever the share of O(absence_limits).
+    type: int
+    default: 10
+  trust_listings:
+    description: Believe ClearIP listings that lack more than O(absence_limits) allow, for this run (objects removed on purpose).
+    type: bool
+    default: false
+  retry_refused_login:
+    description:
+      - Send the ClearIP login even though ClearIP refused the same email and password before. Without it a refused login is
+        remembered (a salted fingerprint of the credentials, never the password, in a 0600 file under
+        C($XDG_CACHE_HOME/clearip.netsapiens/state/)), and later runs with the same credentials fail at stage
+        V(clearip_login) without sending one, since ten failed logins lock the account. Other credentials clear it.
+    type: bool
+    default: false
+  report_path:
+    description:
+      - When set, the JSON report (C(docs/report.md)) of the run is written there (mode 0600, atomically), whatever happens -
+        success, failed records, a fatal error, a cancel (SIGTERM, SIGINT, SIGHUP: status V(cancelled)).
+    type: path
+  metrics_path:
+    description: When set, the run's Prometheus text file is written there (mode 0644, atomically), except in check mode.
+    type: path
+  started:
+    description: When the run started (Unix seconds), for the report; default when the module started.
+    type: float
+  versions:
+    description: Versions to name in the report (the role gives the collection's and ansible-core's).
+    type: dict
+    default: {}
 notes:
   - Memory grows with the platform - about 1.2 MiB per 1,000 users for the module process on a no-change run, 1.5 on a first sync (C(docs/performance.md)).
 requirements:
@@ -251,6 +304,35 @@ stage:
   returned: on a fatal error
   type: str
   sample: clearip_login
+report:
+  description: The report of the run (C(docs/report.md)), also when the module fails.
+  returned: always, but when the options themselves are refused
+  type: dict
+status:
+  description: The report's status - V(ok), V(partial), V(failed) or V(cancelled).
+  returned: always, but when the options themselves are refused
+  type: str
+  sample: ok
+summary:
+  description: One line per tier, the connections, the drift, any suspect read and the status, as the role prints them.
+  returned: always, but when the options themselves are refused
+  type: list
+  elements: str
+suspect_reads:
+  description:
+    - The reads that lacked more than O(absence_limits) allow, each C(side) (V(netsapiens) or V(clearip)), C(tier), C(held),
+      C(missing) and C(reason). Nothing was decided from them.
+  returned: when a read was suspect
+  type: list
+  elements: dict
+report_path:
+  description: The report file written.
+  returned: when O(report_path) is set and the file was written
+  type: str
+metrics_path:
+  description: The metrics file written.
+  returned: when O(metrics_path) is set and the file was written (never in check mode)
+  type: str
 fatal:
   description: Whether the module failed for a fatal error (true) or only for records that could not be synced (false).
   returned: when the module failed

@@ -131,6 +131,9 @@ def ansible_env(collections_path, home, extra=None):
         'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
         'ANSIBLE_DEPRECATION_WARNINGS': '0',
         'PATH': '%s%s%s' % (BIN, os.pathsep, env.get('PATH', '')),
+        # The account locks and the state a run leaves for the next (plugins/module_utils/_sync_state.py), per test:
+        # every run of a test shares them (<test tmp>/cache, from <test tmp>/<run>/home), no two tests do.
+        'XDG_CACHE_HOME': str(Path(home).parent.parent / 'cache'),
     })
     for key in [k for k in env if k.startswith(('NETSAPIENS_', 'CLEARIP_'))]:
         del env[key]   # a developer's own settings must not leak into a test

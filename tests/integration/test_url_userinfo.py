@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.integration.conftest import Sims, vendor_config
@@ -83,3 +84,26 @@ def test_userinfo_in_the_verify_and_user_id_header_entry_points_is_never_shown(s
         found = dict((where, text.count(secret)) for where, text in texts.items() if secret in text)
         assert found == {}, 'secret %r found in %s: %s' % (secret, found, [
             text[max(0, text.index(secret) - 300):text.index(secret) + 100] for text in texts.values() if secret in text])
+
+
+def test_every_module_hides_userinfo_in_its_url_at_v(sims, playbook):
+    """Issue 19, item 5: the three ClearIP info modules showed it in their invocation; every module goes through one
+    base (plugins/module_utils/_module.py) now, so this runs every module that takes a host or a URL."""
+    dataset = make_dataset(resellers=1, domains=1, users=2, seed=14)
+    s = sims(dataset)
+    cip = dict(s.cip_vars(), url=with_userinfo(s.clearip.url, 'cipproxy', CIP_PROXY_PASSWORD))
+    ns = dict(s.ns_vars(), host=with_userinfo(s.netsapiens.url, 'proxyuser', NS_PROXY_PASSWORD))
+    modules = [('clearip_service_provider_info', cip), ('clearip_group_info', cip), ('clearip_user_info', cip),
+               ('clearip_sip_message_info', cip), ('clearip_service_provider', dict(cip, name='SP One')),
+               ('clearip_group', dict(cip, name='g.example', service_provider='SP One')),
+               ('clearip_user', dict(cip, name='1@g.example', group='g.example')),
+               ('netsapiens_reseller_info', ns), ('netsapiens_domain_info', ns), ('netsapiens_user_info', ns),
+               ('netsapiens_connection_info', ns)]
+    tasks = ''.join('    - clearip.netsapiens.%s: %s\n' % (name, json.dumps(args)) for name, args in modules)
+    run = playbook('- hosts: localhost\n  gather_facts: false\n  tasks:\n' + tasks, args=('-v',))
+    assert run.rc == 0, run
+    # ansible-core shows a repeated warning once: one for the modules' url, one for their host.
+    for option in ('url', 'host'):
+        assert 'ignored the user name and password written into %s (user:password@' % option in run.stdout + run.stderr
+    for secret in (NS_PROXY_PASSWORD, CIP_PROXY_PASSWORD, 'proxyuser:', 'cipproxy:'):
+        assert secret not in run.stdout + run.stderr, secret

@@ -30,6 +30,7 @@ import os
 import pstats
 import resource
 import sys
+import tempfile
 import threading
 import time
 
@@ -119,6 +120,8 @@ def main(argv=None):
     parser.add_argument('--out', help='directory for <module>.prof files and report.txt')
     args = parser.parse_args(argv)
     sys.path.insert(0, collections_root())
+    # The module's account lock and run state in a directory of this run's own: its simulators start new.
+    os.environ['XDG_CACHE_HOME'] = tempfile.mkdtemp(prefix='profile-cache-')
 
     existing = None if args.initial else {'service_providers': args.resellers, 'groups': args.domains, 'users': args.users}
     dataset = make_dataset(resellers=args.resellers, domains=args.domains, users=args.users, seed=1, clearip_existing=existing)

@@ -38,6 +38,12 @@ FAULT_KINDS = (
     'html_error',         # answer ``status`` (default 502) with an HTML page, before any effect
     'late_commit',        # hold the request ``delay`` seconds, then perform it (the client has usually
                           # timed out by then: the commit lands after it gave up), then close without an answer
+    'trickle',            # perform the request, send the status and headers at once, then the body one byte
+                          # every ``delay`` seconds (a stalled proxy or server)
+    'ack_not_stored',     # answer a create as if it were stored, with the new object, but store nothing
+                          # (route handlers that create read ``request.fault``)
+    'empty_list',         # perform the request, then answer its list empty ([] or {"<plural>": []}), as a
+                          # source that glitched would
 )
 
 
@@ -85,6 +91,17 @@ class Fault(object):
         return True
 
 
+def _emptied(payload):
+    """A list answer with its list emptied: ``[]`` for a list, the one list of an object emptied."""
+    if isinstance(payload, list):
+        return []
+    if isinstance(payload, dict):
+        lists = [key for key, value in payload.items() if isinstance(value, list)]
+        if len(lists) == 1:
+            return dict(payload, **{lists[0]: []})
+    return payload
+
+
 class Request(object):
     """What a route handler sees of one HTTP request."""
 
@@ -97,6 +114,7 @@ class Request(object):
         self.headers = headers
         self.raw_body = body
         self.params = {}            # path parameters of the matched route
+        self.fault = None           # the Fault that applies to this request, if any (see FAULT_KINDS)
 
     def json(self):
         """The body as JSON, or raise ApiError(400)."""
@@ -301,6 +319,7 @@ class _Handler(BaseHTTPRequestHandler):
         sim.count(sim.requests, endpoint)
 
         fault = sim.take_fault(self.command, path)
+        request.fault = fault
         if fault is not None and fault.kind == 'server_error':
             return self._send_json(fault.status or 503, {'message': 'simulated server error'})
         if fault is not None and fault.kind == 'rate_limit':
@@ -320,8 +339,12 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = result
         except ApiError as ex:
             status, payload, headers = ex.status, ex.body, ex.headers
-        if write and 200 <= status < 300:
+        if write and 200 <= status < 300 and not (fault is not None and fault.kind == 'ack_not_stored'):
             sim.count(sim.writes, endpoint)
+        if fault is not None and fault.kind == 'empty_list' and 200 <= status < 300:
+            payload = _emptied(payload)
+        if fault is not None and fault.kind == 'trickle':
+            return self._trickle(status, json.dumps(payload).encode('utf-8'), fault.delay)
 
         if fault is not None and fault.kind in ('drop_after_commit', 'late_commit'):
             self.close_connection = True
@@ -333,6 +356,23 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(payload, Response):
             return self._send_raw(payload.status, payload.body, payload.content_type, payload.headers)
         return self._send_json(status, payload, headers)
+
+    def _trickle(self, status, body, gap):
+        """The status and headers at once, then the body one byte every ``gap`` seconds, until the client gives up."""
+        self.send_response(status)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        try:
+            for index in range(len(body)):
+                time.sleep(gap)
+                self.wfile.write(body[index:index + 1])
+                self.wfile.flush()
+        except OSError:
+            pass   # the client gave up: what a stalled answer is for
+        return None
 
     def _send_json(self, status, payload, headers=None):
         return self._send_raw(status, json.dumps(payload).encode('utf-8'), 'application/json', headers)

@@ -45,6 +45,8 @@ Choices where the contract is silent (each is the strict reading, so a sloppy cl
   defaults to ``""``. Names and non-empty user ids must match NAME_PATTERN (ASCII letters, digits,
   space and ``# * + @ . , - _``) and be shorter than 256 characters, else 400 naming the field.
   A parent id that does not exist for the operator is 404 naming the field.
+- ``config['name_filter']``: ``exact`` (default) or ``contains``: ``where[name]=v`` then matches every name that
+  contains ``v`` in any case, as a loose server's search would (counted as ``faults_fired['loose_name_filter']``).
 - Duplicates: ``config['duplicates']`` ``allow`` (default: a second create of a name makes a second
   object) or ``reject`` (409 DUPLICATE_MESSAGE when the operator already has an object of that kind
   with that name, or a User with that non-empty ``userId``).
@@ -189,6 +191,7 @@ class ClearIPSimulator(SimServer):
             'max_limit': 1000,
             'create_status': 200,
             'delete_during_listing': None,
+            'name_filter': 'exact',
         }
 
     def _seed(self, kind, item, operator_ids):
@@ -367,6 +370,11 @@ class ClearIPSimulator(SimServer):
                 raise ApiError(400, {'message': 'unknown field in where: %s' % field})
             if op != '=' and op not in WHERE_OPERATORS:
                 raise ApiError(400, {'message': 'unknown where operator %r for %s' % (op, field)})
+            if field == 'name' and op == '=' and self.config['name_filter'] == 'contains':
+                # A loose server: where[name] matches every name that contains the value, in any case.
+                items = [item for item in items if str(value).lower() in str(item.get('name') or '').lower()]
+                self.faults_fired['loose_name_filter'] = self.faults_fired.get('loose_name_filter', 0) + 1
+                continue
             items = [item for item in items if _matches(item.get(field), op, value)]
 
         sort = request.query.get('sort')
@@ -473,7 +481,8 @@ class ClearIPSimulator(SimServer):
                 obj[parent_field] = given[parent_field]
             if kind == 'users':
                 obj['userId'] = given.get('userId', '')
-            self.store[kind].append(obj)
+            if request.fault is None or request.fault.kind != 'ack_not_stored':
+                self.store[kind].append(obj)
             return int(self.config['create_status']), {kind: [copy.deepcopy(obj)]}
 
     def _reject_duplicate(self, kind, singular, operator, given):

@@ -12,8 +12,8 @@ import requests
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils import _clearip as clearip
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import (
-    ClearIPClient, ClearIPError, CreateOutcomeUnknown, LoginRefused, error_message, explain_login_refusal)
-from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError, HttpResponse, OutcomeUnknown
+    ClearIPClient, ClearIPError, LoginRefused, error_message, explain_login_refusal)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError, HttpResponse, OutcomeUnknown, Refused
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import GROUP, SERVICE_PROVIDER, USER
 from tests.simulators import clearip as sim
 from tests.simulators.clearip import ClearIPSimulator
@@ -37,9 +37,18 @@ class FakeClock(object):
 class StubSession(object):
     """Stands in for HttpSession: ``handler(call)`` returns (status, body) or raises."""
 
-    def __init__(self, handler):
+    control = None
+    retries = 2
+    timeout = 30
+
+    def __init__(self, handler, sleep=None):
         self.handler = handler
         self.calls = []
+        self.sleep = sleep
+
+    @staticmethod
+    def backoff_delay(attempt, retry_after=None):
+        return 0.5 * 2 ** attempt
 
     def request(self, method, path, params=None, json=None, data=None, headers=None, idempotent=None,
                 expect=(200, 201, 202, 204), auth=None, want_json=False):
@@ -82,7 +91,7 @@ def _dumps(body):
 
 def make_client(handler, clock=None, **kwargs):
     clock = clock or FakeClock()
-    session = StubSession(handler)
+    session = StubSession(handler, sleep=clock.sleep)
     client = ClearIPClient('http://stub', 'api@example.com', PASSWORD, session=session, clock=clock, sleep=clock.sleep, **kwargs)
     return client, session, clock
 
@@ -390,7 +399,7 @@ def test_a_repeated_page_is_an_error_not_a_loop():
 
 def test_filters_are_sent_as_where_field():
     client, session, clock = make_client(paging_handler([], cap=3))
-    client.find_by_name(USER, 'd 1@x')
+    client.find_exact(USER, 'd 1@x')
     assert session.calls[-1]['params']['where[name]'] == 'd 1@x'
 
 
@@ -408,28 +417,32 @@ def test_pages_are_read_as_json_by_the_session_which_retries_unreadable_ones():
     assert ('GET', True) in seen and all(want for method, want in seen if method == 'GET')
 
 
-# -- creates with unknown outcome ------------------------------------------------------------------
+# -- creates: refused, unknown, acknowledged (issue 19) ---------------------------------------------
 
 class Store(object):
-    """A tiny ClearIP users collection whose POST can fail in given ways."""
+    """A tiny ClearIP users collection whose POST can fail in given ways; ``loose`` filters match every name."""
 
-    def __init__(self, post_faults):
+    def __init__(self, post_faults, loose=False):
         self.users = []
         self.post_faults = list(post_faults)
         self.posts = 0
+        self.loose = loose
 
     def __call__(self, call):
         if call['path'] == '/auth/login':
             return 200, {'token': 'tok'}
         if call['method'] == 'GET':
-            found = [u for u in self.users if u['name'] == call['params'].get('where[name]', u['name'])]
+            wanted = call['params'].get('where[name]')
+            found = [u for u in self.users if self.loose or wanted is None or u['name'] == wanted]
             return 200, {'users': found[call['params']['skip']:]}
         self.posts += 1
         fault = self.post_faults.pop(0) if self.post_faults else None
-        if fault == 'before':
-            raise OutcomeUnknown('POST http://stub/users answered HTTP 503', status=503)
+        if fault == 'refused':
+            raise Refused('POST http://stub/users answered HTTP 503; the server did not handle the request', status=503)
         user = dict(call['json']['user'], id='id-%d' % len(self.users))
         self.users.append(user)
+        if fault == 'refused_after_commit':
+            raise Refused('POST http://stub/users answered HTTP 503; the server did not handle the request', status=503)
         if fault == 'after':
             raise OutcomeUnknown('POST http://stub/users failed after the request was sent (connection lost)')
         if fault == 'garbled':
@@ -437,61 +450,73 @@ class Store(object):
         return 200, {'users': [user]}
 
 
-def test_unknown_outcome_not_found_is_reported_and_never_sent_again():
-    store = Store(['before'])
+def test_a_refused_create_is_looked_up_then_sent_again_after_a_backoff():
+    store = Store(['refused'])
     client, session, clock = make_client(store)
-    with pytest.raises(CreateOutcomeUnknown) as info:
-        client.create(USER, '100@d1', parent_id='g1', comment='c')
-    assert str(info.value) == ("user '100@d1': outcome unknown (POST http://stub/users answered HTTP 503) and not found by a "
-                               "lookup; not sent again to avoid a duplicate: the next run will find or create it")
-    assert store.posts == 1 and store.users == []
-    assert session.paths() == ['POST /auth/login', 'POST /users', 'GET /users']
+    outcome, record, cause = client.create(USER, '100@d1', parent_id='g1', comment='c')
+    assert (outcome, record['id'], cause) == (clearip.CREATED, 'id-0', None)
+    assert session.paths() == ['POST /auth/login', 'POST /users', 'GET /users', 'POST /users']
     assert session.calls[2]['params']['where[name]'] == '100@d1'
-    assert clock.slept == [clearip.UNKNOWN_OUTCOME_LOOKUP_DELAY]   # the lookup waits for a commit in flight
+    assert clock.slept == [0.5] and store.posts == 2 and len(store.users) == 1
+    assert client.stats['refused_creates'] == 1
 
 
-def test_a_late_commit_is_found_by_the_lookup_and_not_created_twice():
-    store = Store(['before'])
+def test_a_refused_create_that_the_server_took_all_the_same_is_found_and_not_sent_again():
+    store = Store(['refused_after_commit'])
     client, session, clock = make_client(store)
-    original = clock.sleep
-
-    def sleep(seconds):   # the server commits the POST while the client waits before its lookup
-        store.users.append({'id': 'late', 'name': '100@d1', 'group': 'g1'})
-        original(seconds)
-    client._real_sleep = sleep
-    assert client.create(USER, '100@d1', parent_id='g1')['id'] == 'late'
-    assert store.posts == 1
-
-
-@pytest.mark.parametrize('fault', ['after', 'garbled'])
-def test_unknown_outcome_after_commit_finds_the_object_and_makes_no_duplicate(fault):
-    store = Store([fault])
-    client, session, clock = make_client(store)
-    record = client.create(USER, '100@d1', parent_id='g1', user_id='X1')
-    assert record['id'] == 'id-0' and record['userId'] == 'X1'
+    outcome, record, cause = client.create(USER, '100@d1', parent_id='g1')
+    assert (outcome, record['id']) == (clearip.FOUND, 'id-0')
     assert store.posts == 1 and len(store.users) == 1
-    assert client.stats['lookups_after_unknown_outcome'] == 1
 
 
-def test_create_many_marks_unknown_outcomes():
-    store = Store(['before', None])
-    client, session, clock = make_client(store, max_workers=1)
-    results = client.create_many(USER, [{'name': 'a', 'parent_id': 'g1'}, {'name': 'b', 'parent_id': 'g1'}])
-    assert [(r[0]['name'], r[1] is None, r[3]) for r in results] == [('a', True, True), ('b', False, False)]
-    assert 'outcome unknown' in results[0][2]
-
-
-def test_unknown_outcome_with_the_name_under_another_parent_is_an_error():
-    store = Store(['before'])
-    store.users.append({'id': 'other', 'name': '100@d1', 'group': 'g2'})
+def test_a_create_refused_more_often_than_the_retries_fails_naming_the_count():
+    store = Store(['refused'] * 3)
     client, session, clock = make_client(store)
     with pytest.raises(ClearIPError) as info:
         client.create(USER, '100@d1', parent_id='g1')
-    assert str(info.value) == ("user '100@d1': after an unknown outcome (POST http://stub/users answered HTTP 503) "
-                               "it exists under another group (id g2)")
+    assert str(info.value).startswith("user '100@d1': ClearIP refused the create 3 times without handling it")
+    assert store.posts == 3 and store.users == [] and clock.slept == [0.5, 1.0]
 
 
-def test_a_refused_create_is_not_retried():
+def test_a_lookup_counts_only_the_exact_name_whatever_the_server_filter_matched():
+    store = Store(['refused'], loose=True)
+    store.users.append({'id': 'other', 'name': '100@d1.example', 'group': 'g1'})   # what a loose filter also returns
+    client, session, clock = make_client(store)
+    outcome, record, cause = client.create(USER, '100@d1', parent_id='g1')
+    assert (outcome, record['name']) == (clearip.CREATED, '100@d1')
+    assert store.posts == 2 and sorted(u['name'] for u in store.users) == ['100@d1', '100@d1.example']
+
+
+def test_a_refused_create_held_under_another_parent_is_an_error_naming_it():
+    store = Store(['refused_after_commit'])
+    client, session, clock = make_client(store)
+    store.users.append({'id': 'x', 'name': '100@d9', 'group': 'g9'})
+    store.post_faults = ['refused']
+    store.users[0:0] = [{'id': 'other', 'name': '100@d1', 'group': 'g2'}]
+    with pytest.raises(ClearIPError) as info:
+        client.create(USER, '100@d1', parent_id='g1')
+    assert str(info.value).startswith("user '100@d1' exists under another group (id g2) after POST http://stub/users answered HTTP 503")
+
+
+@pytest.mark.parametrize('fault', ['after', 'garbled'])
+def test_an_unknown_outcome_is_neither_looked_up_nor_sent_again_here(fault):
+    store = Store([fault])
+    client, session, clock = make_client(store)
+    outcome, record, cause = client.create(USER, '100@d1', parent_id='g1', user_id='X1')
+    assert (outcome, record) == (clearip.UNKNOWN, None) and cause
+    assert store.posts == 1 and session.paths() == ['POST /auth/login', 'POST /users']
+
+
+def test_create_many_says_the_outcome_of_each_create_in_order():
+    store = Store(['after', None, 'refused'])
+    client, session, clock = make_client(store, max_workers=1)
+    results = client.create_many(USER, [{'name': 'a', 'parent_id': 'g1'}, {'name': 'b', 'parent_id': 'g1'},
+                                        {'name': 'c', 'parent_id': 'g1'}])
+    assert [(r[0]['name'], r[1]) for r in results] == [('a', clearip.UNKNOWN), ('b', clearip.CREATED), ('c', clearip.CREATED)]
+    assert "user 'a': outcome unknown (" in results[0][3]
+
+
+def test_a_create_refused_for_good_is_not_retried():
     def handler(call):
         if call['path'] == '/auth/login':
             return 200, {'token': 'tok'}
@@ -514,8 +539,8 @@ def test_create_many_keeps_order_and_reports_each_failure():
     jobs = [{'name': 'u%d' % n, 'parent_id': 'g1'} for n in range(5)] + [{'name': 'bad', 'parent_id': 'g1'}]
     results = client.create_many(USER, jobs)
     assert [r[0]['name'] for r in results] == ['u0', 'u1', 'u2', 'u3', 'u4', 'bad']
-    assert [r[1]['name'] for r in results[:5]] == ['u0', 'u1', 'u2', 'u3', 'u4']
-    assert results[5][1] is None and 'name has invalid characters' in results[5][2]
+    assert [r[2]['name'] for r in results[:5]] == ['u0', 'u1', 'u2', 'u3', 'u4']
+    assert results[5][1] == clearip.FAILED and 'name has invalid characters' in results[5][3]
     assert sorted(u['name'] for u in store.users) == ['u0', 'u1', 'u2', 'u3', 'u4']
 
 

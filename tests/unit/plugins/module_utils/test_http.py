@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -22,6 +23,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._http import (
     HttpResponse,
     HttpSession,
     OutcomeUnknown,
+    Refused,
     TransportError,
     parse_retry_after,
 )
@@ -75,6 +77,7 @@ def server(running_stub):
         running_stub.faults = []
         running_stub.requests.clear()
         running_stub.writes.clear()
+        running_stub.faults_fired.clear()
     return running_stub
 
 
@@ -182,7 +185,7 @@ def test_retry_after_http_date_is_used(server, monkeypatch):
     assert sleeps.calls == [4.0]
 
 
-@pytest.mark.parametrize('status', [500, 502, 503, 504])
+@pytest.mark.parametrize('status', [500, 502, 504])
 def test_post_5xx_is_outcome_unknown_and_not_retried(server, status):
     server.add_fault(kind='server_error', path='/script', status=status)
     http, sleeps = session(server.url)
@@ -193,6 +196,17 @@ def test_post_5xx_is_outcome_unknown_and_not_retried(server, status):
     assert 'may or may not have taken effect' in info.value.message
     assert sleeps.calls == []
     assert server.requests == {'POST /script': 1}
+
+
+def test_post_503_is_refused_not_retried_here_so_the_caller_can_look_up_first(server):
+    server.add_fault(kind='server_error', path='/script', status=503)
+    http, sleeps = session(server.url)
+    with pytest.raises(Refused) as info:
+        http.request('POST', '/script', json={'name': 'x'})
+    assert not isinstance(info.value, OutcomeUnknown)
+    assert (info.value.status, info.value.method) == (503, 'POST')
+    assert 'the server did not handle the request' in info.value.message
+    assert sleeps.calls == [] and server.requests == {'POST /script': 1}
 
 
 def test_post_html_502_is_outcome_unknown_with_excerpt(server):
@@ -443,10 +457,10 @@ def test_plugins_parse_as_python_3_8():
 def test_tls_advice_only_where_a_ca_bundle_helps(reason, expected, advice):
     import requests
     import urllib3
-    failure, sent = HttpSession._classify(requests.exceptions.SSLError(urllib3.exceptions.SSLError(reason)))
+    failure, sent, passing = HttpSession._classify(requests.exceptions.SSLError(urllib3.exceptions.SSLError(reason)))
     assert failure.startswith(expected), failure
     assert ('set ca_path' in failure) is advice
-    assert sent is False
+    assert sent is False and passing is False   # a certificate does not fix itself: never retried
 
 
 # -- credentials taken at every attempt, unreadable bodies (issue 9) --------------------------------
@@ -514,3 +528,61 @@ def test_proxies_from_the_environment_are_read_once_and_no_proxy_is_honoured(mon
     assert HttpSession('http://127.0.0.1:8080').session.verify is True   # no CA file to look at for plain HTTP
     assert HttpSession('https://pbx.example', validate_certs=False).session.verify is False
     assert HttpSession('https://pbx.example', ca_path='/etc/mine.pem').session.verify == '/etc/mine.pem'
+
+
+# -- every wait bounded, passing refusals retried (issue 19) ----------------------------------------
+
+def test_a_trickled_answer_ends_at_the_timeout_as_a_timeout(server):
+    server.add_fault(kind='trickle', path='/echo', delay=0.5, times=-1)
+    http, _sleeps = session(server.url, timeout=1, retries=0)
+    started = time.monotonic()
+    with pytest.raises(TransportError) as info:
+        http.request('GET', '/echo')
+    took = time.monotonic() - started
+    assert 'timed out waiting for the whole answer (1 seconds)' in info.value.message
+    assert took < 1 + http_mod.WATCHDOG_SLACK + 5, took   # bounded, not one read timeout per byte
+    assert server.faults_fired == {'trickle': 1}
+
+
+def test_a_trickled_answer_to_a_create_is_an_unknown_outcome(server):
+    server.add_fault(kind='trickle', path='/echo', delay=0.5)
+    http, _sleeps = session(server.url, timeout=1, retries=0)
+    with pytest.raises(OutcomeUnknown) as info:
+        http.request('POST', '/echo', json={'name': 'x'})
+    assert 'timed out waiting for the whole answer' in info.value.message
+
+
+def test_stopping_the_run_aborts_the_request_in_flight(server):
+    from ansible_collections.clearip.netsapiens.plugins.module_utils._control import RunControl, RunStopped
+    server.add_fault(kind='slow', path='/echo', delay=20)
+    control = RunControl()
+    http = HttpSession(server.url, timeout=30, control=control)
+    threading.Timer(0.3, control.stop, args=('the run was cancelled by SIGTERM', True)).start()
+    started = time.monotonic()
+    with pytest.raises(RunStopped) as info:
+        http.request('GET', '/echo')
+    assert time.monotonic() - started < 10
+    assert info.value.cancelled is True
+
+
+def test_a_refused_connection_is_retried_once_the_server_has_answered_this_session():
+    first = StubServer().start()
+    port = first._httpd.server_address[1]
+    first.script = [(200, {'ok': 1}, {})]
+    http, sleeps = session(first.url, retries=3)
+    assert http.request('GET', '/script').json() == {'ok': 1}
+    first.stop()
+    second = StubServer()
+    second._port = port
+
+    def restart(seconds):   # the server comes back while the client waits to retry
+        sleeps.calls.append(seconds)
+        if second._httpd is None:
+            second.start()
+            second.script = [(200, {'ok': 2}, {})]
+    http.sleep = restart
+    try:
+        assert http.request('GET', '/script').json() == {'ok': 2}
+        assert len(sleeps.calls) == 1
+    finally:
+        second.stop()

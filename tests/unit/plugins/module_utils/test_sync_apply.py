@@ -6,7 +6,12 @@
 from __future__ import annotations
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import GROUP, SERVICE_PROVIDER, USER
-from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_apply import confirm_tier, name_diff, run_tier
+import pytest
+
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import listing_shape
+from ansible_collections.clearip.netsapiens.plugins.module_utils._http import OutcomeUnknown
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_apply import (
+    SuspectListing, apply_tier, confirm_tier, name_diff, run_tier)
 from tests.unit.plugins.module_utils.test_clearip import make_client
 
 
@@ -21,7 +26,8 @@ def tier_handler(posts):
             data = {'/groups': ('groups', groups), '/serviceProviders': ('serviceProviders', sps)}[call['path']]
             return 200, {data[0]: data[1][call['params']['skip']:]}
         posts.append(call['json'])
-        return 200, {'groups': [dict(call['json']['group'], id='g-%d' % len(posts))]}
+        groups.append(dict(call['json']['group'], id='g-%d' % len(posts)))   # stored: the closing listing holds it
+        return 200, {'groups': [groups[-1]]}
     return handler
 
 
@@ -116,5 +122,109 @@ def test_confirm_tier_fails_a_duplicate_and_counts_a_late_unknown_as_created():
     assert [j['name'] for j, r in confirmed] == ['c', 'b']
     assert [f['name'] for f in failed] == ['a', 'd']
     assert "user 'a' exists 2 times in ClearIP after this run (ids a1, a2): a duplicate" in failed[0]['reason']
-    assert failed[1]['reason'] == 'user d: outcome unknown'
+    assert failed[1]['reason'] == 'user d: outcome unknown; not listed after the creates: the next run finds or creates it'
     assert [j['name'] for j, e in still] == ['d']
+
+
+# -- only ClearIP's listing proves a create; unknown outcomes resolved in the run (issue 19) ---------
+
+class UserTier(object):
+    """One Group and its Users, whose creates fail in given ways (in order): ``unknown_before`` (an unknown outcome,
+    nothing stored), ``unknown_after`` (stored, then an unknown outcome), ``ack_not_stored`` (answered, never stored)."""
+
+    def __init__(self, faults=(), users=()):
+        self.groups = [{'id': 'g1', 'name': 'd1'}, {'id': 'g2', 'name': 'd2'}]
+        self.users = [dict(user) for user in users]
+        self.faults = list(faults)
+        self.posts = []
+        self.listings = 0
+
+    def __call__(self, call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        if call['method'] == 'GET':
+            if call['path'] == '/groups':
+                return 200, {'groups': self.groups[call['params']['skip']:]}
+            wanted = call['params'].get('where[name]')
+            if wanted is None and call['params']['skip'] == 0:
+                self.listings += 1
+            found = [u for u in self.users if wanted is None or u['name'] == wanted]
+            return 200, {'users': found[call['params']['skip']:]}
+        self.posts.append(call['json']['user']['name'])
+        fault = self.faults.pop(0) if self.faults else None
+        user = dict(call['json']['user'], id='u-%d' % len(self.posts))
+        if fault == 'unknown_before':
+            raise OutcomeUnknown('POST http://stub/users answered HTTP 504; the request may or may not have taken effect')
+        if fault != 'ack_not_stored':
+            self.users.append(user)
+        if fault == 'unknown_after':
+            raise OutcomeUnknown('POST http://stub/users failed after the request was sent (connection lost)')
+        return 200, {'users': [user]}
+
+
+def user_tier(tier, names, **kwargs):
+    client, session, clock = make_client(tier, **kwargs)
+    desired = [{'name': name, 'parent': 'd1', 'user_id': None} for name in names]
+    result = run_tier(client, USER, desired, return_objects=False)
+    return result, clock
+
+
+def test_an_unknown_outcome_that_happened_is_found_after_the_grace_period_and_not_sent_again():
+    tier = UserTier(['unknown_after'])
+    result, clock = user_tier(tier, ['a@d1'], unknown_outcome_grace=7.5)
+    assert result['created'] == ['a@d1'] and result['failed_items'] == [] and result['outcome_unknown'] == []
+    assert tier.posts == ['a@d1'] and len(tier.users) == 1
+    assert clock.slept == [7.5]   # one grace period, then the lookup
+
+
+def test_an_unknown_outcome_that_did_not_happen_is_sent_once_more():
+    tier = UserTier(['unknown_before'])
+    result, clock = user_tier(tier, ['a@d1', 'b@d1'], unknown_outcome_grace=3)
+    assert sorted(result['created']) == ['a@d1', 'b@d1'] and result['failed_items'] == []
+    assert tier.posts == ['a@d1', 'b@d1', 'a@d1'] and len(tier.users) == 2
+
+
+def test_an_outcome_unknown_twice_fails_and_is_not_sent_a_third_time():
+    tier = UserTier(['unknown_before', 'unknown_before'])
+    result, clock = user_tier(tier, ['a@d1'], unknown_outcome_grace=3)
+    assert result['created'] == [] and result['outcome_unknown'] == ['a@d1']
+    assert [f['name'] for f in result['failed_items']] == ['a@d1']
+    assert 'outcome unknown' in result['failed_items'][0]['reason']
+    assert 'not listed after the creates: the next run finds or creates it' in result['failed_items'][0]['reason']
+    assert tier.posts == ['a@d1', 'a@d1']
+
+
+def test_an_acknowledged_create_that_clearip_does_not_list_is_a_failed_item_that_says_so():
+    tier = UserTier([None, 'ack_not_stored', None])
+    result, clock = user_tier(tier, ['a@d1', 'b@d1', 'c@d1'])
+    assert sorted(result['created']) == ['a@d1', 'c@d1'] and result['changed'] is True
+    assert result['failed_items'] == [{'name': 'b@d1', 'reason': (
+        "user 'b@d1': ClearIP acknowledged the create (id u-2) but does not list it after the creates, so it is not "
+        "counted as created; the next run creates it (once)")}]
+    assert tier.listings == 2   # the opening listing and the closing one
+
+
+def test_a_closing_listing_that_lost_most_of_the_tier_is_not_believed():
+    held = [{'id': 'x%d' % n, 'name': '%d@d1' % n, 'group': 'g1', 'userId': '%d@d1' % n} for n in range(100)]
+    tier = UserTier(users=held)
+    client, session, clock = make_client(tier)
+    records = client.list(USER, shape=listing_shape(USER))
+    tier.users = []   # the listing after the creates comes back empty
+    with pytest.raises(SuspectListing) as info:
+        apply_tier(client, USER, [{'name': 'new@d1', 'parent': 'd1', 'user_id': None}], records,
+                   client.list(GROUP, shape=listing_shape(GROUP)), return_objects=False)
+    assert info.value.finding['side'] == 'clearip' and info.value.finding['missing'] == 100
+    assert ("ClearIP lists 1 Users where it held 101 (100 before this run's creates, and 1 it acknowledged)"
+            in str(info.value))
+
+
+def test_the_children_of_a_failed_parent_are_held_back_and_the_others_created():
+    tier = UserTier()
+    client, session, clock = make_client(tier)
+    desired = [{'name': 'a@d1', 'parent': 'd1', 'user_id': None}, {'name': 'b@d2', 'parent': 'd2', 'user_id': None}]
+    result, dummy = apply_tier(client, USER, desired, [], client.list(GROUP, shape=listing_shape(GROUP)),
+                               return_objects=False, held_back={'d2': "group 'd2': create failed: HTTP 500"})
+    assert result['created'] == ['a@d1']
+    assert result['failed_items'] == [{'name': 'b@d2', 'reason': (
+        "user 'b@d2': held back, because its group 'd2' failed: group 'd2': create failed: HTTP 500")}]
+    assert tier.posts == ['a@d1']

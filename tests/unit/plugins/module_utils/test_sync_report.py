@@ -56,7 +56,7 @@ def test_prometheus_text_parses_and_carries_the_last_success():
     assert parsed['clearip_netsapiens_sync_last_run_timestamp_seconds'].samples[0].value == 1012.25
     assert parsed['clearip_netsapiens_sync_duration_seconds'].samples[0].value == 12.25
     status = dict((s.labels['status'], s.value) for s in parsed['clearip_netsapiens_sync_status'].samples)
-    assert status == {'ok': 0, 'partial': 0, 'failed': 1}
+    assert status == {'ok': 0, 'partial': 0, 'failed': 1, 'cancelled': 0}
     objects = dict(((s.labels['tier'], s.labels['outcome']), s.value) for s in parsed['clearip_netsapiens_sync_objects'].samples)
     assert objects[('service_providers', 'created')] == 1 and objects[('service_providers', 'existing')] == 1 and len(objects) == 9
 

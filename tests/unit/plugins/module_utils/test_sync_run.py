@@ -18,7 +18,7 @@ class EagerBackground(object):
     """A background job whose thread runs to its end before the thread that started it goes on, as a busy
     machine may schedule it."""
 
-    def __init__(self, work, name):
+    def __init__(self, work, name, control=None):
         self._value, self._error = None, None
         try:
             self._value = work()
