@@ -63,7 +63,7 @@ def test_malformed_users_fail_alone_in_the_users_tier_and_check_mode_predicts_it
     assert "user record #3 of domain %s" % first in run.stdout
 
 
-def test_a_malformed_domain_fails_in_the_groups_tier_and_the_users_wait(sims, sync):
+def test_a_malformed_domain_fails_in_the_groups_tier_and_holds_back_only_its_own_users(sims, sync):
     dataset = make_dataset(resellers=2, domains=4, users=8, seed=10)
     ns = dataset['netsapiens']
     with_malformed(dataset, {'list': 'domains', 'at': 1, 'record': {'domain': 'odd.example', 'reseller': ['x']}},
@@ -71,30 +71,29 @@ def test_a_malformed_domain_fails_in_the_groups_tier_and_the_users_wait(sims, sy
     s = sims(dataset)
     run = sync(vendor_config(s))
     assert run.rc != 0, run
-    sps, groups, _users = expected_plain(dataset)
-    assert holdings(s) == (sps, groups, {}), run
+    # The malformed records are extra ones, with no user: every well-formed domain's Users are created.
+    assert holdings(s) == expected_plain(dataset), run
     report = run.out['report']
     assert [f['name'] for f in report['tiers']['groups']['failed']] == ['domain #4', 'odd.example']
     reasons = [f['reason'] for f in report['tiers']['groups']['failed']]
     assert reasons[0].startswith("domain record #4 from GET /ns-api/v2/domains: no 'domain' field")
     assert reasons[1].startswith("domain record #2 from GET /ns-api/v2/domains: 'reseller' is a list, not text")
-    assert report['tiers']['users']['skipped'] is True
+    assert report['tiers']['users']['skipped'] is False and report['tiers']['users']['failed'] == []
 
 
-def test_a_malformed_reseller_gates_groups_and_a_malformed_connection_fails_the_run(sims, sync):
+def test_a_malformed_reseller_and_a_malformed_connection_fail_the_run_and_hold_back_nothing_else(sims, sync):
     dataset = make_dataset(resellers=2, domains=2, users=4, seed=11)
     with_malformed(dataset, {'list': 'resellers', 'at': 0, 'record': {'reseller': None, 'description': 'x'}},
                    {'list': 'connections', 'at': 0, 'record': ['sip*@192.0.2.9']})
     s = sims(dataset)
     run = sync(vendor_config(s))
     assert run.rc != 0, run
-    sps, _groups, _users = expected_plain(dataset)
-    assert holdings(s) == (sps, {}, {})
+    assert holdings(s) == expected_plain(dataset)   # the malformed reseller is an extra one, with no domain
     report = run.out['report']
     assert report['tiers']['service_providers']['failed'] == [
         {'name': 'reseller #1', 'reason': "reseller record #1 from GET /ns-api/v2/resellers: no 'reseller' field "
                                           '(record: {"description": "x", "reseller": null}); fix the record in NetSapiens'}]
-    assert report['tiers']['groups']['skipped'] is True and report['tiers']['users']['skipped'] is True
+    assert report['tiers']['groups']['skipped'] is False and report['tiers']['users']['skipped'] is False
     assert report['connections']['failed'] == [
         {'name': 'connection #1', 'reason': 'connection record #1 from GET /ns-api/v2/connections: is a list, not an object '
                                             '(record: ["sip*@192.0.2.9"]); fix the record in NetSapiens'}]

@@ -227,8 +227,8 @@ def test_a_lookup_after_a_refusal_never_takes_an_object_of_another_name(sims, sy
     dataset = make_dataset(resellers=1, domains=2, users=20, seed=198)
     ns = dataset['netsapiens']
     rename = {ns['domains'][0]['domain']: 'ba.example', ns['domains'][1]['domain']: 'a.example'}
-    for record in ns['domains'] + ns['users'] + ns.get('connections', []):
-        record['domain'] = rename.get(record['domain'], record['domain'])
+    for item in ns['domains'] + ns['users'] + ns.get('connections', []):
+        item['domain'] = rename.get(item['domain'], item['domain'])
     names = {}
     for user in ns['users']:
         names[user['domain']] = names.get(user['domain'], 0) + 1

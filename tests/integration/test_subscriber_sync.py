@@ -12,6 +12,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.integration.conftest import Sims, vendor_config
 from tests.simulators.dataset import make_dataset
 
@@ -98,36 +100,53 @@ def test_check_mode_after_a_partial_sync_predicts_only_the_rest(sims, sync):
     assert holdings(s) == expected_plain(dataset)
 
 
-def test_invalid_reseller_stops_groups_and_users(sims, sync):
+@pytest.mark.parametrize('gate', ['parent', 'tier'])
+def test_invalid_reseller_holds_back_its_own_domains_or_with_the_tier_gate_groups_and_users(sims, sync, gate):
     dataset = make_dataset(resellers=2, domains=4, users=8, seed=1)
     bad = dataset['netsapiens']['resellers'][0]['reseller']
     dataset['netsapiens']['resellers'].append({'reseller': 'Bad/Reseller', 'description': ''})
     s = sims(dataset)
-    run = sync(vendor_config(s))
+    run = sync(vendor_config(s), extra_vars={'subscriber_sync_tier_gate': gate})
     assert run.rc != 0
     report = run.out['report']
     assert [f['name'] for f in report['tiers']['service_providers']['failed']] == ['Bad/Reseller']
     assert "reseller 'Bad/Reseller'" in report['errors'][0] and "'/'" in report['errors'][0]
-    assert report['tiers']['groups']['skipped'] is True and report['tiers']['users']['skipped'] is True
-    assert '1 Service Provider(s) failed' in report['tiers']['groups']['skipped_reason']
     sps, groups, users = holdings(s)
-    assert bad in sps and len(sps) == 2 and groups == {} and users == {}
+    assert bad in sps and len(sps) == 2
+    if gate == 'tier':   # the vendor binary's rule
+        assert report['tiers']['groups']['skipped'] is True and report['tiers']['users']['skipped'] is True
+        assert '1 Service Provider(s) failed' in report['tiers']['groups']['skipped_reason']
+        assert groups == {} and users == {}
+    else:                # the bad reseller has no domain: nothing hangs below it
+        assert report['tiers']['groups']['skipped'] is False and report['tiers']['users']['skipped'] is False
+        good = copy.deepcopy(dataset)
+        good['netsapiens']['resellers'].pop()
+        assert (sps, groups, users) == expected_plain(good)
     assert 'Bad/Reseller' in run.stdout
 
 
-def test_domain_without_reseller_stops_users_only(sims, sync):
+@pytest.mark.parametrize('gate', ['parent', 'tier'])
+def test_domain_without_reseller_holds_back_its_users_or_with_the_tier_gate_all_users(sims, sync, gate):
     dataset = make_dataset(resellers=2, domains=4, users=8, seed=2)
     dataset['netsapiens']['domains'].append({'domain': 'orphan.example', 'reseller': '', 'description': ''})
+    dataset['netsapiens']['users'].append(dict(dataset['netsapiens']['users'][0], user='777', domain='orphan.example'))
     s = sims(dataset)
-    run = sync(vendor_config(s))
+    run = sync(vendor_config(s), extra_vars={'subscriber_sync_tier_gate': gate})
     assert run.rc != 0
     report = run.out['report']
     assert report['tiers']['groups']['failed'] == [{'name': 'orphan.example', 'reason': report['errors'][0]}]
     assert 'has no reseller' in report['errors'][0]
     assert report['tiers']['groups']['skipped'] is False and len(report['tiers']['groups']['created']) == 4
-    assert report['tiers']['users']['skipped'] is True and '1 Group(s) failed' in report['tiers']['users']['skipped_reason']
     sps, groups, users = holdings(s)
-    assert len(sps) == 2 and len(groups) == 4 and users == {}
+    assert len(sps) == 2 and len(groups) == 4
+    if gate == 'tier':
+        assert report['tiers']['users']['skipped'] is True and '1 Group(s) failed' in report['tiers']['users']['skipped_reason']
+        assert users == {}
+    else:
+        assert report['tiers']['users']['skipped'] is False and len(report['tiers']['users']['created']) == 8
+        assert [f['name'] for f in report['tiers']['users']['failed']] == ['777@orphan.example']
+        assert "its domain 'orphan.example' has an error" in report['tiers']['users']['failed'][0]['reason']
+        assert len(users) == 8
 
 
 def test_user_and_connection_errors_stop_nothing_but_fail_the_run(sims, sync):
@@ -164,16 +183,19 @@ def test_moved_domain_is_an_error_under_plain_and_a_new_group_under_unique(sims,
     failed = plain.out['report']['tiers']['groups']['failed']
     assert [f['name'] for f in failed] == [moved['domain']]
     assert 'moved' in failed[0]['reason'] and old_reseller in failed[0]['reason'] and new_reseller in failed[0]['reason']
-    assert plain.out['report']['tiers']['users']['skipped'] is True
-    assert Sims.total_writes(s.clearip) == 0
+    users = plain.out['report']['tiers']['users']
+    mine = sorted('%s@%s' % (u['user'], u['domain']) for u in ns['users'] if u['domain'] == moved['domain'])
+    assert sorted(f['name'] for f in users['failed']) == mine and users['skipped'] is False
+    assert all('held back, because its group %r failed' % moved['domain'] in f['reason'] for f in users['failed'])
+    assert Sims.total_writes(s.clearip) == len(ns['users']) - len(mine)   # the other domains' Users
 
     unique = sync(vendor_config(s), extra_vars={'subscriber_sync_identifier_scheme': 'unique'})
     assert unique.rc == 0, unique
     groups = holdings(s)[1]
     assert groups['%s@%s' % (moved['domain'], new_reseller)] == new_reseller
     assert groups[moved['domain']] == old_reseller      # the old Group is kept, never moved or deleted
-    users = holdings(s)[2]
-    assert len(users) == 8 and all(name.count('@') == 2 for name in users)
+    users = holdings(s)[2]   # beside the plain Users the first run made for the domains that did not move
+    assert len([name for name in users if name.count('@') == 2]) == 8
 
 
 def test_no_resellers_scheme_with_filters(sims, sync):
