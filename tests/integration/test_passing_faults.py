@@ -154,6 +154,10 @@ def test_a_failed_group_holds_back_its_own_users_or_with_the_tier_gate_the_whole
             assert users['skipped'] is True and users['created'] == [] and users['skipped_reason'] == '1 Group(s) failed'
     held = set(u['name'] for u in Sims.state(s.clearip)['users'])
     assert held == (set(others) if gate == 'parent' else set())
+    note = ('its %d Users held back, the other %d created' % (len(mine), len(others)) if gate == 'parent'
+            else 'the whole Users tier skipped, as the vendor binary does')
+    record('a Group that cannot be created (its name held under another Service Provider), tier_gate %s' % gate, 1, 0, 0,
+           secrets_in(config, run), note + '; check mode predicts the same')
 
 
 # -- 2. a stalled answer never hangs the sync -------------------------------------------------------
@@ -372,3 +376,5 @@ def test_a_refused_login_is_not_sent_again_by_the_next_runs(sims, sync, tmp_path
     assert fixed.rc == 0, fixed
     assert Sims.stats(s.clearip)['requests']['POST /auth/login'] == 2
     assert secrets_in(good, *(runs + [fixed])) == 0 and all(bad['clearip']['password'] not in r.stdout for r in runs)
+    assert_exact(s, dataset, 'a wrong ClearIP password for 3 runs, then the right one', runs + [fixed], config=good,
+                 note='1 login sent by the 3 refused runs (ClearIP locks after 10); the right password cleared it')
