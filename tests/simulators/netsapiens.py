@@ -205,6 +205,10 @@ class NetSapiensSimulator(SimServer):
             item.setdefault('id', uuid.uuid4().hex)
         self.event_posts = []
         self._event_threads = []
+        # Requests checked against the published API v2 description (config contract_validation):
+        # key -> count, and key -> tests.contract.netsapiens_v2.Checked for the refused ones.
+        self.contract_checked = {}
+        self.contract_refused = {}
 
         self.route('POST', V2 + '/tokens', self.v2_token)
         self.route('POST', '/ns-api/oauth2/token/', self.token)
@@ -266,6 +270,7 @@ class NetSapiensSimulator(SimServer):
             'dialrule_id_in_records': True,
             'subscription_create_answer': 'record',
             'event_post_shape': 'record',
+            'contract_validation': False,
         }
 
     def dump_state(self):
@@ -275,7 +280,38 @@ class NetSapiensSimulator(SimServer):
                 'live_access_tokens': self._live_token_count(),
                 'subscriptions': self.subscriptions, 'event_posts': list(self.event_posts)}
 
+    def observe(self, request):
+        """With ``contract_validation``, check the request against the published description and record it."""
+        if not self.config.get('contract_validation'):
+            return
+        from tests.contract import netsapiens_v2 as contract
+
+        headers = {}
+        if request.headers.get('Content-Type'):
+            headers['Content-Type'] = request.headers['Content-Type']
+        if request.headers.get('Authorization'):
+            # The scheme is what the description checks; the token stays out of the cache key and any message.
+            headers['Authorization'] = request.headers['Authorization'].split(' ', 1)[0] + ' <token>'
+        pairs = [(name, value) for name, values in request.query_lists.items() for value in values]
+        checked = contract.check(request.method, request.path, pairs, headers, request.raw_body)
+        with self.lock:
+            self.contract_checked[checked.key] = self.contract_checked.get(checked.key, 0) + 1
+            if checked.refused:
+                self.contract_refused.setdefault(checked.key, checked)
+        contract.REGISTRY.add(checked)
+
+    def contract_report(self):
+        """``GET /_sim/contract``: the distinct requests checked, and the refused ones with the reasons."""
+        from tests.contract.netsapiens_v2 import Checked
+
+        with self.lock:
+            return {'enabled': bool(self.config.get('contract_validation')),
+                    'checked': [Checked(key).describe() for key in sorted(self.contract_checked)],
+                    'refused': [self.contract_refused[key].as_dict() for key in sorted(self.contract_refused)]}
+
     def _admin_base(self, method, path, request):
+        if method == 'GET' and path == '/_sim/contract':
+            return 200, self.contract_report()
         status, payload = super(NetSapiensSimulator, self).admin(method, path, request)
         if method == 'GET' and path == '/_sim/stats':
             with self.lock:
