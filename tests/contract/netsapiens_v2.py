@@ -297,7 +297,7 @@ def _check_v2(method, path, query_pairs, headers, body, content_type, query_name
 class Registry(object):
     """Every distinct request checked in this process: ``key`` -> ``{"count", "errors", "outside", "undeclared"}``.
 
-    The simulators add to ``REGISTRY``; ``tests/conftest.py`` merges the registries of the test processes and
+    The integration fixtures add what their simulators checked to ``REGISTRY``; ``tests/conftest.py`` merges the registries of the test processes and
     prints the totals at the end of the run.
     """
 

@@ -99,6 +99,10 @@ def sims():
     yield start
     for sim in started:
         sim.stop()
+    from tests.contract.netsapiens_v2 import REGISTRY
+    for sim in started:
+        for count, checked in getattr(sim, 'contract_checked', {}).values():
+            REGISTRY.add(checked, count)   # for the totals at the end of the run (tests/conftest.py)
     refused = [item for sim in started for item in getattr(sim, 'contract_refused', {}).values()]
     if refused:
         pytest.fail('NetSapiens requests that the published API v2 description refuses (tests/contract):\n%s' % '\n'.join(
