@@ -95,7 +95,8 @@ dataset key ``subscriptions``, records in the schema's field names):
 - ``POST|GET /ns-api/v2/subscriptions`` and ``/ns-api/v2/domains/{domain}/subscriptions`` (the domain
   form forces the subscription's ``domain``; an unknown domain is 404); ``GET|PUT|DELETE`` of
   ``.../subscriptions/{id}``. A body may carry ``model``, ``post-url``, ``reseller``, ``domain``, ``user``
-  (``*`` when not given), ``subscription-expires-datetime`` (``YYYY-MM-DD HH:MM:SS``, read as UTC:
+  (``*`` when not given; a create only: an update with them is 400, as the description's update schema has
+  none of them), ``subscription-expires-datetime`` (``YYYY-MM-DD HH:MM:SS``, read as UTC:
   **inferred**), ``preferred-server``, ``subscription-geo-support`` (yes|no), and in an update
   ``error-count``/``posts-count`` set to 0 (a reset). Any other field (the v1 ``expires``, the description
   example's ``server_preferred``), a non-string value, a ``model`` not of the contract's models or a
@@ -173,6 +174,8 @@ SUBSCRIPTION_MODELS = ('agent', 'auditlog', 'auditlog_lite', 'call', 'call_origi
 # only the server sets. error-count and posts-count may be set, but only to 0 (a reset).
 SUBSCRIPTION_WRITABLE = ('model', 'post-url', 'subscription-geo-support', 'reseller', 'domain', 'user',
                          'subscription-expires-datetime', 'preferred-server', 'error-count', 'posts-count')
+# An update (PUT) takes no reseller, domain or user (the description's update schema).
+SUBSCRIPTION_CREATE_ONLY = ('reseller', 'domain', 'user')
 SUBSCRIPTION_READ_ONLY = ('id', 'status', 'current-active-server', 'subscription-creation-datetime', 'user-scope')
 SUBSCRIPTION_COUNTERS = ('error-count', 'posts-count')
 SUBSCRIPTION_MATCH = ('model', 'post-url', 'reseller', 'domain', 'user')   # the same ones twice: 409
@@ -708,6 +711,9 @@ class NetSapiensSimulator(SimServer):
         unknown = sorted(set(body) - set(SUBSCRIPTION_WRITABLE) - set(['id']))
         if unknown:
             raise ApiError(400, {'code': 400, 'message': 'unknown subscription fields: %s' % ', '.join(unknown)})
+        fixed = sorted(set(body) & set(SUBSCRIPTION_CREATE_ONLY)) if not creating else []
+        if fixed:
+            raise ApiError(400, {'code': 400, 'message': 'an update cannot change %s' % ', '.join(fixed)})
         for key, value in body.items():
             if key in SUBSCRIPTION_COUNTERS:
                 if creating or value != 0 or isinstance(value, bool):

@@ -94,8 +94,11 @@ def test_create_list_read_update_delete(sim):
     listed = requests.get(sim.url + V2 + '/subscriptions', headers=KEY, timeout=5).json()
     assert [x['id'] for x in listed] == [record['id']]
     path = sim.url + V2 + '/subscriptions/' + record['id']
-    assert requests.put(path, json={'reseller': 'r1'}, headers=KEY, timeout=5).json()['reseller'] == 'r1'
-    assert requests.get(path, headers=KEY, timeout=5).json()['reseller'] == 'r1'
+    renewed = requests.put(path, json={'subscription-expires-datetime': '2099-02-01 00:00:00'}, headers=KEY, timeout=5)
+    assert renewed.json()['subscription-expires-datetime'] == '2099-02-01 00:00:00'
+    assert requests.get(path, headers=KEY, timeout=5).json()['subscription-expires-datetime'] == '2099-02-01 00:00:00'
+    # The update schema has no filters.
+    assert requests.put(path, json={'reseller': 'r1'}, headers=KEY, timeout=5).status_code == 400
     assert requests.delete(path, headers=KEY, timeout=5).status_code == 202
     assert requests.get(path, headers=KEY, timeout=5).status_code == 404
     assert requests.get(sim.url + V2 + '/subscriptions', headers=KEY, timeout=5).json() == []
