@@ -53,4 +53,4 @@ def pytest_terminal_summary(terminalreporter):
     target = os.environ.get('NETSAPIENS_CONTRACT_REPORT')
     if target:
         with open(target, 'w') as handle:
-            json.dump({'totals': totals, 'requests': registry.export()}, handle, indent=1, sort_keys=True)
+            json.dump(dict(registry.export(), totals=totals), handle, indent=1, sort_keys=True)

@@ -42,6 +42,7 @@ import functools
 import json
 import lzma
 import threading
+import time
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -170,16 +171,43 @@ def apply_errata(spec):
     return spec
 
 
+def _cached_factory_class():
+    """openapi-core's schema validator factory, remembering the validator it made for each schema of the (fixed)
+    description: making one costs most of a check (resolving the schema, building a jsonschema class)."""
+    from openapi_core.validation.schemas.factories import DialectSchemaValidatorsFactory
+
+    class CachedSchemaValidatorsFactory(DialectSchemaValidatorsFactory):
+        def __init__(self, *args, **kwargs):
+            super(CachedSchemaValidatorsFactory, self).__init__(*args, **kwargs)
+            self._made = {}
+            self._made_lock = threading.Lock()
+
+        def create(self, spec, schema, format_validators=None, extra_format_validators=None,
+                   forbid_unspecified_additional_properties=False, enforce_properties_required=False):
+            key = (schema.as_posix(), forbid_unspecified_additional_properties, enforce_properties_required,
+                   id(format_validators), id(extra_format_validators))
+            with self._made_lock:
+                made = self._made.get(key)
+            if made is None:
+                made = super(CachedSchemaValidatorsFactory, self).create(
+                    spec, schema, format_validators, extra_format_validators, forbid_unspecified_additional_properties,
+                    enforce_properties_required)
+                with self._made_lock:
+                    self._made[key] = made
+            return made
+
+    return CachedSchemaValidatorsFactory
+
+
 @functools.lru_cache(maxsize=1)
 def _validator():
     """(openapi-core OpenAPI object, the folded spec), built once per process (about a second)."""
     from jsonschema import FormatChecker
     from openapi_core import Config, OpenAPI
-    from openapi_core.validation.schemas.factories import DialectSchemaValidatorsFactory
     from openapi_schema_validator import OAS31_BASE_DIALECT_ID, OAS31Validator
 
     spec = apply_errata(fold_variants(description()))
-    factory = DialectSchemaValidatorsFactory(OAS31Validator, OAS31_BASE_DIALECT_ID, format_checker=FormatChecker([]))
+    factory = _cached_factory_class()(OAS31Validator, OAS31_BASE_DIALECT_ID, format_checker=FormatChecker([]))
     config = Config(spec_validator_cls=None, additional_properties_default_policy='forbid',
                     schema_validators_factory=factory)
     return OpenAPI.from_dict(spec, config=config), spec
@@ -248,11 +276,24 @@ def body_fields(content_type, body):
 
 
 _LOCK = threading.Lock()
+# Seconds this process spent reading the description and checking requests (the cost of the check; the run's
+# summary prints it).
+SPENT = {'seconds': 0.0, 'calls': 0}
 
 
 def check(method, path, query_pairs=(), headers=None, body=b'', strict_query=False):
     """What the description says of one request (``Checked``). ``query_pairs``: [(name, value)] as sent;
     ``path``: the path as sent (without the query); ``headers``: a mapping (Content-Type, Authorization)."""
+    started = time.perf_counter()
+    try:
+        return _check(method, path, query_pairs, headers, body, strict_query)
+    finally:
+        with _LOCK:
+            SPENT['seconds'] += time.perf_counter() - started
+            SPENT['calls'] += 1
+
+
+def _check(method, path, query_pairs, headers, body, strict_query):
     headers = dict(headers or {})
     content_type = (headers.get('Content-Type') or headers.get('content-type') or '').split(';', 1)[0].strip().lower()
     query_pairs = list(query_pairs)
@@ -272,18 +313,20 @@ def check(method, path, query_pairs=(), headers=None, body=b'', strict_query=Fal
 @functools.lru_cache(maxsize=8192)
 def _check_v2(method, path, query_pairs, headers, body, content_type, query_names, fields, strict_query):
     from openapi_core.templating.paths.exceptions import PathError
-    from openapi_core.templating.paths.finders import APICallPathFinder
 
     api, spec = _validator()
     request = _Request(method, path, list(query_pairs), dict(headers), body, content_type)
+    validator = api.request_validator
     with _LOCK:
+        # What APICallRequestValidator.iter_errors does, with the path found once and its template kept.
         try:
-            found = APICallPathFinder(api.spec, base_url=None).find(request.method, CHECK_HOST_URL + path)
+            found_path, operation, _server, path_result, _server_result = validator._find_path(request)
         except PathError as exc:
             return Checked((method, path, query_names, fields), _explain(exc))
-        template = found.path.parts[-1]
+        template = found_path.parts[-1]
+        request.parameters.path = path_result.variables
         errors = []
-        for exc in api.request_validator.iter_errors(request):
+        for exc in validator._iter_errors(request, operation, found_path):
             errors.extend(_explain(exc))
     operation = spec['paths'][template][method.lower()]
     declared = set(p.get('name') for p in operation.get('parameters', []) if p.get('in') == 'query')
@@ -304,6 +347,7 @@ class Registry(object):
     def __init__(self):
         self.lock = threading.Lock()
         self.seen = {}
+        self.spent = {'seconds': 0.0, 'calls': 0, 'processes': 0}
 
     def add(self, checked, count=1):
         with self.lock:
@@ -315,14 +359,19 @@ class Registry(object):
                     entry['errors'].append(error)
 
     def export(self):
-        """A JSON-able copy: a list of ``{"key": [...], ...}``."""
+        """A JSON-able copy: ``{"requests": [{"key": [...], ...}], "spent": {...}}`` (with this process's SPENT)."""
         with self.lock:
-            return [dict(value, key=[key[0], key[1], list(key[2]), list(key[3])]) for key, value in self.seen.items()]
+            requests = [dict(value, key=[key[0], key[1], list(key[2]), list(key[3])]) for key, value in self.seen.items()]
+        return {'requests': requests, 'spent': dict(SPENT)}
 
     def merge(self, exported):
-        for item in exported:
+        for item in exported['requests']:
             key = (item['key'][0], item['key'][1], tuple(item['key'][2]), tuple(item['key'][3]))
             self.add(Checked(key, item['errors'], item['outside'], item['undeclared']), item['count'])
+        with self.lock:
+            self.spent['seconds'] += exported['spent']['seconds']
+            self.spent['calls'] += exported['spent']['calls']
+            self.spent['processes'] += 1
 
     def summary(self):
         """(lines, totals) for the end of a test run."""
@@ -334,9 +383,13 @@ class Registry(object):
         totals = {'distinct': len(items), 'checked': len(described), 'refused': len(refused),
                   'outside': len(items) - len(described), 'undeclared_query': len(undeclared),
                   'requests': sum(v['count'] for _key, v in items)}
+        spent = self.spent if self.spent['processes'] else dict(SPENT, processes=1)
+        totals['check_seconds'] = round(spent['seconds'], 2)
+        totals['check_calls'] = spent['calls']
         lines = ['NetSapiens API v2 description (tests/contract): %(requests)d requests, %(distinct)d distinct; '
                  '%(checked)d checked against the description, %(refused)d refused; %(outside)d allowed by name outside '
-                 'it; %(undeclared_query)d allowed with query parameters it does not declare' % totals]
+                 'it; %(undeclared_query)d allowed with query parameters it does not declare; checking took '
+                 '%(check_seconds).1f s in all' % totals]
         for key, value in refused:
             lines.append('  REFUSED   %s: %s' % (Checked(key).describe(), ' / '.join(value['errors'])))
         for key, value in undeclared:
