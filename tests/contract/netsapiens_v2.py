@@ -32,7 +32,8 @@ What openapi-core cannot know, done here in one place each:
   them); they are reported as ``undeclared`` (see ``Checked``), and refused only with ``strict_query``.
 
 Where the description is silent (fields of answers it does not list, the event posts' shape) is said in
-the client's contract notes (plugins/module_utils/netsapiens.py), not here.
+the client's contract notes (plugins/module_utils/_netsapiens_subscriptions.py and _netsapiens_records.py), not
+here.
 """
 
 from __future__ import annotations
