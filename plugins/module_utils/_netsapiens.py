@@ -199,7 +199,7 @@ class NetSapiensClient(object):
             except HttpError as exc:
                 raise NetSapiensTokenError('getting a NetSapiens access token failed: %s' % exc.message, status=exc.status)
             if resp.status in TOKEN_FALLBACK_STATUSES and self._token_endpoint is None:
-                not_found.append('POST %s answered HTTP %d%s' % (path, resp.status, self._error_detail(resp)))
+                not_found.append('POST %s answered HTTP %d%s' % (path, resp.status, self.error_detail(resp)))
                 continue
             self._token_endpoint = name
             return resp, name
@@ -244,7 +244,7 @@ class NetSapiensClient(object):
         return body if isinstance(body, dict) else {}
 
     @classmethod
-    def _error_detail(cls, resp):
+    def error_detail(cls, resp):
         """`` (message)`` from an OAuth2 (error_description) or v2 (message) error body, or ''."""
         body = cls._error_body(resp)
         detail = body.get('error_description') or body.get('message')
@@ -252,7 +252,7 @@ class NetSapiensClient(object):
 
     def _grant_error(self, resp, grant, where):
         code = self._error_body(resp).get('error')
-        detail = self._error_detail(resp)
+        detail = self.error_detail(resp)
         if code == 'invalid_client':
             return ('NetSapiens rejected the OAuth client (HTTP %d invalid_client%s): check client_id and client_secret'
                     % (resp.status, detail))

@@ -12,7 +12,9 @@ NetSapiens "Reading" v2 and v1, dial rules and event subscriptions) and turns th
 - connection ``{name, domain, address}``
 - dial rule  ``{id, domain, dialplan, matching, from_matching, application, parameter, destination_user,
   destination_host, description, enabled}`` (API v2 only; its wire details are inferred, see DIALRULE_*)
-- subscription ``{id, model, post_url, reseller, domain, user, expires, server_preferred}``
+- subscription ``{id, model, post_url, reseller, domain, user, expires, preferred_server, status,
+  current_active_server, created, error_count, posts_count}`` (API v2 only; field names of the schema
+  ``Subscription``, see SUBSCRIPTION_*)
 
 A malformed record is kept, with ``problem`` saying why (``normalize_record``), so that one bad
 record never stops a run. Where the v2 description is silent (fields an answer may add, fields it
@@ -101,25 +103,40 @@ DIALRULE_CREATE_DEFAULTS = {'dial-rule-translation-destination-user': '[*]'}
 DIALRULE_UPDATE_CARRIES = ('dialrule', 'dial-rule-translation-destination-user')
 DIALRULE_ENABLED_WIRE = {True: 'yes', False: 'no'}
 
-# -- event subscriptions (API v2): paths, body fields and models are in the published v2 description;
-# what is marked INFERRED is not, and is a guess to change here when a real core disagrees.
-# INFERRED: the field that names a subscription in a read (and in the URL of GET/PUT/DELETE of one);
-# the first of these that a record carries is used.
+# -- event subscriptions (API v2): the field names of the schema Subscription of the published v2 description
+# (v45.0; tests/contract holds it). An earlier contract gave the v1 name 'expires' and 'server_preferred', which
+# appears only in one example of the description: a core does not know them. The paths, the 409 and what the
+# description leaves open are in the contract notes of _netsapiens_subscriptions. Where it is silent, the least
+# is assumed: fields an answer adds are ignored; a schema field may be absent or null (counters then read as
+# None, text as ''); a record without an id cannot be managed (skipped).
+# The field that names a subscription in a read (and in the URL of GET/PUT/DELETE of one): 'id' is the
+# description's (required in Subscription); the others are INFERRED fallbacks of older cores.
 SUBSCRIPTION_ID_FIELDS = ('id', 'subscription-id', 'subscription')
-# normalised field -> wire field.
+# normalised field -> wire field, for what a create or an update sends (and a read returns).
 SUBSCRIPTION_FIELDS = (
     ('model', 'model'),
     ('post_url', 'post-url'),
     ('reseller', 'reseller'),
     ('domain', 'domain'),
     ('user', 'user'),
-    ('expires', 'expires'),
-    ('server_preferred', 'server_preferred'),
+    ('expires', 'subscription-expires-datetime'),
+    ('preferred_server', 'preferred-server'),
 )
+# normalised field -> wire field, for what only the server sets (never sent).
+SUBSCRIPTION_READ_ONLY_FIELDS = (
+    ('status', 'status'),
+    ('current_active_server', 'current-active-server'),
+    ('created', 'subscription-creation-datetime'),
+)
+SUBSCRIPTION_COUNTERS = (('error_count', 'error-count'), ('posts_count', 'posts-count'))
+# The filters of a subscription: which changes it posts (the API's update takes none of them).
+SUBSCRIPTION_FILTERS = ('reseller', 'domain', 'user')
 SUBSCRIPTION_MODELS = ('agent', 'auditlog', 'auditlog_lite', 'call', 'call_origid', 'cdr', 'message', 'messagesession',
                        'subscriber', 'presence', 'voicemail')
+SUBSCRIPTION_STATUSES = ('pending', 'active', 'error')
+SUBSCRIPTION_STATUS_ERROR = 'error'
 SUBSCRIPTION_FILTER_ANY = '*'
-# The format of expires is documented; INFERRED: the server reads it as UTC.
+# The format of subscription-expires-datetime is documented; INFERRED: the server reads it as UTC.
 SUBSCRIPTION_TIME_FORMAT = '%Y-%m-%d %H:%M:%S'
 
 
@@ -287,8 +304,10 @@ def planned_dialrule(domain, dialplan, fields):
 
 
 def normalize_subscription(raw):
-    """A wire subscription -> ``{id, model, post_url, reseller, domain, user, expires, server_preferred}``
-    (strings; a filter the server left out is ``*``, other missing fields ``''``); None without an id."""
+    """A wire subscription -> ``{id, model, post_url, reseller, domain, user, expires, preferred_server, status,
+    current_active_server, created, error_count, posts_count}``: text fields are strings (a filter the server
+    left out is ``*``, other missing ones ``''``), the counters ints or None when absent or not numbers.
+    None for a record without an id."""
     sub_id = None
     for name in SUBSCRIPTION_ID_FIELDS:
         if raw.get(name) not in (None, ''):
@@ -297,16 +316,22 @@ def normalize_subscription(raw):
     if sub_id is None:
         return None
     record = {'id': sub_id}
-    for name, wire in SUBSCRIPTION_FIELDS:
+    for name, wire in SUBSCRIPTION_FIELDS + SUBSCRIPTION_READ_ONLY_FIELDS:
         value = text_value(raw.get(wire))
-        if not value and name in ('reseller', 'domain', 'user'):
+        if not value and name in SUBSCRIPTION_FILTERS:
             value = SUBSCRIPTION_FILTER_ANY
         record[name] = value
+    for name, wire in SUBSCRIPTION_COUNTERS:
+        value = raw.get(wire)
+        try:
+            record[name] = None if value is None or isinstance(value, bool) else int(value)
+        except (TypeError, ValueError):
+            record[name] = None
     return record
 
 
 def subscription_wire(fields):
-    """Normalised subscription fields -> a request body (only the fields given; None left out)."""
+    """Normalised subscription fields -> a request body (only the writable fields given; None left out)."""
     return dict((wire, fields[name]) for name, wire in SUBSCRIPTION_FIELDS if fields.get(name) is not None)
 
 
@@ -316,6 +341,16 @@ def subscription_expires_at(record):
     if not value:
         return None
     return calendar.timegm(time.strptime(value, SUBSCRIPTION_TIME_FORMAT))
+
+
+def subscription_hours_left(record, now):
+    """Hours before a normalised subscription expires at Unix time ``now`` (negative once past, to 0.01), or None
+    when its expiry is unknown or unreadable."""
+    try:
+        at = subscription_expires_at(record or {})
+    except ValueError:
+        return None
+    return None if at is None else round((at - now) / 3600.0, 2)
 
 
 def format_subscription_time(unix_time):

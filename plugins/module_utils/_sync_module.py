@@ -60,6 +60,7 @@ def sync_options():
         metrics_path=dict(type='path'),
         started=dict(type='float'),
         versions=dict(type='dict', default={}),
+        events=dict(type='dict'),
         **creating_options()
     )
 
@@ -144,7 +145,8 @@ class _Run(object):
             self.started, ended, self.module.check_mode, plan=results.get('plan'),
             tier_results=dict((name, results.get(name)) for name in TIERS), error=error, versions=params['versions'],
             netsapiens_host=params['netsapiens'].get('host'), clearip_url=params['clearip'].get('url'),
-            drift=results.get('drift'), suspect_reads=results.get('suspect_reads'), clearip_login_refused=refusal)
+            drift=results.get('drift'), suspect_reads=results.get('suspect_reads'), clearip_login_refused=refusal,
+            events=params['events'])
         out = {'report': report, 'status': report['status'], 'summary': _sync_report.summary_lines(report)}
         out.update(write_report_files(report, ended, params['report_path'], params['metrics_path'], self.module.check_mode))
         return out
@@ -275,6 +277,7 @@ def report_options():
         netsapiens_host=dict(type='str'),
         clearip_url=dict(type='str'),
         drift=dict(type='dict'),
+        events=dict(type='dict'),
     )
 
 
@@ -290,7 +293,7 @@ def run_report_module(module):
         params['started'], ended, module.check_mode, plan=params['plan'],
         tier_results=dict((name, params[name]) for name in TIERS), error=error,
         versions=params['versions'], netsapiens_host=params['netsapiens_host'], clearip_url=params['clearip_url'],
-        drift=params['drift'])
+        drift=params['drift'], events=params['events'])
     result = dict(changed=False, report=report, status=report['status'], summary=_sync_report.summary_lines(report))
     written = write_report_files(report, ended, params['path'], params['metrics_path'], module.check_mode,
                                  names=('path', 'metrics_path'))

@@ -34,6 +34,9 @@ OUTCOMES = ('created', 'existing', 'failed')
 DRIFT_KINDS = ('gone', 'moved')
 # The sides whose reads are checked for what they lack (_sync_absence).
 SIDES = ('netsapiens', 'clearip')
+# The NetSapiens event subscription's health (the ``health`` of netsapiens_event_subscription), when events are set up.
+EVENTS_METRIC_PREFIX = 'clearip_netsapiens_events_subscription'
+EVENTS_FIELDS = ('up', 'status', 'error_count', 'posts_count', 'current_active_server', 'expires', 'hours_left', 'problem')
 
 
 def iso_utc(seconds):
@@ -90,8 +93,20 @@ def build_tier(name, plan, result, parent_tier, fatal_stage):
     return entry
 
 
+def events_entry(events):
+    """The report's ``events``: None (events not set up), else the subscription's health with every field of
+    EVENTS_FIELDS (None where unknown; ``up`` False unless given True)."""
+    if not isinstance(events, dict):
+        return None
+    entry = dict((name, events.get(name)) for name in EVENTS_FIELDS)
+    entry['up'] = events.get('up') is True
+    entry['problem'] = events.get('problem') or ('' if entry['up'] else 'the event subscription could not be read')
+    return entry
+
+
 def build_report(started, ended, check_mode, plan=None, tier_results=None, error=None, versions=None,
-                 netsapiens_host=None, clearip_url=None, drift=None, suspect_reads=None, clearip_login_refused=None):
+                 netsapiens_host=None, clearip_url=None, drift=None, suspect_reads=None, clearip_login_refused=None,
+                 events=None):
     """The report dict (docs/report.md) and nothing else; ``started``/``ended`` are Unix times in seconds.
 
     ``error`` is None or ``{'stage': ..., 'message': ..., 'task': ..., 'cancelled': bool}``: a fatal error, so
@@ -99,8 +114,9 @@ def build_report(started, ended, check_mode, plan=None, tier_results=None, error
     stopped before, or withheld) or ``{scope, counts, tiers}`` (docs/drift.md); drift is information, it never
     changes the status. ``suspect_reads``: the reads that lacked too much (``_sync_absence``);
     ``clearip_login_refused``: ``{at, reason, sent}`` when ClearIP refused this run's login, or a remembered
-    refusal kept it from sending one. Otherwise the status is ``partial`` when any record failed or a tier was
-    skipped, else ``ok``.
+    refusal kept it from sending one. ``events``: None when events are not set up, else the ``health`` of
+    netsapiens_event_subscription (see events_entry); like drift, it never changes the status. Otherwise the
+    status is ``partial`` when any record failed or a tier was skipped, else ``ok``.
     """
     tier_results = tier_results or {}
     fatal = None
@@ -136,6 +152,7 @@ def build_report(started, ended, check_mode, plan=None, tier_results=None, error
         'drift': drift,
         'suspect_reads': list(suspect_reads or []),
         'clearip_login_refused': clearip_login_refused,
+        'events': events_entry(events),
         'errors': errors,
     }
 
@@ -159,6 +176,12 @@ def summary_lines(report):
                      % tuple(counts[name][kind] for kind in DRIFT_KINDS for name in TIERS))
     for suspect in report.get('suspect_reads') or ():
         lines.append('Suspect read (%s, %s): %s' % (suspect['side'], TIER_LABELS[suspect['tier']], suspect['reason']))
+    events = report.get('events')
+    if events:
+        lines.append('Events: subscription %s' % (
+            'up (status %s, %s error(s) of %s post(s), %s hour(s) left)'
+            % (events['status'], events['error_count'], events['posts_count'], events['hours_left'])
+            if events['up'] else 'DOWN: %s' % events['problem']))
     status = 'Status: %s%s' % (report['status'], ' (dry run)' if report['check_mode'] else '')
     if report['error']:
         status += ' at stage %s: %s' % (report['error']['stage'], report['error']['message'])
@@ -244,6 +267,16 @@ def prometheus_text(report, ended, last_success):
     gauge(METRIC_PREFIX + '_clearip_login_refused', 'Whether ClearIP refused the last run\'s login, or a refusal of the same '
           'credentials kept it from sending one (1) or not (0); an alert should fire at once: each refused login counts '
           'towards the lock of the account.', [((), bool(report.get('clearip_login_refused')))])
+    events = report.get('events')
+    if events:
+        gauge(EVENTS_METRIC_PREFIX + '_up', '1 when the NetSapiens event subscription exists, is not in error, has a current '
+              'active server and has not expired (read by the last sync run).', [((), events['up'])])
+        gauge(EVENTS_METRIC_PREFIX + '_error_count', 'Failed posts of the NetSapiens event subscription, as NetSapiens counts '
+              'them (error-count; NaN: unknown).', [((), events['error_count'])])
+        gauge(EVENTS_METRIC_PREFIX + '_posts_count', 'Posts of the NetSapiens event subscription, as NetSapiens counts them '
+              '(posts-count; NaN: unknown).', [((), events['posts_count'])])
+        gauge(EVENTS_METRIC_PREFIX + '_hours_left', 'Hours before the NetSapiens event subscription expires (NaN: unknown).',
+              [((), events['hours_left'])])
     return ''.join(metrics)
 
 

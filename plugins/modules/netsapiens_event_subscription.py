@@ -13,17 +13,27 @@ short_description: Keep a NetSapiens event subscription registered and unexpired
 version_added: 0.1.0
 description:
   - Makes sure NetSapiens posts events of one O(model) to one O(post_url) (API v2
-    C(/ns-api/v2/subscriptions), or C(/ns-api/v2/domains/{domain}/subscriptions) with O(scope_domain)).
-  - A subscription is identified by its model and post URL (and O(scope_domain)). Its reseller, domain and user
-    filters and O(server_preferred) are updated in place when they differ.
-  - With O(lifetime_hours), the subscription gets an C(expires) time that many hours ahead, and is renewed (its
-    C(expires) moved ahead again) when fewer than O(renew_margin_hours) are left, so running this module more often
-    than the margin (the role's C(events) entry point installs a daily cron job) keeps it alive.
+    C(/ns-api/v2/subscriptions), or C(/ns-api/v2/domains/{domain}/subscriptions) with O(scope_domain)), with the
+    field names of the published API description (schema C(Subscription)), and reports whether events flow.
+  - A subscription is identified by its model and post URL (and O(scope_domain)). O(preferred_server) is updated in
+    place when it differs; other reseller, domain or user filters make a new subscription (the API's update takes
+    none of them), and the old one is deleted once the new one exists.
+  - The expiry (C(subscription-expires-datetime)) is always set, O(lifetime_hours) ahead, and renewed (moved ahead
+    again) when fewer than O(renew_margin_hours) are left; a run with nothing to renew or change writes nothing.
+    Without an expiry NetSapiens would let the subscription expire with the token that made it (with an OAuth2
+    password grant, as the vendor's config.json has it, about an hour later), and the vendor advises setting it a
+    couple of days ahead, because the server may compute it wrongly. The role's C(events) entry point runs this
+    module daily from cron.
+  - When NetSapiens answers HTTP 409 to the create (the same subscription already exists, for example made by
+    another run meanwhile), the subscription is taken as present; it is read again, and renewed when it needs it.
   - Several subscriptions with the same model and post URL would post each event more than once; all but the
     first are deleted.
+  - Returns the subscription's health as NetSapiens reports it (RV(health)) - its C(status), C(error-count),
+    C(posts-count), C(current-active-server) and the hours left before it expires - with what to look into when
+    events do not flow. The module does not fail for that; the role's C(events) entry point does.
   - Needs the NetSapiens API v2 (cores v44 and later).
-  - The name of the id field in a subscription record, and the time zone of C(expires) (taken as UTC), are not in
-    the published API description; see C(SUBSCRIPTION_*) in the collection's NetSapiens client.
+  - The time zone of C(subscription-expires-datetime) (taken as UTC) is not in the published API description; see
+    the contract notes in the collection's C(plugins/module_utils/_netsapiens_subscriptions.py).
 author:
   - clearip.netsapiens contributors (@clearip)
 extends_documentation_fragment:
@@ -70,20 +80,21 @@ options:
       - Only changes of this user. C(*) is any.
     type: str
     default: '*'
-  server_preferred:
+  preferred_server:
     description:
-      - The server that should post the events (passed as it is); left as the server has it when omitted.
+      - The host name of the NetSapiens core that should send the events while it is up (C(preferred-server));
+        left as the server has it when omitted.
     type: str
+    aliases: [server_preferred]
   lifetime_hours:
     description:
-      - How long a new or renewed subscription lives, in hours.
-      - C(0) sends no C(expires), so the subscription lives as long as the token that made it (an API key's
-        lifetime; with OAuth2 that may be only the access token's hour, so prefer O(api_key) then).
+      - How far ahead a new or renewed subscription's expiry is set, in hours; at least 48 (the vendor advises
+        setting the expiry a couple of days ahead).
     type: float
     default: 168
   renew_margin_hours:
     description:
-      - Renew the subscription when fewer than this many hours are left before it expires.
+      - Renew the subscription when fewer than this many hours are left before it expires; at least 24.
       - Must be smaller than O(lifetime_hours), and larger than the time between two runs of this module.
     type: float
     default: 72
@@ -154,15 +165,82 @@ subscription:
       type: str
       sample: '*'
     expires:
-      description: When it expires (C(YYYY-MM-DD HH:MM:SS), UTC); empty when it has no expiry.
+      description: When it expires (C(subscription-expires-datetime), C(YYYY-MM-DD HH:MM:SS), UTC); empty when unknown.
       type: str
       sample: "2026-12-07 02:00:00"
+    preferred_server:
+      description: The preferred server (C(preferred-server)); empty when none is set.
+      type: str
+      sample: core1.example.com
+    status:
+      description: What NetSapiens reports (C(pending), C(active), C(error)); empty when unknown.
+      type: str
+      sample: active
+    current_active_server:
+      description: The core that sends the events now (C(current-active-server)); empty when none does.
+      type: str
+      sample: core1.example.com
+    error_count:
+      description: Posts that failed (no answer, or an answer above 302), as NetSapiens counts them; null when unknown.
+      type: int
+      sample: 0
+    posts_count:
+      description: Posts attempted, as NetSapiens counts them; null when unknown.
+      type: int
+      sample: 42
+    created:
+      description: When NetSapiens made it (C(subscription-creation-datetime)).
+      type: str
+      sample: "2026-11-30 02:00:00"
+    hours_left:
+      description: Hours left before it expires (negative once past); null when the expiry is unknown.
+      type: float
+      sample: 160.5
+health:
+  description:
+    - Whether events flow, from what NetSapiens reports of the subscription after the run (in check mode nothing is
+      written, so as it reports it now; for one that would be created, not up).
+  returned: success, with O(state=present)
+  type: dict
+  contains:
+    up:
+      description: True when the subscription exists, is not in C(error), has a C(current-active-server) and has not expired.
+      type: bool
+      sample: true
+    status:
+      description: As in RV(subscription.status).
+      type: str
+      sample: active
+    error_count:
+      description: As in RV(subscription.error_count).
+      type: int
+      sample: 0
+    posts_count:
+      description: As in RV(subscription.posts_count).
+      type: int
+      sample: 42
+    current_active_server:
+      description: As in RV(subscription.current_active_server).
+      type: str
+      sample: core1.example.com
+    expires:
+      description: As in RV(subscription.expires).
+      type: str
+      sample: "2026-12-07 02:00:00"
+    hours_left:
+      description: Hours left before it expires (negative once past); null when the expiry is unknown.
+      type: float
+      sample: 160.5
+    problem:
+      description: Empty when RV(health.up); else what is wrong and how to look into it.
+      type: str
+      sample: ""
 created:
   description: Whether a subscription was (or would be) created.
   returned: success
   type: bool
 renewed:
-  description: Whether the subscription's C(expires) was (or would be) moved ahead.
+  description: Whether the subscription's expiry was (or would be) moved ahead.
   returned: success
   type: bool
 changed_fields:
@@ -176,104 +254,110 @@ removed:
   returned: success
   type: int
   sample: 0
+replaced:
+  description: Whether the subscription was (or would be) made anew because its reseller, domain or user filter differed.
+  returned: success
+  type: bool
+conflict:
+  description: Whether NetSapiens answered the create with HTTP 409 (the subscription already existed), which is taken as present.
+  returned: success
+  type: bool
 '''
 
 import time
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils._http import OutcomeUnknown
 from ansible_collections.clearip.netsapiens.plugins.module_utils._module import CollectionModule
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_module import run_with_client
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_records import (
-    SUBSCRIPTION_MODELS, format_subscription_time, subscription_expires_at)
-from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_subscriptions import Subscriptions
+    SUBSCRIPTION_FILTERS, SUBSCRIPTION_MODELS, format_subscription_time, subscription_hours_left)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_subscriptions import (
+    SUBSCRIPTION_MIN_LIFETIME_HOURS, SUBSCRIPTION_MIN_RENEW_MARGIN_HOURS, Subscriptions, subscription_health)
 from ansible_collections.clearip.netsapiens.plugins.module_utils._options import netsapiens_options, netsapiens_rules
 from ansible_collections.clearip.netsapiens.plugins.module_utils._urls import shown_post_url
 
-FILTERS = ('reseller', 'domain', 'user')
 
-
-def shown(record):
+def shown(record, now):
     """A subscription as results and diffs show it."""
     if not record:
         return {}
     result = dict((k, v) for k, v in record.items() if k != 'post_url')
     result['post_url'] = shown_post_url(record.get('post_url'))
+    result['hours_left'] = subscription_hours_left(record, now)
     return result
 
 
-def find(client, p):
-    return [s for s in Subscriptions(client).list(p['scope_domain'])
-            if s['model'] == p['model'] and s['post_url'] == p['post_url']]
-
-
 def ensure(module, client, now):
+    """The module's result; writes only outside check mode."""
     p = module.params
-    found = find(client, p)
+    subscriptions = Subscriptions(client)
+    found = subscriptions.find(p['scope_domain'], p['model'], p['post_url'])
     existing = found[0] if found else None
-    created = renewed = False
+    created = renewed = replaced = conflict = unlisted = False
     changed_fields = []
     removed = 0
-    lifetime = p['lifetime_hours'] * 3600.0
-    margin = p['renew_margin_hours'] * 3600.0
+    expires = format_subscription_time(now + p['lifetime_hours'] * 3600.0)
 
     if p['state'] == 'absent':
         for item in found:
             if not module.check_mode:
-                Subscriptions(client).delete(item['id'], p['scope_domain'])
+                subscriptions.delete(item['id'], p['scope_domain'])
             removed += 1
         end_state = {}
     else:
-        wanted = dict((name, p[name]) for name in FILTERS)
+        filters = dict((name, p[name]) for name in SUBSCRIPTION_FILTERS)
         if p['scope_domain']:
-            wanted['domain'] = p['scope_domain']   # the server sets it under a domain
-        if p['server_preferred'] is not None:
-            wanted['server_preferred'] = p['server_preferred']
-        expires = format_subscription_time(now + lifetime) if lifetime > 0 else None
-        if existing is None:
-            fields = dict(wanted, model=p['model'], post_url=p['post_url'], expires=expires)
-            end_state = dict(fields, id='', expires=expires or '')
-            created = True
+            filters['domain'] = p['scope_domain']   # the server sets it under a domain
+        wanted = {} if p['preferred_server'] is None else {'preferred_server': p['preferred_server']}
+        refilter = sorted(name for name in SUBSCRIPTION_FILTERS if existing is not None and existing.get(name) != filters[name])
+        target = existing if existing is not None and not refilter else None   # the subscription to keep
+        end_state = {}
+        if existing is None or refilter:
+            # New, or with other filters: the update (PUT) takes no reseller, domain or user, so a subscription
+            # with other filters is made anew; the old one is deleted once the new one exists.
+            fields = dict(filters, model=p['model'], post_url=p['post_url'], expires=expires, **wanted)
+            end_state = dict(fields, id='')
             if not module.check_mode:
-                end_state = create(client, p, fields) or end_state
-        else:
-            changes = dict((name, value) for name, value in wanted.items() if existing.get(name) != value)
-            if lifetime > 0:
-                try:
-                    left = subscription_expires_at(existing)
-                except ValueError:
-                    left = None   # unreadable: renewing writes one the server and this module agree on
-                if left is None or left - now < margin:
-                    changes['expires'] = expires
-                    renewed = True
-            changed_fields = sorted(changes)
+                answer, conflict = subscriptions.create_once(fields, p['scope_domain'])
+                if conflict:
+                    # It exists after all (another run made it meanwhile, or the list lags): take it as present,
+                    # and check its expiry like any other.
+                    again = subscriptions.find(p['scope_domain'], p['model'], p['post_url'], filters)
+                    target = again[0] if again else None
+                    unlisted = target is None
+                else:
+                    end_state = answer or end_state
+            created = existing is None and not conflict
+            replaced = bool(refilter)
+            changed_fields = refilter
+        if target is not None:
+            changes = dict((name, value) for name, value in wanted.items() if target.get(name) != value)
+            if (subscription_hours_left(target, now) or 0) < p['renew_margin_hours']:
+                changes['expires'] = expires   # none, unreadable or too close: set one the server and this module agree on
+                renewed = True
+            changed_fields = sorted(set(changed_fields) | set(changes))
             if changes and not module.check_mode:
-                Subscriptions(client).update(existing['id'], changes, p['scope_domain'])
-            end_state = dict(existing, **changes)
-        for item in found[1:]:
+                subscriptions.update(target['id'], changes, p['scope_domain'])
+            end_state = dict(target, **changes)
+        # Several with this model and post URL would post each event more than once: only the kept one stays.
+        for item in found:
+            if item is target or (end_state.get('id') and item.get('id') == end_state['id']):
+                continue
             if not module.check_mode:
-                Subscriptions(client).delete(item['id'], p['scope_domain'])
+                subscriptions.delete(item['id'], p['scope_domain'])
             removed += 1
 
-    result = dict(changed=bool(created or changed_fields or removed), subscription=shown(end_state), created=created,
-                  renewed=renewed, changed_fields=changed_fields, removed=removed)
+    result = dict(changed=bool(created or replaced or changed_fields or removed), subscription=shown(end_state, now),
+                  created=created, replaced=replaced, renewed=renewed, changed_fields=changed_fields, removed=removed,
+                  conflict=conflict)
+    if p['state'] == 'present':
+        planned = module.check_mode and (created or replaced)
+        result['health'] = subscription_health(end_state, now, p['post_url'], p['scope_domain'], planned=planned,
+                                               unlisted=unlisted)
+        if unlisted:
+            module.warn(result['health']['problem'])
     if module._diff:
-        result['diff'] = dict(before=shown(existing), after=shown(end_state))
+        result['diff'] = dict(before=shown(existing, now), after=shown(end_state, now))
     return result
-
-
-def create(client, p, fields):
-    """Create, never twice: after an unknown outcome the list is read again before a second try."""
-    try:
-        answer = Subscriptions(client).create(fields, p['scope_domain'])
-    except OutcomeUnknown:
-        again = find(client, p)
-        if again:
-            return again[0]
-        answer = Subscriptions(client).create(fields, p['scope_domain'])
-    if answer is None:
-        again = find(client, p)   # 202 or no record in the answer: what the server holds decides
-        answer = again[0] if again else None
-    return answer
 
 
 def main():
@@ -285,7 +369,7 @@ def main():
         reseller=dict(type='str', default='*'),
         domain=dict(type='str', default='*'),
         user=dict(type='str', default='*'),
-        server_preferred=dict(type='str'),
+        preferred_server=dict(type='str', aliases=['server_preferred']),
         lifetime_hours=dict(type='float', default=168),
         renew_margin_hours=dict(type='float', default=72),
         state=dict(type='str', default='present', choices=['present', 'absent']),
@@ -294,9 +378,14 @@ def main():
     p = module.params
     if not p['post_url'].startswith(('http://', 'https://')):
         module.fail_json(msg='post_url must be an http:// or https:// URL that NetSapiens can reach')
-    if p['lifetime_hours'] < 0 or p['renew_margin_hours'] < 0:
-        module.fail_json(msg='lifetime_hours and renew_margin_hours must not be negative')
-    if p['lifetime_hours'] > 0 and p['renew_margin_hours'] >= p['lifetime_hours']:
+    if p['lifetime_hours'] < SUBSCRIPTION_MIN_LIFETIME_HOURS:
+        module.fail_json(msg='lifetime_hours (%s) must be at least %d: the subscription always gets an expiry, and the vendor '
+                             'advises setting it a couple of days ahead, since the server may compute it wrongly (without one it '
+                             'would expire with the token that made it)' % (p['lifetime_hours'], SUBSCRIPTION_MIN_LIFETIME_HOURS))
+    if p['renew_margin_hours'] < SUBSCRIPTION_MIN_RENEW_MARGIN_HOURS:
+        module.fail_json(msg='renew_margin_hours (%s) must be at least %d, so that a daily renewal that fails once still has a day '
+                             'to try again' % (p['renew_margin_hours'], SUBSCRIPTION_MIN_RENEW_MARGIN_HOURS))
+    if p['renew_margin_hours'] >= p['lifetime_hours']:
         module.fail_json(msg='renew_margin_hours (%s) must be smaller than lifetime_hours (%s), else every run renews the '
                              'subscription' % (p['renew_margin_hours'], p['lifetime_hours']))
     result = run_with_client(module, lambda client: ensure(module, client, time.time()))

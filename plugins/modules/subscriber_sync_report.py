@@ -104,6 +104,13 @@ options:
       - The drift of the run (C(scope), C(counts), C(tiers)) as M(clearip.netsapiens.subscriber_sync_run) found it (see docs/drift.md);
         recorded under C(drift), counted in the summary and, per tier, in the metrics. Omitted when not computed.
     type: dict
+  events:
+    description:
+      - The health of the NetSapiens event subscription (the RV(clearip.netsapiens.netsapiens_event_subscription#module:health)
+        of M(clearip.netsapiens.netsapiens_event_subscription), read in check mode), when events are set up (docs/events.md).
+      - Recorded under C(events), summarised, and written to the metrics as C(clearip_netsapiens_events_subscription_up),
+        C(_error_count), C(_posts_count) and C(_hours_left). It never changes the run's status. Omitted when events are not set up.
+    type: dict
 '''
 
 EXAMPLES = r'''

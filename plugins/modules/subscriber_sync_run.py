@@ -233,6 +233,15 @@ options:
     description: Versions to name in the report (the role gives the collection's and ansible-core's).
     type: dict
     default: {}
+  events:
+    description:
+      - The health of the NetSapiens event subscription (the RV(clearip.netsapiens.netsapiens_event_subscription#module:health)
+        of M(clearip.netsapiens.netsapiens_event_subscription), read in check mode), when events are set up (docs/events.md);
+        the role reads it just before the sync.
+      - Recorded in the report under C(events), summarised, and written to the metrics as
+        C(clearip_netsapiens_events_subscription_up), C(_error_count), C(_posts_count) and C(_hours_left). It never changes
+        the run's status. Omit it when events are not set up.
+    type: dict
 notes:
   - Memory grows with the platform - about 1.2 MiB per 1,000 users for the module process on a no-change run, 1.5 on a first sync (C(docs/performance.md)).
 requirements:

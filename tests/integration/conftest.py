@@ -76,14 +76,21 @@ class Sims(object):
 
 @pytest.fixture
 def sims():
-    """``sims(dataset, netsapiens_config=None, clearip_config=None)`` starts both simulators."""
+    """``sims(dataset, netsapiens_config=None, clearip_config=None)`` starts both simulators.
+
+    Every request the NetSapiens simulator gets is checked against the published API v2 description
+    (tests/contract/netsapiens_v2.py): a test that made a request the description refuses fails at teardown,
+    with the requests and the reasons listed.
+    """
     from tests.simulators.clearip import ClearIPSimulator
     from tests.simulators.netsapiens import NetSapiensSimulator
 
     started = []
 
     def start(dataset, netsapiens_config=None, clearip_config=None):
-        ns = NetSapiensSimulator(dataset=dataset, config=netsapiens_config).start()
+        config = {'contract_validation': True}
+        config.update(netsapiens_config or {})
+        ns = NetSapiensSimulator(dataset=dataset, config=config).start()
         started.append(ns)
         cip = ClearIPSimulator(dataset=dataset, config=clearip_config).start()
         started.append(cip)
@@ -92,6 +99,14 @@ def sims():
     yield start
     for sim in started:
         sim.stop()
+    from tests.contract.netsapiens_v2 import REGISTRY
+    for sim in started:
+        for count, checked in getattr(sim, 'contract_checked', {}).values():
+            REGISTRY.add(checked, count)   # for the totals at the end of the run (tests/conftest.py)
+    refused = [item for sim in started for item in getattr(sim, 'contract_refused', {}).values()]
+    if refused:
+        pytest.fail('NetSapiens requests that the published API v2 description refuses (tests/contract):\n%s' % '\n'.join(
+            '- %s: %s' % (item.describe(), ' / '.join(item.errors)) for item in refused), pytrace=False)
 
 
 @pytest.fixture(scope='session')

@@ -64,19 +64,28 @@ def stored(sims):
 
 
 def hours_left(subscription):
-    return (calendar.timegm(time.strptime(subscription['expires'], TIME_FORMAT)) - time.time()) / 3600.0
+    return (calendar.timegm(time.strptime(subscription['subscription-expires-datetime'], TIME_FORMAT)) - time.time()) / 3600.0
+
+
+def at(hours):
+    return time.strftime(TIME_FORMAT, time.gmtime(time.time() + hours * 3600))
+
+
+def checked(sims):
+    """The distinct NetSapiens requests the simulator saw (method, template, query and body field names)."""
+    return sims.netsapiens.contract_report()['checked']
 
 
 def test_create_then_idempotent_then_absent(sims, playbook):
     env = sims(dataset())
-    wanted = {'post_url': POST_URL, 'lifetime_hours': 24, 'renew_margin_hours': 6}
+    wanted = {'post_url': POST_URL, 'lifetime_hours': 48, 'renew_margin_hours': 24}
     results = run(env, playbook, ('create', wanted), ('again', wanted))
     assert results['create']['changed'] is True and results['create']['created'] is True
     assert results['again']['changed'] is False and results['again']['renewed'] is False
     [held] = stored(env)
     assert held['model'] == 'subscriber' and held['post-url'] == POST_URL
     assert (held['reseller'], held['domain'], held['user']) == ('*', '*', '*')
-    assert 23.9 < hours_left(held) <= 24.0
+    assert 47.9 < hours_left(held) <= 48.0
     assert results['create']['subscription']['post_url'] == 'https://eda.example:5000/netsapiens/********'
     assert results['again']['subscription']['id'] == held['id']
     assert env.stats(env.netsapiens)['writes'] == {POST: 1}
@@ -97,28 +106,34 @@ def test_check_and_diff_mode_write_nothing(sims, playbook):
     assert env.stats(env.netsapiens)['writes'] == {}
 
 
-def test_renewed_only_inside_the_margin_and_filters_updated_in_place(sims, playbook):
-    soon = time.strftime(TIME_FORMAT, time.gmtime(time.time() + 3 * 3600))
-    later = time.strftime(TIME_FORMAT, time.gmtime(time.time() + 20 * 3600))
+def test_renewed_only_inside_the_margin_and_other_filters_make_a_new_one(sims, playbook):
+    soon = at(20)
+    later = at(30)
     env = sims(dataset([
-        {'id': 'a1', 'model': 'subscriber', 'post-url': POST_URL, 'reseller': '*', 'domain': '*', 'user': '*', 'expires': soon},
+        {'id': 'a1', 'model': 'subscriber', 'post-url': POST_URL, 'reseller': '*', 'domain': '*', 'user': '*',
+         'subscription-expires-datetime': soon},
         {'id': 'b2', 'model': 'subscriber', 'post-url': POST_URL + 'x', 'reseller': '*', 'domain': '*', 'user': '*',
-         'expires': later},
+         'subscription-expires-datetime': later},
     ]))
     results = run(env, playbook,
-                  ('renew', {'post_url': POST_URL, 'lifetime_hours': 24, 'renew_margin_hours': 6}),
-                  ('not_yet', {'post_url': POST_URL + 'x', 'lifetime_hours': 24, 'renew_margin_hours': 6, 'reseller': 'R1'}))
+                  ('renew', {'post_url': POST_URL, 'lifetime_hours': 48, 'renew_margin_hours': 24}),
+                  ('not_yet', {'post_url': POST_URL + 'x', 'lifetime_hours': 48, 'renew_margin_hours': 24, 'reseller': 'R1'}))
     assert results['renew']['renewed'] is True and results['renew']['changed_fields'] == ['expires']
     assert results['not_yet']['renewed'] is False and results['not_yet']['changed_fields'] == ['reseller']
-    held = dict((s['id'], s) for s in stored(env))
-    assert 23.9 < hours_left(held['a1']) <= 24.0
-    assert held['b2']['expires'] == later and held['b2']['reseller'] == 'R1'
-    assert env.stats(env.netsapiens)['writes'] == {PUT: 2}
+    assert results['not_yet']['replaced'] is True and results['not_yet']['created'] is False
+    held = dict((s['post-url'], s) for s in stored(env))
+    assert held[POST_URL]['id'] == 'a1' and 47.9 < hours_left(held[POST_URL]) <= 48.0
+    # The update (PUT) of the description takes no filters: a new subscription with the reseller, the old one gone.
+    new = held[POST_URL + 'x']
+    assert new['id'] != 'b2' and new['reseller'] == 'R1' and 47.9 < hours_left(new) <= 48.0
+    assert env.stats(env.netsapiens)['writes'] == {PUT: 1, POST: 1, DELETE: 1}
+    # The renewal sent the schema's field, and nothing else.
+    assert 'PUT /ns-api/v2/subscriptions/{id} {subscription-expires-datetime}' in checked(env)
 
 
 def test_duplicates_are_removed_and_other_subscriptions_left_alone(sims, playbook):
-    far = time.strftime(TIME_FORMAT, time.gmtime(time.time() + 100 * 3600))
-    base = {'model': 'subscriber', 'post-url': POST_URL, 'reseller': '*', 'domain': '*', 'user': '*', 'expires': far}
+    base = {'model': 'subscriber', 'post-url': POST_URL, 'reseller': '*', 'domain': '*', 'user': '*',
+            'subscription-expires-datetime': at(100)}
     other = dict(base, id='c3', model='call')
     env = sims(dataset([dict(base, id='a1'), dict(base, id='a2'), other]))
     results = run(env, playbook, ('present', {'post_url': POST_URL, 'lifetime_hours': 168, 'renew_margin_hours': 72}))
@@ -131,11 +146,17 @@ def test_under_a_domain_and_bad_options(sims, playbook):
     results = run(env, playbook,
                   ('scoped', {'post_url': POST_URL, 'scope_domain': 'd1.example'}),
                   ('scoped_again', {'post_url': POST_URL, 'scope_domain': 'd1.example'}),
-                  ('margin', {'post_url': POST_URL, 'lifetime_hours': 10, 'renew_margin_hours': 10}),
+                  ('margin', {'post_url': POST_URL, 'lifetime_hours': 72, 'renew_margin_hours': 72}),
+                  ('short', {'post_url': POST_URL, 'lifetime_hours': 24, 'renew_margin_hours': 12}),
+                  ('no_expiry', {'post_url': POST_URL, 'lifetime_hours': 0}),
+                  ('tight', {'post_url': POST_URL, 'lifetime_hours': 48, 'renew_margin_hours': 12}),
                   ('url', {'post_url': 'eda.example/netsapiens'}))
     assert results['scoped']['changed'] is True and results['scoped_again']['changed'] is False
     assert [s['domain'] for s in stored(env)] == ['d1.example']
-    assert 'renew_margin_hours' in results['margin']['msg']
+    assert 'must be smaller than lifetime_hours' in results['margin']['msg']
+    assert 'lifetime_hours (24.0) must be at least 48' in results['short']['msg']
+    assert 'lifetime_hours (0.0) must be at least 48' in results['no_expiry']['msg']
+    assert 'renew_margin_hours (12.0) must be at least 24' in results['tight']['msg']
     assert 'http:// or https://' in results['url']['msg']
 
 

@@ -185,6 +185,9 @@ class SimServer(object):
     def dump_state(self):
         return {}
 
+    def observe(self, request):
+        """Called with every API request (not the ``/_sim/`` ones) before it is routed; nothing by default."""
+
     # -- routing -----------------------------------------------------------------------------
     def route(self, method, template, handler, write=False):
         """Register ``handler(request)`` for ``method template``; ``{name}`` matches one path segment."""
@@ -306,6 +309,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = 400, {'message': str(ex)}
             return self._send_json(status, payload)
 
+        sim.observe(request)
         delay = float(sim.config.get('answer_delay') or 0)
         if delay > 0:
             time.sleep(delay)  # outside any lock, so concurrent requests wait side by side

@@ -89,24 +89,46 @@ Changing the platform between runs (admin calls, never counted as API traffic or
 - ``POST /_sim/move-domain`` ``{"domain": name, "reseller": name}`` gives a domain another reseller;
   404 for an unknown domain or reseller.
 
-Event subscriptions (API v2; the contract's "Event subscriptions"; dataset key ``subscriptions``):
+Event subscriptions (API v2; the contract's "Event subscriptions", the description's schema ``Subscription``;
+dataset key ``subscriptions``, records in the schema's field names):
 
 - ``POST|GET /ns-api/v2/subscriptions`` and ``/ns-api/v2/domains/{domain}/subscriptions`` (the domain
   form forces the subscription's ``domain``; an unknown domain is 404); ``GET|PUT|DELETE`` of
-  ``.../subscriptions/{id}``. A record: ``id`` (given by the server; the field name is **inferred**),
-  ``model``, ``post-url``, ``reseller``, ``domain``, ``user`` (``*`` when not given), ``expires``
-  (``YYYY-MM-DD HH:MM:SS``, read as UTC: **inferred**; optional) and ``server_preferred``.
-  ``model`` must be one of the contract's models and ``post-url`` an http(s) URL, else 400;
-  unknown fields 400. POST answers 200 with the record (config ``subscription_create_answer``
-  ``"accepted"`` answers 202 with no record instead); PUT 200 with the record; DELETE 202.
-  A subscription past its ``expires`` is not listed and gets no event.
+  ``.../subscriptions/{id}``. A body may carry ``model``, ``post-url``, ``reseller``, ``domain``, ``user``
+  (``*`` when not given; a create only: an update with them is 400, as the description's update schema has
+  none of them), ``subscription-expires-datetime`` (``YYYY-MM-DD HH:MM:SS``, read as UTC:
+  **inferred**), ``preferred-server``, ``subscription-geo-support`` (yes|no), and in an update
+  ``error-count``/``posts-count`` set to 0 (a reset). Any other field (the v1 ``expires``, the description
+  example's ``server_preferred``), a non-string value, a ``model`` not of the contract's models or a
+  ``post-url`` that is not http(s): 400. POST answers 200 with the record (config
+  ``subscription_create_answer`` ``"accepted"`` answers 202 with no record instead); a live subscription
+  with the same model, post-url, reseller, domain and user already there: 409. PUT 200 with the record;
+  DELETE 202.
+- A record also carries what the server sets: ``id``, ``status`` (``pending`` until a post, then
+  ``active``, or ``error`` after a post that failed or was answered above 302), ``error-count``,
+  ``posts-count``, ``current-active-server`` (config ``subscription_active_server``, default
+  ``core1.sim.example``, when it is made; ``""`` models a core where no server sends its events: such a
+  subscription gets no post), ``subscription-creation-datetime``, ``subscription-expires-datetime``.
+- A create without ``subscription-expires-datetime`` expires with the credentials that made it, as the
+  description says: an OAuth access token's expiry, or 20 years ahead for an API key. A subscription past
+  its expiry is not listed and gets no event.
+- Config ``subscription_list_lag`` (0): each subscription (of the dataset, or made later) is left out of
+  that many list answers, as a list lagging behind the writes, where a create can meet a 409 for a
+  subscription the list did not show.
 - ``POST /_sim/users`` ``{"users": [user records in v2 field names]}`` (admin): adds the users (a
   user already there, same domain and user, is not added twice) and then, in the background, posts
-  to each live ``subscriber`` subscription whose reseller, domain and user filters (``*`` = any)
-  match. Config ``event_post_shape``: ``"record"`` (default) one post per user holding the record as
-  a JSON object; ``"list"`` one post per subscription holding the list of its matching records.
-  Each post's outcome (``url``, ``status`` or ``error``, ``users``) lands in ``/_sim/state``
-  ``event_posts``; ``POST /_sim/users`` answers ``{"added": n, "posts_pending": n}``.
+  to each live ``subscriber`` subscription with a current active server whose reseller, domain and
+  user filters (``*`` = any) match. Config ``event_post_shape``: ``"list"`` (default, as the vendor
+  documents every post: a JSON array of objects) one post per subscription holding the list of its
+  matching records; ``"record"`` one post per user holding the record as a bare JSON object (not what
+  NetSapiens documents; for the event source's tolerance). Each post's outcome (``url``, ``status`` or
+  ``error``, ``users``) lands in ``/_sim/state`` ``event_posts`` and in the subscription's counters;
+  ``POST /_sim/users`` answers ``{"added": n, "posts_pending": n}``.
+
+Contract checking (config ``contract_validation``, default False; the integration fixtures turn it on):
+every API request is checked against the published v2 description (tests/contract/netsapiens_v2.py) before
+it is answered; the answer does not change. ``GET /_sim/contract`` lists the distinct requests checked and
+the refused ones with the reasons (``NetSapiensSimulator.contract_refused`` in-process).
 """
 
 from __future__ import annotations
@@ -148,16 +170,32 @@ SUBSCRIPTIONS = V2 + '/subscriptions'
 DOMAIN_SUBSCRIPTIONS = V2 + '/domains/{domain}/subscriptions'
 SUBSCRIPTION_MODELS = ('agent', 'auditlog', 'auditlog_lite', 'call', 'call_origid', 'cdr', 'message', 'messagesession',
                        'subscriber', 'presence', 'voicemail')
-SUBSCRIPTION_WRITABLE = ('model', 'post-url', 'reseller', 'domain', 'user', 'expires', 'server_preferred')
+# The schema Subscription of the published v2 description: what a create or an update may carry, and what
+# only the server sets. error-count and posts-count may be set, but only to 0 (a reset).
+SUBSCRIPTION_WRITABLE = ('model', 'post-url', 'subscription-geo-support', 'reseller', 'domain', 'user',
+                         'subscription-expires-datetime', 'preferred-server', 'error-count', 'posts-count')
+# An update (PUT) takes no reseller, domain or user (the description's update schema).
+SUBSCRIPTION_CREATE_ONLY = ('reseller', 'domain', 'user')
+SUBSCRIPTION_READ_ONLY = ('id', 'status', 'current-active-server', 'subscription-creation-datetime', 'user-scope')
+SUBSCRIPTION_COUNTERS = ('error-count', 'posts-count')
+SUBSCRIPTION_MATCH = ('model', 'post-url', 'reseller', 'domain', 'user')   # the same ones twice: 409
 SUBSCRIPTION_TIME_FORMAT = '%Y-%m-%d %H:%M:%S'
+# Without an expiry, a subscription made with an API key lives this long (the description: 20 years).
+SUBSCRIPTION_API_KEY_LIFETIME = 20 * 365.25 * 86400
+# A post answered above this status counts as an error (the description, error-count).
+SUBSCRIPTION_POST_OK_MAX = 302
 
 
 def subscription_expired(subscription, now=None):
-    """Whether ``expires`` (UTC ``YYYY-MM-DD HH:MM:SS``) has passed; a subscription without one never expires."""
-    expires = subscription.get('expires')
+    """Whether ``subscription-expires-datetime`` (UTC ``YYYY-MM-DD HH:MM:SS``) has passed; without one it never does."""
+    expires = subscription.get('subscription-expires-datetime')
     if not expires:
         return False
     return calendar.timegm(time.strptime(expires, SUBSCRIPTION_TIME_FORMAT)) <= (time.time() if now is None else now)
+
+
+def _utc(unix_time):
+    return time.strftime(SUBSCRIPTION_TIME_FORMAT, time.gmtime(unix_time))
 
 
 def dialrule_id(rule):
@@ -200,11 +238,15 @@ class NetSapiensSimulator(SimServer):
         self.refresh_tokens = {}    # token -> (client_id, username)
         self.v1_requests = {}
         self._token_lock = threading.Lock()
-        self.subscriptions = [dict(x) for x in section.get('subscriptions', [])]
-        for item in self.subscriptions:
-            item.setdefault('id', uuid.uuid4().hex)
+        self.subscriptions = [self._subscription_record(dict(x)) for x in section.get('subscriptions', [])]
+        # id -> list answers that still leave the subscription out (config subscription_list_lag; the dataset's too)
+        self._subscription_unlisted = dict((x['id'], int(self.config['subscription_list_lag'])) for x in self.subscriptions)
         self.event_posts = []
         self._event_threads = []
+        # Requests checked against the published API v2 description (config contract_validation):
+        # key -> [count, tests.contract.netsapiens_v2.Checked], and key -> Checked for the refused ones.
+        self.contract_checked = {}
+        self.contract_refused = {}
 
         self.route('POST', V2 + '/tokens', self.v2_token)
         self.route('POST', '/ns-api/oauth2/token/', self.token)
@@ -265,7 +307,10 @@ class NetSapiensSimulator(SimServer):
             'over_max_limit': 'error',
             'dialrule_id_in_records': True,
             'subscription_create_answer': 'record',
-            'event_post_shape': 'record',
+            'subscription_active_server': 'core1.sim.example',
+            'subscription_list_lag': 0,
+            'event_post_shape': 'list',
+            'contract_validation': False,
         }
 
     def dump_state(self):
@@ -275,7 +320,37 @@ class NetSapiensSimulator(SimServer):
                 'live_access_tokens': self._live_token_count(),
                 'subscriptions': self.subscriptions, 'event_posts': list(self.event_posts)}
 
+    def observe(self, request):
+        """With ``contract_validation``, check the request against the published description and record it."""
+        if not self.config.get('contract_validation'):
+            return
+        from tests.contract import netsapiens_v2 as contract
+
+        headers = {}
+        if request.headers.get('Content-Type'):
+            headers['Content-Type'] = request.headers['Content-Type']
+        if request.headers.get('Authorization'):
+            # The scheme is what the description checks; the token stays out of the cache key and any message.
+            headers['Authorization'] = request.headers['Authorization'].split(' ', 1)[0] + ' <token>'
+        pairs = [(name, value) for name, values in request.query_lists.items() for value in values]
+        checked = contract.check(request.method, request.path, pairs, headers, request.raw_body)
+        with self.lock:
+            self.contract_checked.setdefault(checked.key, [0, checked])[0] += 1
+            if checked.refused:
+                self.contract_refused.setdefault(checked.key, checked)
+
+    def contract_report(self):
+        """``GET /_sim/contract``: the distinct requests checked, and the refused ones with the reasons."""
+        from tests.contract.netsapiens_v2 import Checked
+
+        with self.lock:
+            return {'enabled': bool(self.config.get('contract_validation')),
+                    'checked': [Checked(key).describe() for key in sorted(self.contract_checked)],
+                    'refused': [self.contract_refused[key].as_dict() for key in sorted(self.contract_refused)]}
+
     def _admin_base(self, method, path, request):
+        if method == 'GET' and path == '/_sim/contract':
+            return 200, self.contract_report()
         status, payload = super(NetSapiensSimulator, self).admin(method, path, request)
         if method == 'GET' and path == '/_sim/stats':
             with self.lock:
@@ -600,6 +675,16 @@ class NetSapiensSimulator(SimServer):
         return 202, {}
 
     # -- v2 event subscriptions -----------------------------------------------------------------
+    def _subscription_record(self, item, expires=None):
+        """A stored subscription with every field of the schema the server fills in."""
+        now = time.time()
+        record = {'id': uuid.uuid4().hex, 'reseller': '*', 'domain': '*', 'user': '*', 'subscription-geo-support': 'yes',
+                  'preferred-server': '', 'current-active-server': self.config['subscription_active_server'],
+                  'status': 'pending', 'error-count': 0, 'posts-count': 0,
+                  'subscription-creation-datetime': _utc(now), 'subscription-expires-datetime': expires or ''}
+        record.update(item)
+        return record
+
     def _subscription_scope(self, request):
         """The domain of a ``/domains/{domain}/subscriptions`` route (404 if unknown), else None."""
         self._v2_guard(request)
@@ -626,8 +711,14 @@ class NetSapiensSimulator(SimServer):
         unknown = sorted(set(body) - set(SUBSCRIPTION_WRITABLE) - set(['id']))
         if unknown:
             raise ApiError(400, {'code': 400, 'message': 'unknown subscription fields: %s' % ', '.join(unknown)})
+        fixed = sorted(set(body) & set(SUBSCRIPTION_CREATE_ONLY)) if not creating else []
+        if fixed:
+            raise ApiError(400, {'code': 400, 'message': 'an update cannot change %s' % ', '.join(fixed)})
         for key, value in body.items():
-            if not isinstance(value, str):
+            if key in SUBSCRIPTION_COUNTERS:
+                if creating or value != 0 or isinstance(value, bool):
+                    raise ApiError(400, {'code': 400, 'message': '%s can only be reset to 0, in an update' % key})
+            elif not isinstance(value, str):
                 raise ApiError(400, {'code': 400, 'message': '%s must be a string' % key})
         if creating and ('model' not in body or 'post-url' not in body):
             raise ApiError(400, {'code': 400, 'message': 'model and post-url are required'})
@@ -635,17 +726,37 @@ class NetSapiensSimulator(SimServer):
             raise ApiError(400, {'code': 400, 'message': 'model must be one of %s' % ', '.join(SUBSCRIPTION_MODELS)})
         if 'post-url' in body and not body['post-url'].startswith(('http://', 'https://')):
             raise ApiError(400, {'code': 400, 'message': 'post-url must be an http or https URL'})
-        if body.get('expires'):
+        if body.get('subscription-geo-support', 'yes') not in ('yes', 'no'):
+            raise ApiError(400, {'code': 400, 'message': 'subscription-geo-support must be yes or no'})
+        if body.get('subscription-expires-datetime'):
             try:
-                time.strptime(body['expires'], SUBSCRIPTION_TIME_FORMAT)
+                time.strptime(body['subscription-expires-datetime'], SUBSCRIPTION_TIME_FORMAT)
             except ValueError:
-                raise ApiError(400, {'code': 400, 'message': 'expires must be YYYY-MM-DD HH:MM:SS'})
+                raise ApiError(400, {'code': 400, 'message': 'subscription-expires-datetime must be YYYY-MM-DD HH:MM:SS'})
         return body
+
+    def _token_expiry(self, request):
+        """When a subscription made with this request's credentials expires, if it sets no expiry (the description):
+        an API key's in 20 years, an access token's with the token."""
+        token = request.bearer() or ''
+        if token.startswith(API_KEY_PREFIXES):
+            return _utc(time.time() + SUBSCRIPTION_API_KEY_LIFETIME)
+        with self._token_lock:
+            entry = self.access_tokens.get(token)
+        left = entry[0] - time.monotonic() if entry else 0
+        return _utc(time.time() + max(0, left))
 
     def subscription_list(self, request):
         domain = self._subscription_scope(request)
         with self.lock:
-            return [dict(x) for x in self._live_subscriptions(domain)]
+            listed = []
+            for item in self._live_subscriptions(domain):
+                hidden = self._subscription_unlisted.get(item['id'], 0)
+                if hidden > 0:
+                    self._subscription_unlisted[item['id']] = hidden - 1
+                    continue
+                listed.append(dict(item))
+            return listed
 
     def subscription_read(self, request):
         with self.lock:
@@ -656,12 +767,18 @@ class NetSapiensSimulator(SimServer):
         body = self._subscription_body(request, creating=True)
         if 'id' in body:
             raise ApiError(400, {'code': 400, 'message': 'id is given by the server, not in a create'})
-        item = {'id': uuid.uuid4().hex, 'reseller': '*', 'domain': '*', 'user': '*'}
-        item.update(body)
+        fields = dict(body)
         if domain is not None:
-            item['domain'] = domain
+            fields['domain'] = domain
+        expires = fields.pop('subscription-expires-datetime', '') or self._token_expiry(request)
+        item = self._subscription_record(fields, expires)
         with self.lock:
+            same = [x for x in self._live_subscriptions() if all(x.get(k) == item.get(k) for k in SUBSCRIPTION_MATCH)]
+            if same:
+                raise ApiError(409, {'code': 409, 'message': 'a subscription with these parameters already exists'})
             self.subscriptions.append(item)
+            if self.config['subscription_list_lag']:
+                self._subscription_unlisted[item['id']] = int(self.config['subscription_list_lag'])
         if self.config['subscription_create_answer'] == 'accepted':
             return 202, {'code': 202, 'message': 'Accepted'}
         return dict(item)
@@ -690,7 +807,9 @@ class NetSapiensSimulator(SimServer):
             (item.get(key) or '*') in ('*', value) for key, value in wanted)
 
     def add_users(self, users):
-        """``POST /_sim/users``: store new users, then post the events in the background."""
+        """``POST /_sim/users``: store new users, then post the events in the background.
+
+        Only subscriptions with a ``current-active-server`` post (without one, nothing sends them)."""
         added = []
         with self.lock:
             for user in users:
@@ -701,13 +820,15 @@ class NetSapiensSimulator(SimServer):
                     added.append(dict(user))
             posts = []
             for item in self._live_subscriptions():
+                if not item.get('current-active-server'):
+                    continue
                 matching = [u for u in added if self._subscription_matches(item, u, self._reseller_of(u.get('domain')))]
                 if not matching:
                     continue
                 if self.config['event_post_shape'] == 'list':
-                    posts.append((item['post-url'], matching))
+                    posts.append((item, matching))
                 else:
-                    posts.extend((item['post-url'], user) for user in matching)
+                    posts.extend((item, user) for user in matching)
         if posts:
             thread = threading.Thread(target=self._post_events, args=(posts,), name='netsapiens-events', daemon=True)
             self._event_threads.append(thread)
@@ -715,7 +836,8 @@ class NetSapiensSimulator(SimServer):
         return {'added': len(added), 'posts_pending': len(posts)}
 
     def _post_events(self, posts):
-        for url, body in posts:
+        for item, body in posts:
+            url = item['post-url']
             outcome = {'url': url, 'users': len(body) if isinstance(body, list) else 1, 'at': time.time()}
             request = urllib.request.Request(url, data=json.dumps(body).encode('utf-8'), method='POST',
                                              headers={'Content-Type': 'application/json'})
@@ -726,8 +848,13 @@ class NetSapiensSimulator(SimServer):
                 outcome['status'] = exc.code
             except (OSError, ValueError) as exc:
                 outcome['error'] = str(exc)
+            failed = 'error' in outcome or outcome['status'] > SUBSCRIPTION_POST_OK_MAX
             with self.lock:
                 self.event_posts.append(outcome)
+                item['posts-count'] = item.get('posts-count', 0) + 1
+                if failed:
+                    item['error-count'] = item.get('error-count', 0) + 1
+                item['status'] = 'error' if failed else 'active'
 
     def wait_for_events(self, timeout=10.0):
         """Join the threads posting events (for tests that use the simulator in-process)."""

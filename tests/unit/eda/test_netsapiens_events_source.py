@@ -149,6 +149,9 @@ def test_a_post_without_the_secret_is_rejected_logged_and_the_source_keeps_runni
     (b'{"domain": "d1.example", ', 'not JSON'),
     (b'\xff\xfe', 'not JSON'),
     (b'[1, 2, "x"]', 'no subscriber record'),
+    (b'[[]]', 'no subscriber record'),
+    (b'{}', 'no subscriber record'),
+    (b'{"data": []}', 'no subscriber record'),
     (b'"text"', 'no subscriber record'),
     (b'', 'not JSON'),
 ])
@@ -164,6 +167,27 @@ def test_a_malformed_body_is_rejected_logged_and_the_source_keeps_running(body, 
     assert (rejected, accepted) == (400, 202)
     assert [e['netsapiens']['domains'] for e in queued] == [['d2.example']]
     assert message in caplog.text
+
+
+def test_an_empty_array_is_a_valid_post_with_nothing_to_emit(caplog):
+    caplog.set_level(logging.WARNING)
+
+    async def scenario(base, queue, session):
+        async with session.post(base + '/netsapiens/' + TOKEN, data=b'[]', headers={'Content-Type': 'application/json'}) as answer:
+            empty = (answer.status, await answer.json())
+        await asyncio.sleep(0.2)
+        nothing = drain(queue)
+        accepted = await post(session, base + '/netsapiens/' + TOKEN, [{'domain': 'd2.example'}])
+        return empty, nothing, accepted, await asyncio.wait_for(queue.get(), 5)
+
+    empty, nothing, accepted, event = run_source({'batch_seconds': 0.05}, scenario)
+    assert empty == (202, {'accepted': 0, 'dropped': 0})
+    assert nothing == []
+    assert accepted == 202
+    assert event['netsapiens']['domains'] == ['d2.example'] and event['netsapiens']['posts'] == 1
+    assert 'HTTP 400' not in caplog.text and 'without a valid domain' not in caplog.text   # nothing wrong with it
+    assert events.parse_changes(b'[]') == ([], 0)
+    assert events.parse_changes(b' [ ] ') == ([], 0)
 
 
 def test_an_oversized_body_is_rejected_logged_and_the_source_keeps_running(caplog):

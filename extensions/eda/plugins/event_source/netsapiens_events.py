@@ -18,15 +18,17 @@ Arguments (the ``sources:`` entry of a rulebook, ``clearip.netsapiens.netsapiens
   one are emitted as one event, so that 50 users created at once start one targeted sync, not 50.
   ``0`` emits one event per post.
 
-What a post carries is not in the NetSapiens API description (/work/shared/api-contract.md, Event
-subscriptions: **inferred** a JSON body holding the changed subscriber record or records, with the
-field names of ``GET /domains/{domain}/users``). Accepted shapes, see ``subscriber_records``: one
-record (an object), a list of records, or an object wrapping such a list. Every field is optional;
-a record without a usable ``domain`` is logged and dropped (the hourly sync still covers it).
+NetSapiens documents every event post as "a JSON array of objects" (the vendor's event-subscriptions
+guide); the fields of a subscriber object are not published (/work/shared/api-contract.md, Event
+subscriptions: **inferred** the field names of ``GET /domains/{domain}/users``). Accepted shapes, see
+``subscriber_records``: a list of records (the documented one; an empty list ``[]`` is a valid post
+with nothing in it), one record (an object), or an object wrapping such a list. Every field is
+optional; a record without a usable ``domain`` is logged and dropped (the hourly sync still covers it).
 
-Answers: 202 accepted; 403 wrong or missing token; 400 a body that is not JSON or holds no
-subscriber record; 413 a body over ``max_body_bytes``; 405 another method than POST. Each rejected
-post is logged (without the token) and dropped; the source keeps running.
+Answers: 202 accepted (also for ``[]``, which emits nothing); 403 wrong or missing token; 400 a body
+that is not JSON or holds no subscriber record (a non-empty list without one object in it included);
+413 a body over ``max_body_bytes``; 405 another method than POST. Each rejected post is logged (without
+the token) and dropped; the source keeps running.
 
 Event emitted (one per batch)::
 
@@ -110,12 +112,14 @@ def parse_changes(body):
     """``body`` (bytes) -> (changes, dropped): changes are ``{"domain", "user"?, "reseller"?}`` dicts.
 
     Raises BadPost(400) for a body that is not UTF-8 JSON or holds no record at all; records without a
-    usable domain are counted in ``dropped``.
+    usable domain are counted in ``dropped``. An empty JSON array is a post of nothing: ([], 0).
     """
     try:
         payload = json.loads(body.decode('utf-8'))
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadPost(400, 'the body is not JSON: %s' % exc)
+    if payload == []:
+        return [], 0   # the documented shape (an array of objects), with no object in it
     records = subscriber_records(payload)
     if not records:
         raise BadPost(400, 'the body holds no subscriber record (a JSON object with a domain or user field, or a list of them)')

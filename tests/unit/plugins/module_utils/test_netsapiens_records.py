@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, clearip.netsapiens contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""NetSapiens records in the collection's shape: every malformation kept with a problem (issue 9, item 3), dial rules."""
+"""NetSapiens records in the collection's shape: every malformation kept with a problem (issue 9, item 3), dial rules,
+event subscriptions."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,8 +15,13 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_rec
     dialrule_id,
     NetSapiensError,
     dialrule_wire,
+    format_subscription_time,
     normalize_dialrule,
     normalize_record,
+    normalize_subscription,
+    subscription_expires_at,
+    subscription_hours_left,
+    subscription_wire,
 )
 
 
@@ -109,3 +115,65 @@ def test_well_formed_records_have_no_problem_and_numbers_and_descriptions_are_te
                                                     'last_name': '', 'service_code': ''}
     assert normalize_record('domain', 'v2', {'domain': 'a.example', 'reseller': None}, 1, 'GET /x') == {
         'name': 'a.example', 'reseller': '', 'description': ''}
+
+
+# -- event subscriptions --------------------------------------------------------------------------
+
+@pytest.mark.parametrize('raw, expected_id', [
+    ({'id': 'a1', 'model': 'subscriber'}, 'a1'),
+    ({'subscription-id': 7, 'model': 'subscriber'}, '7'),
+    ({'subscription': 'x9', 'model': 'subscriber'}, 'x9'),
+])
+def test_the_id_comes_from_the_first_id_field_present(raw, expected_id):
+    assert normalize_subscription(raw)['id'] == expected_id
+
+
+def test_a_record_without_an_id_is_skipped_and_missing_filters_mean_any():
+    assert normalize_subscription({'model': 'subscriber', 'post-url': 'https://x/y'}) is None
+    record = normalize_subscription({'id': 'a', 'model': 'subscriber', 'post-url': 'https://x/y', 'domain': None})
+    assert record == {'id': 'a', 'model': 'subscriber', 'post_url': 'https://x/y', 'reseller': '*', 'domain': '*', 'user': '*',
+                      'expires': '', 'preferred_server': '', 'status': '', 'current_active_server': '', 'created': '',
+                      'error_count': None, 'posts_count': None}
+
+
+def test_a_read_in_the_schema_names_of_the_description():
+    # The example answer of GET /subscriptions/{id} in the published description (v45.0), plus a field it does not list.
+    raw = {'id': 'f38d00a5eed9d15603922fe98db23630', 'subscription-geo-support': 'yes',
+           'post-url': 'https://local.netsapiens.com/log.php', 'model': 'call', 'user-scope': 'Super User',
+           'reseller': '*', 'domain': '*', 'user': '*', 'preferred-server': 'eng0-san.netsapiens.com',
+           'current-active-server': '', 'status': 'pending', 'error-count': 0, 'posts-count': 0,
+           'subscription-creation-datetime': '2023-10-09 17:16:36', 'subscription-expires-datetime': '2043-10-04 17:16:36',
+           'something-new': 'ignored'}
+    record = normalize_subscription(raw)
+    assert record['expires'] == '2043-10-04 17:16:36' and record['preferred_server'] == 'eng0-san.netsapiens.com'
+    assert (record['status'], record['error_count'], record['posts_count'], record['current_active_server']) == ('pending', 0, 0, '')
+    assert record['created'] == '2023-10-09 17:16:36' and 'something-new' not in record
+    # The names an earlier contract gave are not the API's: read as absent.
+    old = normalize_subscription({'id': 'b', 'expires': '2043-10-04 17:16:36', 'server_preferred': 'x', 'error-count': 'many'})
+    assert old['expires'] == '' and old['preferred_server'] == '' and old['error_count'] is None
+
+
+def test_wire_body_uses_the_description_field_names_and_leaves_out_none():
+    assert subscription_wire({'model': 'subscriber', 'post_url': 'https://x/t', 'reseller': '*', 'expires': None}) == {
+        'model': 'subscriber', 'post-url': 'https://x/t', 'reseller': '*'}
+    assert subscription_wire({'expires': '2030-01-01 00:00:00', 'preferred_server': 'core1', 'status': 'active',
+                              'error_count': 3, 'current_active_server': 'core2'}) == {
+        'subscription-expires-datetime': '2030-01-01 00:00:00', 'preferred-server': 'core1'}
+
+
+def test_expires_is_utc_and_round_trips():
+    assert format_subscription_time(0) == '1970-01-01 00:00:00'
+    assert subscription_expires_at({'expires': '1970-01-02 00:00:00'}) == 86400
+    assert subscription_expires_at({'expires': ''}) is None
+    with pytest.raises(ValueError):
+        subscription_expires_at({'expires': 'next week'})
+
+
+def test_hours_left_to_the_hundredth_negative_once_past_none_when_unknown():
+    now = 1000000.0
+    assert subscription_hours_left({'expires': format_subscription_time(now + 36 * 3600)}, now) == 36.0
+    assert subscription_hours_left({'expires': format_subscription_time(now - 3600)}, now) == -1.0
+    assert subscription_hours_left({'expires': format_subscription_time(now + 60)}, now) == 0.02
+    assert subscription_hours_left({'expires': ''}, now) is None
+    assert subscription_hours_left({'expires': 'next week'}, now) is None
+    assert subscription_hours_left(None, now) is None

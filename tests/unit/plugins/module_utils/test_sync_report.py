@@ -101,3 +101,33 @@ def test_drift_is_recorded_counted_and_exported_but_never_changes_the_status():
     stopped = sync_report.build_report(1.0, 2.0, False, None, {}, error={'stage': 'settings', 'message': 'bad', 'task': 't'})
     assert stopped['drift'] is None and not any(line.startswith('Drift') for line in sync_report.summary_lines(stopped))
     assert 'clearip_netsapiens_sync_drift_objects' not in families(sync_report.prometheus_text(stopped, 2.0, None))
+
+
+def samples(text):
+    return dict((family.name, [sample.value for sample in family.samples]) for family in text_string_to_metric_families(text))
+
+
+def test_the_event_subscription_health_is_recorded_summarised_and_exported_but_never_changes_the_status():
+    tiers = {'service_providers': tier(['A']), 'groups': tier([], 3), 'users': tier([], 4)}
+    without = sync_report.build_report(100.0, 101.0, False, PLAN, tiers)
+    assert without['events'] is None
+    assert not any(name.startswith('clearip_netsapiens_events') for name in families(sync_report.prometheus_text(without, 101.0, None)))
+
+    up = {'up': True, 'status': 'active', 'error_count': 1, 'posts_count': 20, 'current_active_server': 'core1',
+          'expires': '2030-01-01 00:00:00', 'hours_left': 150.25, 'problem': ''}
+    report = sync_report.build_report(100.0, 101.0, False, PLAN, tiers, events=up)
+    assert report['status'] == 'ok' and report['events'] == up
+    assert 'Events: subscription up (status active, 1 error(s) of 20 post(s), 150.25 hour(s) left)' in sync_report.summary_lines(report)
+    found = samples(sync_report.prometheus_text(report, 101.0, None))
+    assert found['clearip_netsapiens_events_subscription_up'] == [1.0]
+    assert found['clearip_netsapiens_events_subscription_error_count'] == [1.0]
+    assert found['clearip_netsapiens_events_subscription_posts_count'] == [20.0]
+    assert found['clearip_netsapiens_events_subscription_hours_left'] == [150.25]
+
+    # A failed read: down, with the reason; unknown figures are NaN.
+    down = sync_report.build_report(100.0, 101.0, False, PLAN, tiers, events={'problem': 'reading the event subscription failed: x'})
+    assert down['status'] == 'ok' and down['events']['up'] is False and down['events']['error_count'] is None
+    assert 'Events: subscription DOWN: reading the event subscription failed: x' in sync_report.summary_lines(down)
+    found = samples(sync_report.prometheus_text(down, 101.0, None))
+    assert found['clearip_netsapiens_events_subscription_up'] == [0.0]
+    assert math.isnan(found['clearip_netsapiens_events_subscription_hours_left'][0])
