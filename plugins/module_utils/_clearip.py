@@ -180,8 +180,10 @@ class ClearIPClient(object):
         self._real_sleep = control.wait if control is not None else sleep
         self.page_limit = int(page_limit)
         self.login_guard = login_guard
+        # One 429's Retry-After holds back every worker: the session's concurrency limit pauses (_http).
         self.session = session or HttpSession(self.url, timeout=timeout, validate_certs=validate_certs,
-                                              ca_path=ca_path, sleep=self._pool_sleep, control=control)
+                                              ca_path=ca_path, sleep=self._real_sleep, control=control,
+                                              max_in_flight=self.max_workers)
         self.unknown_outcome_grace = float(unknown_outcome_grace if unknown_outcome_grace is not None
                                            else UNKNOWN_OUTCOME_GRACE_TIMEOUTS * (getattr(self.session, 'timeout', None) or timeout))
         self._auth_lock = threading.RLock()
@@ -189,26 +191,8 @@ class ClearIPClient(object):
         self._token_issued = None
         self._lifetime = TOKEN_LIFETIME
         self._refused = None
-        self._pause_lock = threading.Lock()
-        self._paused_until = 0.0
         self.stats = {'logins': 0, 'refreshes': 0, 'relogins_after_401': 0, 'lookups': 0, 'refused_creates': 0,
                       'listing_restarts': 0}
-
-    # -- pacing ----------------------------------------------------------------------------------
-    def _pool_sleep(self, seconds):
-        """HttpSession's backoff: one worker's wait (a 429's Retry-After) holds back every worker."""
-        with self._pause_lock:
-            self._paused_until = max(self._paused_until, self.clock() + max(0.0, seconds))
-        self._wait_for_pool()
-
-    def _wait_for_pool(self):
-        control = getattr(self.session, 'control', None)
-        while control is None or not control.stopped:   # a stopped run waits no more (its next request says so)
-            with self._pause_lock:
-                left = self._paused_until - self.clock()
-            if left <= 0:
-                return
-            self._real_sleep(left)
 
     # -- authentication --------------------------------------------------------------------------
     def login(self):
@@ -288,12 +272,9 @@ class ClearIPClient(object):
             self.login()
 
     def _current_auth(self):
-        """The Authorization header for the attempt about to be sent (HttpSession calls it before each one).
-
-        It waits out a pool pause first, then takes the token that is current at that moment, so a
-        retry after a Retry-After or a backoff never sends a token that expired while it waited.
+        """The Authorization header for the attempt about to be sent (HttpSession calls it before each one,
+        after any pause or backoff), so a retry after a Retry-After never sends a token that expired while it waited.
         """
-        self._wait_for_pool()
         return self._bearer(self._fresh_token())
 
     def request(self, method, path, params=None, body=None, idempotent=None, want_json=False):

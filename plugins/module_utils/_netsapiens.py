@@ -119,7 +119,7 @@ class NetSapiensClient(object):
             raise NetSapiensError('max_workers must be at least 1, not %r' % (max_workers,))
         self.max_workers = int(max_workers)
         self.http = http or HttpSession(self.base_url, timeout=timeout, validate_certs=validate_certs,
-                                        ca_path=ca_path, sleep=sleep, control=control)
+                                        ca_path=ca_path, sleep=sleep, control=control, max_in_flight=self.max_workers)
         self.clock = clock
         self._lock = threading.Lock()
         self._version = 'v2' if api_key else (None if api_version == 'auto' else api_version)

@@ -544,15 +544,6 @@ def test_create_many_keeps_order_and_reports_each_failure():
     assert sorted(u['name'] for u in store.users) == ['u0', 'u1', 'u2', 'u3', 'u4']
 
 
-def test_rate_limit_wait_holds_back_the_whole_pool():
-    client, session, clock = make_client(login_ok)
-    client._pool_sleep(2.5)
-    assert clock.slept == [2.5]
-    clock.now -= 1.0   # another worker arrives while the pause is still on
-    client._wait_for_pool()
-    assert clock.slept == [2.5, 1.0]
-
-
 # -- the shared module body ------------------------------------------------------------------------
 
 
