@@ -163,11 +163,12 @@ class ClearIPClient(object):
 
     def __init__(self, url, email, password, operator=None, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
                  max_workers=DEFAULT_MAX_WORKERS, session=None, clock=time.time, sleep=time.sleep,
-                 page_limit=PAGE_LIMIT, unknown_outcome_grace=None, control=None, login_guard=None):
+                 page_limit=PAGE_LIMIT, unknown_outcome_grace=None, control=None, login_guard=None, page_window=None):
         """``control``: the run's ``_control.RunControl`` (its waits end early when the run stops); ``login_guard``: None,
         or an object whose ``check()`` raises ``ClearIPLoginError`` instead of a login that must not be sent, and that is
         told ``refused(LoginRefused)`` and ``succeeded()`` (``_sync_state.LoginMemory``); ``unknown_outcome_grace``:
-        seconds before a create whose outcome is unknown is looked up (default 1.5 request timeouts)."""
+        seconds before a create whose outcome is unknown is looked up (default 1.5 request timeouts); ``page_window``:
+        how many pages of one listing are asked at once (default ``max_workers``)."""
         # A user:password@ in the URL is never used (Bearer tokens) nor shown: see module_utils/_urls.py.
         self.url = strip_userinfo((url or DEFAULT_URL).strip()).rstrip('/')
         self.email = email
@@ -179,6 +180,8 @@ class ClearIPClient(object):
         self.clock = clock
         self._real_sleep = control.wait if control is not None else sleep
         self.page_limit = int(page_limit)
+        # How many pages of one listing may be asked at once (default max_workers; 1: one after another).
+        self.page_window = max(1, int(page_window if page_window is not None else self.max_workers))
         self.login_guard = login_guard
         # One 429's Retry-After holds back every worker: the session's concurrency limit pauses (_http).
         self.session = session or HttpSession(self.url, timeout=timeout, validate_certs=validate_certs,
@@ -374,9 +377,12 @@ class ClearIPClient(object):
         seen = set()
         received = 0          # position just past the last record read, in the list as it is now
         last = None           # key of that record
+        ahead = {}            # skip -> (page, error): pages fetched at once, before they were needed
+        window = 1
+        size_before = None
         for dummy in range(MAX_PAGES):
             skip = received - 1 if last is not None else 0
-            page = self._get_page(path, plural, params, skip)
+            page = self._page_from(ahead, path, plural, params, skip)
             if last is None:
                 if not page:
                     return records
@@ -413,7 +419,60 @@ class ClearIPClient(object):
                 records.append(shape(record) if shape else record)
             received = skip + len(page)
             last = _record_key(page[-1])
+            size = len(page)
+            if not ahead and self.page_window > 1 and size >= 2 and (size >= self.page_limit or size == size_before):
+                # The server gives pages of ``size``: the next ones are asked at once, each from one record before
+                # where the one before it would end, exactly where this loop will ask for them. The window doubles
+                # each time it was used up, to at most page_window pages (the concurrency limit decides how many
+                # are in flight).
+                window = min(self.page_window, window * 2)
+                ahead = self._fetch_ahead(path, plural, params, [received - 1 + n * (size - 1) for n in range(window)])
+            size_before = size
         raise ClearIPError('GET %s%s: more than %d pages; giving up' % (self.url, path, MAX_PAGES))
+
+    def _page_from(self, ahead, path, plural, params, skip):
+        """The page at ``skip``: fetched ahead when it was, else now (and what was fetched ahead is dropped, since
+        the list did not go as predicted: a short page, or objects added before the boundary)."""
+        if skip in ahead:
+            page, error = ahead.pop(skip)
+            if error is not None:
+                raise error
+            return page
+        ahead.clear()
+        return self._get_page(path, plural, params, skip)
+
+    def _fetch_ahead(self, path, plural, params, skips):
+        """``{skip: (page, error)}`` of the pages at ``skips``, fetched at the same time."""
+        results = self.concurrently([lambda skip=skip: self._get_page(path, plural, params, skip) for skip in skips])
+        return dict(zip(skips, results))
+
+    def concurrently(self, calls):
+        """``[(value, error)]`` of the callables ``calls``, each in a thread of its own (the session's concurrency
+        limit decides how many requests are in flight); a stopped run raises ``RunStopped`` without waiting for them."""
+        results = [(None, None)] * len(calls)
+        if len(calls) == 1:
+            try:
+                return [(calls[0](), None)]
+            except Exception as exc:  # pylint: disable=broad-except
+                return [(None, exc)]
+
+        def run(index, call):
+            try:
+                results[index] = (call(), None)
+            except Exception as exc:  # pylint: disable=broad-except
+                results[index] = (None, exc)
+        threads = [threading.Thread(target=run, args=(index, call), name='clearip-fetch-%d' % index)
+                   for index, call in enumerate(calls)]
+        for thread in threads:
+            thread.daemon = True
+            thread.start()
+        control = getattr(self.session, 'control', None)
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.25)
+                if control is not None:
+                    control.check()
+        return results
 
     def list(self, kind, where=None, shape=None):
         """Every object of ``kind`` (optionally filtered by exact field values, each optionally passed through ``shape``)."""
