@@ -353,7 +353,7 @@ class ClearIPClient(object):
         if with_operator:
             params = self._operator_params(params)
         for dummy in range(MAX_LISTING_PASSES):
-            records = self._list_pass(path, plural, params, shape)
+            records = self._list_pass(path, plural, params, shape, few=bool(where))
             if records is not None:
                 return records
             self.stats['listing_restarts'] += 1
@@ -361,7 +361,7 @@ class ClearIPClient(object):
                            'paged through), so it cannot be trusted; nothing was created from it. Run again when ClearIP '
                            'is quieter' % (self.url, path, MAX_LISTING_PASSES))
 
-    def _list_pass(self, path, plural, params, shape=None):
+    def _list_pass(self, path, plural, params, shape=None, few=False):
         """One pass over the list, or None when it changed under the reader (then the caller starts again).
 
         Each page after the first is asked from one record before where the last one ended, and
@@ -371,7 +371,9 @@ class ClearIPClient(object):
         record that slid across the boundary. Objects added before it only push it further into
         the page; the repeats are dropped by id. The end of the list is an empty page (the
         contract: a page may be short while more remain), confirmed by the last record still
-        being where it was.
+        being where it was. ``few``: a filtered lookup, which usually fits one short page: after a
+        first page shorter than asked, the end is probed at once (then confirmed the same way), which
+        saves the page that would hold only the overlapping record.
         """
         records = []
         seen = set()
@@ -387,6 +389,8 @@ class ClearIPClient(object):
                 if not page:
                     return records
                 fresh = page
+                if few and len(page) < self.page_limit and self._ends_after(path, plural, params, page):
+                    return [shape(r) if shape else r for r in _unique(page, path, self.url)]
             else:
                 keys = [_record_key(r) for r in page]
                 if last not in keys:
@@ -429,6 +433,13 @@ class ClearIPClient(object):
                 ahead = self._fetch_ahead(path, plural, params, [received - 1 + n * (size - 1) for n in range(window)])
             size_before = size
         raise ClearIPError('GET %s%s: more than %d pages; giving up' % (self.url, path, MAX_PAGES))
+
+    def _ends_after(self, path, plural, params, page):
+        """Whether the list is ``page`` and nothing more: an empty page after it, then its last record still in place."""
+        if self._get_page(path, plural, params, len(page)):
+            return False
+        check = self._get_page(path, plural, params, len(page) - 1)
+        return bool(check) and _record_key(check[0]) == _record_key(page[-1])
 
     def _page_from(self, ahead, path, plural, params, skip):
         """The page at ``skip``: fetched ahead when it was, else now (and what was fetched ahead is dropped, since
@@ -588,10 +599,23 @@ class ClearIPClient(object):
         """Sleep ``seconds``, less when the run stops meanwhile."""
         self._real_sleep(seconds)
 
-    def find_exact(self, kind, name):
+    def find_exact(self, kind, name, shape=None):
         """The objects of ``kind`` named exactly ``name`` (the server filters with ``where[name]``; whatever it
-        matched, only an exact, case-sensitive match counts here)."""
-        return [record for record in self.list(kind, where={'name': name}) if record.get('name') == name]
+        matched, only an exact, case-sensitive match counts here), each passed through ``shape`` when given."""
+        found = [record for record in self.list(kind, where={'name': name}) if record.get('name') == name]
+        return [shape(record) for record in found] if shape else found
+
+    def find_children(self, kind, parent_id, shape=None):
+        """The objects of ``kind`` (a Group or a User) whose parent is exactly ``parent_id`` (``where[serviceProvider]``
+        or ``where[group]``: a server that ignores or widens the filter costs time, never a wrong answer)."""
+        field = PARENT_ID_FIELD[kind]
+        found = [record for record in self.list(kind, where={field: parent_id}) if ref_id(record.get(field)) == parent_id]
+        return [shape(record) for record in found] if shape else found
+
+    def find_user_id(self, user_id, shape=None):
+        """The Users whose User ID is exactly ``user_id`` (``where[userId]``, compared exactly here)."""
+        found = [record for record in self.list(USER, where={USER_ID_FIELD: user_id}) if record.get(USER_ID_FIELD) == user_id]
+        return [shape(record) for record in found] if shape else found
 
     def lookup(self, kind, name, parent_id, why):
         """The one object of this name under ``parent_id``, or None; held elsewhere or twice is an error naming it."""
@@ -670,6 +694,20 @@ class ClearIPClient(object):
         if outcome == UNKNOWN:
             return job, UNKNOWN, None, '%s %r: %s (%s)' % (kind, job['name'], UNKNOWN_OUTCOME, cause)
         return job, outcome, shape(record) if shape else record, None
+
+
+def _unique(page, path, url):
+    """The records of one page, each once (by id); an item that is not an object is an error."""
+    seen = set()
+    out = []
+    for record in page:
+        if not isinstance(record, dict):
+            raise ClearIPError('GET %s%s: the page at skip=0 holds items that are not objects' % (url, path))
+        key = _record_key(record)
+        if key not in seen:
+            seen.add(key)
+            out.append(record)
+    return out
 
 
 def _record_key(record):

@@ -440,6 +440,29 @@ class NetSapiensClient(object):
     def connections(self):
         return self.read_all('connection')
 
+    def read_one(self, kind, name):
+        """The one ``kind`` record (``domain`` or ``reseller``) named exactly ``name`` (normalised), or None.
+
+        API v2: ``GET /domains/{domain}`` or ``GET /resellers/{reseller}`` (one record, 404 when absent, in the
+        v2 description); a record whose name differs from the one asked (a server that matches names in any
+        case) is not taken for it. API v1 documents no such read, so the whole list is read and filtered.
+        """
+        version = self.api_version
+        if version != 'v2':
+            found = [r for r in self.read_all(kind) if r['name'] == name]
+            return found[0] if found else None
+        path = '%s%s/%s' % (V2_BASE, V2_ROUTES[kind], quote(name, safe=''))
+        try:
+            resp = self.call('GET', path, want_json=True)
+        except HttpError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        records = self._json_list(resp, kind, 'GET %s' % path)
+        found = [normalize_record(kind, version, raw, index, 'GET %s' % path) for index, raw in enumerate(records, 1)]
+        exact = [r for r in found if r['name'] == name]
+        return exact[0] if exact else None
+
     def domain_users(self, domain):
         return self.read_all('user', domain=domain)
 

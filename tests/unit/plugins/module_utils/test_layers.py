@@ -25,7 +25,7 @@ LAYERS = [
     # 2: the wire clients, and the steps that need only names and kinds
     ('_netsapiens', '_clearip', '_sync_plan', '_sync_desired', '_sync_report', '_sync_settings'),
     # 3: what builds on a client or a step
-    ('_netsapiens_dialrules', '_netsapiens_subscriptions', '_clearip_lock', '_sync_drift'),
+    ('_netsapiens_dialrules', '_netsapiens_subscriptions', '_clearip_lock', '_sync_drift', '_sync_lookups'),
     # 4, 5: applying a tier, the run
     ('_sync_apply',),
     ('_sync_run',),
