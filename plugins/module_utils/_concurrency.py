@@ -40,7 +40,7 @@ DEFAULT_LATENCY_BACKOFF = 0.8
 DEFAULT_LATENCY_TOLERANCE = 2.0
 # Seconds latency must rise by as well, so that loopback's jitter (a millisecond becoming three) is no signal.
 DEFAULT_LATENCY_FLOOR = 0.025
-DEFAULT_PROBE_AFTER = 200
+DEFAULT_PROBE_AFTER = 500
 MAX_PROBE_AFTER = 100000
 BASELINE_SAMPLES = 200
 RECENT_WEIGHT = 0.2
@@ -171,8 +171,10 @@ class AdaptiveLimit(object):
                 self.stats['latency_decreases'] += 1
                 self.recent = self.baseline   # the next round judges its own answers
             return
-        if self.refused_at is not None and slot.in_flight >= self.refused_at:
-            # As many in flight as when the server refused, and it answered: the server's limit moved up.
+        probing = self.refused_at is not None and self.since_refusal >= self.probe_after
+        if probing and slot.in_flight >= self.refused_at:
+            # A probe above where the server refused, answered: the server's limit moved up. (Only a probe counts: a
+            # request sent with as many in flight before the refusal was answered may have met one answered already.)
             self.refused_at = slot.in_flight + 1
         if slot.in_flight * 2 < self.limit:
             return   # the limit is not in use: growing it would prove nothing

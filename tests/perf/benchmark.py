@@ -316,7 +316,9 @@ def measure_event_delay(args, out_dir):
         with os.fdopen(fd, 'w') as handle:
             json.dump(variables, handle)
         log_path = os.path.join(work, 'rulebook.log')
-        env = dict(role_env(os.path.join(work, 'timings.json')), ANSIBLE_PIPELINING='1')
+        # ansible-rulebook runs ansible-galaxy and ansible-playbook from PATH: this Python's first.
+        env = dict(role_env(os.path.join(work, 'timings.json')), ANSIBLE_PIPELINING='1',
+                   PATH=BIN + os.pathsep + os.environ.get('PATH', ''))
         env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
         with open(log_path, 'w', encoding='utf-8') as log:
             proc = subprocess.Popen([rulebook, '-i', 'inventory.yml', '--rulebook', 'clearip.netsapiens.subscriber_sync',
