@@ -209,8 +209,9 @@ class ClearIPClient(object):
             # 4xx other than 429 come back as answers, so the refusal text can be read in full.
             expect = (200, 201) + tuple(s for s in range(400, 500) if s != 429)
             try:
+                # Not counted by the concurrency limit: made under the token lock, which slot holders may wait for.
                 resp = self.session.request('POST', LOGIN_PATH, json={'email': self.email, 'password': self._password},
-                                            idempotent=False, expect=expect)
+                                            idempotent=False, expect=expect, limited=False)
             except OutcomeUnknown as exc:
                 raise ClearIPLoginError('ClearIP login failed: %s. The login is not retried, because failed logins lock the account' % exc)
             except HttpError as exc:
@@ -241,7 +242,8 @@ class ClearIPClient(object):
         """Swap the token for a new one; any failure falls back to one login."""
         self.stats['refreshes'] += 1
         try:
-            resp = self.session.request('POST', REFRESH_PATH, json={}, headers=self._bearer(self._token), idempotent=False)
+            resp = self.session.request('POST', REFRESH_PATH, json={}, headers=self._bearer(self._token), idempotent=False,
+                                        limited=False)
             self._store_token(resp)
         except (HttpError, ClearIPError):
             self.login()

@@ -303,10 +303,6 @@ class _Retry(Exception):
         self.signal = signal
 
 
-# Set while a session calls a request's ``auth``: a request made from there (a login, a token refresh) is
-# not counted by the limit, since the request that called it already holds a slot and may hold the last one.
-_IN_AUTH = threading.local()
-
 
 _UNPARSED = object()
 
@@ -437,13 +433,15 @@ class HttpSession(object):
         return ceiling * self.random()
 
     def request(self, method, path, params=None, json=None, data=None, headers=None,
-                idempotent=None, expect=(200, 201, 202, 204), auth=None, want_json=False):
+                idempotent=None, expect=(200, 201, 202, 204), auth=None, want_json=False, limited=True):
         """Send one request, retrying as the module docstring says; returns an ``HttpResponse``.
 
         ``auth``: None, or a callable with no arguments returning a dict of headers (the
         credentials), called before every attempt. ``want_json``: read a 2xx body as JSON here
         (``HttpResponse.json()`` then returns it) and treat an unreadable one like a 5xx; an empty
-        body is not unreadable (204, or a server with nothing to say). Raises ``TransportError``,
+        body is not unreadable (204, or a server with nothing to say). ``limited=False``: not counted by the
+        concurrency limit (a login or a token grant, made while the client holds its token lock, which requests
+        that hold slots may be waiting for: counting it could leave each waiting for the other). Raises ``TransportError``,
         ``OutcomeUnknown`` or ``HttpError``, each carrying ``auth_sent``.
         """
         method = method.upper()
@@ -451,17 +449,15 @@ class HttpSession(object):
             idempotent = method in IDEMPOTENT_METHODS
         url = self.url_for(path)
         attempt = 0
-        # A request made while another one's ``auth`` runs (a login, a refresh) is not counted: see _IN_AUTH.
-        counted = not getattr(_IN_AUTH, 'active', False)
         waited_out = False      # this request already slept through the pause its own Retry-After set
         while True:
             if self.control is not None:
                 self.control.check()
-            slot = self._acquire(ignore_pause=waited_out) if counted else None
+            slot = self._acquire(ignore_pause=waited_out) if limited else None
             signal = NEUTRAL
             try:
                 self.stats['requests'] += 1
-                sent = self._auth(auth)
+                sent = auth() if auth is not None else None
                 attempt_headers = headers
                 if auth is not None:
                     attempt_headers = dict(headers or {})
@@ -499,16 +495,6 @@ class HttpSession(object):
         if ignore_pause:
             return self.limit.acquire(check=check, ignore_pause=True)
         return self.limit.acquire(check=check, sleep=self.sleep)
-
-    @staticmethod
-    def _auth(auth):
-        if auth is None:
-            return None
-        _IN_AUTH.active = True
-        try:
-            return auth()
-        finally:
-            _IN_AUTH.active = False
 
     def _attempt(self, method, url, idempotent, expect, want_json, send):
         """One attempt: the answer, or raises an ``HttpError`` (final) or a ``_Retry`` (worth another attempt).

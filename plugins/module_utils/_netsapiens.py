@@ -195,7 +195,8 @@ class NetSapiensClient(object):
             body = {'json': fields} if encoding == 'json' else {'data': fields}
             try:
                 # Asking for a token has no effect worth protecting, so it is retried like a read.
-                resp = self.http.request('POST', path, idempotent=True, expect=TOKEN_ANSWER_STATUSES, **body)
+                # Not counted by the concurrency limit: made under the token lock, which slot holders may wait for.
+                resp = self.http.request('POST', path, idempotent=True, expect=TOKEN_ANSWER_STATUSES, limited=False, **body)
             except HttpError as exc:
                 raise NetSapiensTokenError('getting a NetSapiens access token failed: %s' % exc.message, status=exc.status)
             if resp.status in TOKEN_FALLBACK_STATUSES and self._token_endpoint is None:

@@ -53,7 +53,7 @@ class StubSession(object):
         return 0.5 * 2 ** attempt
 
     def request(self, method, path, params=None, json=None, data=None, headers=None, idempotent=None,
-                expect=(200, 201, 202, 204), auth=None, want_json=False):
+                expect=(200, 201, 202, 204), auth=None, want_json=False, limited=True):
         """One attempt, as HttpSession makes it (no retries): ``auth`` is called once, ``want_json`` checked."""
         headers = dict(headers or {})
         sent = auth() if auth is not None else None

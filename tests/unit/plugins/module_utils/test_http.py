@@ -167,6 +167,19 @@ def test_a_429_shrinks_the_session_limit_and_its_retry_after_holds_back_every_ot
     assert server.requests == {'GET /echo': 3}
 
 
+def test_a_token_request_is_not_held_back_by_a_full_limit(server):
+    """A login or a token grant runs under the client's token lock, which a request holding the last slot may be
+    waiting for: it is sent without a slot (limited=False), so neither waits for the other."""
+    http, sleeps = session(server.url, limit=AdaptiveLimit(1, initial=1))
+    held = http.limit.acquire()           # another worker's request holds the only slot
+    done = []
+    worker = threading.Thread(target=lambda: done.append(http.request('POST', '/echo', json={}, limited=False).status))
+    worker.start()
+    worker.join(5)
+    assert done == [200]
+    http.limit.release(held, 'success')
+
+
 def test_the_sessions_ceiling_is_max_in_flight():
     assert HttpSession('http://127.0.0.1:9', max_in_flight=6).limit.ceiling == 6
     assert HttpSession('http://127.0.0.1:9').limit.ceiling == 16
