@@ -303,7 +303,6 @@ class _Retry(Exception):
         self.signal = signal
 
 
-
 _UNPARSED = object()
 
 
@@ -454,7 +453,7 @@ class HttpSession(object):
             if self.control is not None:
                 self.control.check()
             slot = self._acquire(ignore_pause=waited_out) if limited else None
-            signal = NEUTRAL
+            signal, retry_after, answer = NEUTRAL, None, None
             try:
                 self.stats['requests'] += 1
                 sent = auth() if auth is not None else None
@@ -482,12 +481,11 @@ class HttpSession(object):
             finally:
                 if slot is not None:
                     self.limit.release(slot, signal)
-            if signal != SUCCESS:
-                waited_out = self._wait(attempt, retry_after)
-                attempt += 1
-                continue
-            answer.auth_sent = sent
-            return answer
+            if answer is not None:
+                answer.auth_sent = sent
+                return answer
+            waited_out = self._wait(attempt, retry_after)   # a _Retry with attempts left
+            attempt += 1
 
     def _acquire(self, ignore_pause=False):
         """A slot of the concurrency limit, waiting (through the run's control) for a free one and for a pause."""

@@ -344,7 +344,7 @@ def measure_event_delay(args, out_dir):
                     while time.time() < deadline and created is None:
                         time.sleep(0.05)
                         created = next((u['createdAt'] / 1000.0 for u in cip.dump_state()['users'] if u['name'] == wanted), None)
-                    posted = [p for p in ns.dump_state()['event_posts']][-1]
+                    posted = ns.dump_state()['event_posts'][-1]
                     if created is None:
                         delays.append(None)
                         continue
@@ -518,8 +518,8 @@ def main(argv=None):
                         help='wan links: ClearIP returns at most this many records a page, whatever the limit asked')
     parser.add_argument('--targeted', default='', help='comma-separated platform sizes (users) for a targeted run of one '
                                                        'domain with one new user, on loopback (requests and seconds)')
-    parser.add_argument('--event-delay', type=int, default=0, help='measure the event-to-ClearIP delay this many times '
-                                                                    '(ansible-rulebook, loopback; needs Java)')
+    parser.add_argument('--event-delay', type=int, default=0,
+                        help='measure the event-to-ClearIP delay this many times (ansible-rulebook, loopback; needs Java)')
     parser.add_argument('--event-batch-seconds', type=float, default=2.0, help="the event source's batch_seconds (default 2)")
     parser.add_argument('--link-table', action='store_true', help="issue 23's table in one run (see docs/performance.md)")
     args = parser.parse_args(argv)
