@@ -103,10 +103,13 @@ options:
     type: str
   max_workers:
     description:
-      - How many creates run at the same time.
-      - When ClearIP answers 429, every worker waits for the time the server asks for.
+      - The most requests in flight at once (the creates, the pages of a listing). A ceiling - the module starts at 4 and
+        grows towards it while ClearIP answers fast and successfully, and shrinks at once on HTTP 429, 503, timeouts or
+        rising latency.
+      - When ClearIP answers 429 with C(Retry-After), no worker sends anything before that time.
+      - At most 64.
     type: int
-    default: 4
+    default: 16
   return_objects:
     description:
       - Whether to return RV(proposed) and RV(end_state).

@@ -48,6 +48,9 @@ PAGE_LIMIT = 500
 LIST_SORT = 'name ASC'
 OPERATOR_SORT = 'name ASC'
 MAX_PAGES = 100000
+# At most this many records are fetched ahead of need (pages held whole until read in order): 8 pages of 500,
+# 16 of 250. Enough to keep a slow link busy; little against a 100,000-User listing's memory.
+PREFETCH_RECORDS = 4000
 # A listing that changed under the reader this many times in a row is given up with an error.
 MAX_LISTING_PASSES = 5
 
@@ -163,11 +166,12 @@ class ClearIPClient(object):
 
     def __init__(self, url, email, password, operator=None, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
                  max_workers=DEFAULT_MAX_WORKERS, session=None, clock=time.time, sleep=time.sleep,
-                 page_limit=PAGE_LIMIT, unknown_outcome_grace=None, control=None, login_guard=None):
+                 page_limit=PAGE_LIMIT, unknown_outcome_grace=None, control=None, login_guard=None, page_window=None):
         """``control``: the run's ``_control.RunControl`` (its waits end early when the run stops); ``login_guard``: None,
         or an object whose ``check()`` raises ``ClearIPLoginError`` instead of a login that must not be sent, and that is
         told ``refused(LoginRefused)`` and ``succeeded()`` (``_sync_state.LoginMemory``); ``unknown_outcome_grace``:
-        seconds before a create whose outcome is unknown is looked up (default 1.5 request timeouts)."""
+        seconds before a create whose outcome is unknown is looked up (default 1.5 request timeouts); ``page_window``:
+        how many pages of one listing are asked at once (default ``max_workers``)."""
         # A user:password@ in the URL is never used (Bearer tokens) nor shown: see module_utils/_urls.py.
         self.url = strip_userinfo((url or DEFAULT_URL).strip()).rstrip('/')
         self.email = email
@@ -179,9 +183,13 @@ class ClearIPClient(object):
         self.clock = clock
         self._real_sleep = control.wait if control is not None else sleep
         self.page_limit = int(page_limit)
+        # How many pages of one listing may be asked at once (default max_workers; 1: one after another).
+        self.page_window = max(1, int(page_window if page_window is not None else self.max_workers))
         self.login_guard = login_guard
+        # One 429's Retry-After holds back every worker: the session's concurrency limit pauses (_http).
         self.session = session or HttpSession(self.url, timeout=timeout, validate_certs=validate_certs,
-                                              ca_path=ca_path, sleep=self._pool_sleep, control=control)
+                                              ca_path=ca_path, sleep=self._real_sleep, control=control,
+                                              max_in_flight=self.max_workers)
         self.unknown_outcome_grace = float(unknown_outcome_grace if unknown_outcome_grace is not None
                                            else UNKNOWN_OUTCOME_GRACE_TIMEOUTS * (getattr(self.session, 'timeout', None) or timeout))
         self._auth_lock = threading.RLock()
@@ -189,26 +197,8 @@ class ClearIPClient(object):
         self._token_issued = None
         self._lifetime = TOKEN_LIFETIME
         self._refused = None
-        self._pause_lock = threading.Lock()
-        self._paused_until = 0.0
         self.stats = {'logins': 0, 'refreshes': 0, 'relogins_after_401': 0, 'lookups': 0, 'refused_creates': 0,
                       'listing_restarts': 0}
-
-    # -- pacing ----------------------------------------------------------------------------------
-    def _pool_sleep(self, seconds):
-        """HttpSession's backoff: one worker's wait (a 429's Retry-After) holds back every worker."""
-        with self._pause_lock:
-            self._paused_until = max(self._paused_until, self.clock() + max(0.0, seconds))
-        self._wait_for_pool()
-
-    def _wait_for_pool(self):
-        control = getattr(self.session, 'control', None)
-        while control is None or not control.stopped:   # a stopped run waits no more (its next request says so)
-            with self._pause_lock:
-                left = self._paused_until - self.clock()
-            if left <= 0:
-                return
-            self._real_sleep(left)
 
     # -- authentication --------------------------------------------------------------------------
     def login(self):
@@ -222,8 +212,9 @@ class ClearIPClient(object):
             # 4xx other than 429 come back as answers, so the refusal text can be read in full.
             expect = (200, 201) + tuple(s for s in range(400, 500) if s != 429)
             try:
+                # Not counted by the concurrency limit: made under the token lock, which slot holders may wait for.
                 resp = self.session.request('POST', LOGIN_PATH, json={'email': self.email, 'password': self._password},
-                                            idempotent=False, expect=expect)
+                                            idempotent=False, expect=expect, limited=False)
             except OutcomeUnknown as exc:
                 raise ClearIPLoginError('ClearIP login failed: %s. The login is not retried, because failed logins lock the account' % exc)
             except HttpError as exc:
@@ -254,7 +245,8 @@ class ClearIPClient(object):
         """Swap the token for a new one; any failure falls back to one login."""
         self.stats['refreshes'] += 1
         try:
-            resp = self.session.request('POST', REFRESH_PATH, json={}, headers=self._bearer(self._token), idempotent=False)
+            resp = self.session.request('POST', REFRESH_PATH, json={}, headers=self._bearer(self._token), idempotent=False,
+                                        limited=False)
             self._store_token(resp)
         except (HttpError, ClearIPError):
             self.login()
@@ -288,12 +280,9 @@ class ClearIPClient(object):
             self.login()
 
     def _current_auth(self):
-        """The Authorization header for the attempt about to be sent (HttpSession calls it before each one).
-
-        It waits out a pool pause first, then takes the token that is current at that moment, so a
-        retry after a Retry-After or a backoff never sends a token that expired while it waited.
+        """The Authorization header for the attempt about to be sent (HttpSession calls it before each one,
+        after any pause or backoff), so a retry after a Retry-After never sends a token that expired while it waited.
         """
-        self._wait_for_pool()
         return self._bearer(self._fresh_token())
 
     def request(self, method, path, params=None, body=None, idempotent=None, want_json=False):
@@ -369,7 +358,7 @@ class ClearIPClient(object):
         if with_operator:
             params = self._operator_params(params)
         for dummy in range(MAX_LISTING_PASSES):
-            records = self._list_pass(path, plural, params, shape)
+            records = self._list_pass(path, plural, params, shape, few=bool(where))
             if records is not None:
                 return records
             self.stats['listing_restarts'] += 1
@@ -377,7 +366,7 @@ class ClearIPClient(object):
                            'paged through), so it cannot be trusted; nothing was created from it. Run again when ClearIP '
                            'is quieter' % (self.url, path, MAX_LISTING_PASSES))
 
-    def _list_pass(self, path, plural, params, shape=None):
+    def _list_pass(self, path, plural, params, shape=None, few=False):
         """One pass over the list, or None when it changed under the reader (then the caller starts again).
 
         Each page after the first is asked from one record before where the last one ended, and
@@ -387,19 +376,26 @@ class ClearIPClient(object):
         record that slid across the boundary. Objects added before it only push it further into
         the page; the repeats are dropped by id. The end of the list is an empty page (the
         contract: a page may be short while more remain), confirmed by the last record still
-        being where it was.
+        being where it was. ``few``: a filtered lookup, which usually fits one short page: after a
+        first page shorter than asked, the end is probed at once (then confirmed the same way), which
+        saves the page that would hold only the overlapping record.
         """
         records = []
         seen = set()
         received = 0          # position just past the last record read, in the list as it is now
         last = None           # key of that record
+        ahead = {}            # skip -> (page, error): pages fetched at once, before they were needed
+        window = 1
+        size_before = None
         for dummy in range(MAX_PAGES):
             skip = received - 1 if last is not None else 0
-            page = self._get_page(path, plural, params, skip)
+            page = self._page_from(ahead, path, plural, params, skip)
             if last is None:
                 if not page:
                     return records
                 fresh = page
+                if few and len(page) < self.page_limit and self._ends_after(path, plural, params, page):
+                    return [shape(r) if shape else r for r in _unique(page, path, self.url)]
             else:
                 keys = [_record_key(r) for r in page]
                 if last not in keys:
@@ -432,7 +428,67 @@ class ClearIPClient(object):
                 records.append(shape(record) if shape else record)
             received = skip + len(page)
             last = _record_key(page[-1])
+            size = len(page)
+            if not ahead and self.page_window > 1 and size >= 2 and (size >= self.page_limit or size == size_before):
+                # The server gives pages of ``size``: the next ones are asked at once, each from one record before
+                # where the one before it would end, exactly where this loop will ask for them. The window doubles
+                # each time it was used up, to at most page_window pages and PREFETCH_RECORDS records (the
+                # concurrency limit decides how many are in flight).
+                window = min(self.page_window, max(2, PREFETCH_RECORDS // size), window * 2)
+                ahead = self._fetch_ahead(path, plural, params, [received - 1 + n * (size - 1) for n in range(window)])
+            size_before = size
         raise ClearIPError('GET %s%s: more than %d pages; giving up' % (self.url, path, MAX_PAGES))
+
+    def _ends_after(self, path, plural, params, page):
+        """Whether the list is ``page`` and nothing more: an empty page after it, then its last record still in place."""
+        if self._get_page(path, plural, params, len(page)):
+            return False
+        check = self._get_page(path, plural, params, len(page) - 1)
+        return bool(check) and _record_key(check[0]) == _record_key(page[-1])
+
+    def _page_from(self, ahead, path, plural, params, skip):
+        """The page at ``skip``: fetched ahead when it was, else now (and what was fetched ahead is dropped, since
+        the list did not go as predicted: a short page, or objects added before the boundary)."""
+        if skip in ahead:
+            page, error = ahead.pop(skip)
+            if error is not None:
+                raise error
+            return page
+        ahead.clear()
+        return self._get_page(path, plural, params, skip)
+
+    def _fetch_ahead(self, path, plural, params, skips):
+        """``{skip: (page, error)}`` of the pages at ``skips``, fetched at the same time."""
+        results = self.concurrently([lambda skip=skip: self._get_page(path, plural, params, skip) for skip in skips])
+        return dict(zip(skips, results))
+
+    def concurrently(self, calls):
+        """``[(value, error)]`` of the callables ``calls``, each in a thread of its own (the session's concurrency
+        limit decides how many requests are in flight); a stopped run raises ``RunStopped`` without waiting for them."""
+        results = [(None, None)] * len(calls)
+        if len(calls) == 1:
+            try:
+                return [(calls[0](), None)]
+            except Exception as exc:  # pylint: disable=broad-except
+                return [(None, exc)]
+
+        def run(index, call):
+            try:
+                results[index] = (call(), None)
+            except Exception as exc:  # pylint: disable=broad-except
+                results[index] = (None, exc)
+        threads = [threading.Thread(target=run, args=(index, call), name='clearip-fetch-%d' % index)
+                   for index, call in enumerate(calls)]
+        for thread in threads:
+            thread.daemon = True
+            thread.start()
+        control = getattr(self.session, 'control', None)
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.25)
+                if control is not None:
+                    control.check()
+        return results
 
     def list(self, kind, where=None, shape=None):
         """Every object of ``kind`` (optionally filtered by exact field values, each optionally passed through ``shape``)."""
@@ -548,10 +604,23 @@ class ClearIPClient(object):
         """Sleep ``seconds``, less when the run stops meanwhile."""
         self._real_sleep(seconds)
 
-    def find_exact(self, kind, name):
+    def find_exact(self, kind, name, shape=None):
         """The objects of ``kind`` named exactly ``name`` (the server filters with ``where[name]``; whatever it
-        matched, only an exact, case-sensitive match counts here)."""
-        return [record for record in self.list(kind, where={'name': name}) if record.get('name') == name]
+        matched, only an exact, case-sensitive match counts here), each passed through ``shape`` when given."""
+        found = [record for record in self.list(kind, where={'name': name}) if record.get('name') == name]
+        return [shape(record) for record in found] if shape else found
+
+    def find_children(self, kind, parent_id, shape=None):
+        """The objects of ``kind`` (a Group or a User) whose parent is exactly ``parent_id`` (``where[serviceProvider]``
+        or ``where[group]``: a server that ignores or widens the filter costs time, never a wrong answer)."""
+        field = PARENT_ID_FIELD[kind]
+        found = [record for record in self.list(kind, where={field: parent_id}) if ref_id(record.get(field)) == parent_id]
+        return [shape(record) for record in found] if shape else found
+
+    def find_user_id(self, user_id, shape=None):
+        """The Users whose User ID is exactly ``user_id`` (``where[userId]``, compared exactly here)."""
+        found = [record for record in self.list(USER, where={USER_ID_FIELD: user_id}) if record.get(USER_ID_FIELD) == user_id]
+        return [shape(record) for record in found] if shape else found
 
     def lookup(self, kind, name, parent_id, why):
         """The one object of this name under ``parent_id``, or None; held elsewhere or twice is an error naming it."""
@@ -630,6 +699,20 @@ class ClearIPClient(object):
         if outcome == UNKNOWN:
             return job, UNKNOWN, None, '%s %r: %s (%s)' % (kind, job['name'], UNKNOWN_OUTCOME, cause)
         return job, outcome, shape(record) if shape else record, None
+
+
+def _unique(page, path, url):
+    """The records of one page, each once (by id); an item that is not an object is an error."""
+    seen = set()
+    out = []
+    for record in page:
+        if not isinstance(record, dict):
+            raise ClearIPError('GET %s%s: the page at skip=0 holds items that are not objects' % (url, path))
+        key = _record_key(record)
+        if key not in seen:
+            seen.add(key)
+            out.append(record)
+    return out
 
 
 def _record_key(record):

@@ -25,6 +25,11 @@ It owns retries, so that both clients treat a flaky server the same way:
   from a proxy) counts like a 5xx: retried for an idempotent request with the same limit and
   backoff, ``OutcomeUnknown`` for a non-idempotent one. This is the one retry policy for reads of
   both APIs.
+- How many attempts are in flight at once is one ``_concurrency.AdaptiveLimit`` per session (per API):
+  it starts at 4, grows while answers are fast and successful, up to ``max_in_flight`` (the modules'
+  ``max_workers``), and shrinks at once on 429, 503, timeouts, dropped connections and rising
+  latency. A ``Retry-After`` (of a 429, or of a 503 to a create) pauses the whole session: no attempt of
+  any worker starts before it.
 - With ``auth`` (a callable returning headers) the credentials are taken again before every
   attempt, so that a retry after any wait (backoff, Retry-After, a paused pool) sends the token
   that is current then, not the one held before waiting. The headers of the last attempt are
@@ -63,8 +68,10 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
     HTTPConnection = HTTPSConnection = HTTPConnectionPool = HTTPSConnectionPool = object
 
+from ansible_collections.clearip.netsapiens.plugins.module_utils._concurrency import (
+    DROPPED, NEUTRAL, OVERLOAD, SUCCESS, AdaptiveLimit)
 from ansible_collections.clearip.netsapiens.plugins.module_utils._control import RunStopped
-from ansible_collections.clearip.netsapiens.plugins.module_utils._options import DEFAULT_TIMEOUT
+from ansible_collections.clearip.netsapiens.plugins.module_utils._options import DEFAULT_MAX_WORKERS, DEFAULT_TIMEOUT
 from ansible_collections.clearip.netsapiens.plugins.module_utils._urls import strip_userinfo
 
 COLLECTION_VERSION = '0.1.0'
@@ -73,14 +80,17 @@ DEFAULT_USER_AGENT = 'clearip.netsapiens/%s' % COLLECTION_VERSION
 IDEMPOTENT_METHODS = ('GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS')
 RETRY_STATUSES = (500, 502, 503, 504)
 RATE_LIMIT_STATUS = 429
+# What an answer tells the concurrency limit: the server refused for load, or may be overloaded.
+OVERLOAD_STATUSES = (429, 503)
+DROPPED_STATUSES = (502, 504)
 # Seconds past ``timeout`` at which the watchdog aborts an answer still arriving.
 WATCHDOG_SLACK = 1.0
 # What a non-idempotent request answered with this status raises Refused (the server did not handle it).
 REFUSED_STATUS = 503
 BODY_EXCERPT_CHARS = 200
-# Sized for the concurrent per-domain readers plus headroom; urllib3 blocks nothing when the pool
-# is full, it only stops keeping the extra connections alive.
-POOL_MAXSIZE = 32
+# At least the most requests in flight plus headroom (the logins and refreshes the limit does not count);
+# urllib3 blocks nothing when the pool is full, it only stops keeping the extra connections alive.
+POOL_HEADROOM = 4
 # OpenSSL's words when the bytes that answered the TLS hello are not a TLS record, as when the
 # port serves plain HTTP: "wrong version number" (OpenSSL 1.1 and 3.x), "record layer failure"
 # (3.2+), "packet length too long", "unknown protocol" (1.0).
@@ -116,6 +126,8 @@ class HttpError(Exception):
         self.url = url
         self.body_excerpt = body_excerpt
         self.auth_sent = None   # the ``auth`` headers of the attempt that failed (see HttpSession.request)
+        self.signal = NEUTRAL   # what it tells the concurrency limit (_concurrency)
+        self.retry_after = None  # seconds the server asked to wait (Retry-After), when it did
 
     def __str__(self):
         return self.message
@@ -281,12 +293,14 @@ class _Watchdog(object):
 
 
 class _Retry(Exception):
-    """An attempt failed in a way another attempt may fix; ``final(attempts)`` is the error once none are left."""
+    """An attempt failed in a way another attempt may fix; ``final(attempts)`` is the error once none are left.
+    ``signal``: what the failure tells the concurrency limit."""
 
-    def __init__(self, final, retry_after=None):
+    def __init__(self, final, retry_after=None, signal=NEUTRAL):
         super(_Retry, self).__init__('retry')
         self.final = final
         self.retry_after = retry_after
+        self.signal = signal
 
 
 _UNPARSED = object()
@@ -358,7 +372,10 @@ class HttpSession(object):
     """One keep-alive ``requests.Session`` against ``base_url``, with retries and clear errors."""
 
     def __init__(self, base_url, timeout=DEFAULT_TIMEOUT, validate_certs=True, ca_path=None, user_agent=None,
-                 retries=5, backoff=0.5, max_backoff=30.0, sleep=None, control=None):
+                 retries=5, backoff=0.5, max_backoff=30.0, sleep=None, control=None, max_in_flight=DEFAULT_MAX_WORKERS,
+                 limit=None):
+        """``max_in_flight``: the ceiling of the adaptive concurrency limit (``max_workers``); ``limit``: an
+        ``_concurrency.AdaptiveLimit`` to use instead (tests)."""
         if not HAS_REQUESTS:
             raise HttpError('the Python library "requests" is required')
         self.base_url = base_url.rstrip('/')
@@ -378,8 +395,9 @@ class HttpSession(object):
         # Replaceable in tests, so that backoff delays are exact.
         self.random = random.random
         self.stats = {'requests': 0, 'retries': 0}
+        self.limit = limit or AdaptiveLimit(max_in_flight)
         self.session = requests.Session()
-        adapter = _TrackingAdapter(pool_connections=4, pool_maxsize=POOL_MAXSIZE, max_retries=0)
+        adapter = _TrackingAdapter(pool_connections=4, pool_maxsize=self.limit.ceiling + POOL_HEADROOM, max_retries=0)
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
         self.session.headers['User-Agent'] = user_agent or DEFAULT_USER_AGENT
@@ -414,13 +432,15 @@ class HttpSession(object):
         return ceiling * self.random()
 
     def request(self, method, path, params=None, json=None, data=None, headers=None,
-                idempotent=None, expect=(200, 201, 202, 204), auth=None, want_json=False):
+                idempotent=None, expect=(200, 201, 202, 204), auth=None, want_json=False, limited=True):
         """Send one request, retrying as the module docstring says; returns an ``HttpResponse``.
 
         ``auth``: None, or a callable with no arguments returning a dict of headers (the
         credentials), called before every attempt. ``want_json``: read a 2xx body as JSON here
         (``HttpResponse.json()`` then returns it) and treat an unreadable one like a 5xx; an empty
-        body is not unreadable (204, or a server with nothing to say). Raises ``TransportError``,
+        body is not unreadable (204, or a server with nothing to say). ``limited=False``: not counted by the
+        concurrency limit (a login or a token grant, made while the client holds its token lock, which requests
+        that hold slots may be waiting for: counting it could leave each waiting for the other). Raises ``TransportError``,
         ``OutcomeUnknown`` or ``HttpError``, each carrying ``auth_sent``.
         """
         method = method.upper()
@@ -428,31 +448,51 @@ class HttpSession(object):
             idempotent = method in IDEMPOTENT_METHODS
         url = self.url_for(path)
         attempt = 0
+        waited_out = False      # this request already slept through the pause its own Retry-After set
         while True:
             if self.control is not None:
                 self.control.check()
-            self.stats['requests'] += 1
-            sent = auth() if auth is not None else None
-            attempt_headers = headers
-            if auth is not None:
-                attempt_headers = dict(headers or {})
-                attempt_headers.update(sent or {})
+            slot = self._acquire(ignore_pause=waited_out) if limited else None
+            signal, retry_after, answer = NEUTRAL, None, None
             try:
-                answer = self._attempt(method, url, idempotent, expect, want_json,
-                                       dict(params=params, json=json, data=data, headers=attempt_headers))
-            except _Retry as retry:
-                if attempt >= self.retries:
-                    error = retry.final(attempt + 1)
+                self.stats['requests'] += 1
+                sent = auth() if auth is not None else None
+                attempt_headers = headers
+                if auth is not None:
+                    attempt_headers = dict(headers or {})
+                    attempt_headers.update(sent or {})
+                try:
+                    answer = self._attempt(method, url, idempotent, expect, want_json,
+                                           dict(params=params, json=json, data=data, headers=attempt_headers))
+                    signal = SUCCESS
+                except _Retry as retry:
+                    signal, retry_after = retry.signal, retry.retry_after
+                    if attempt >= self.retries:
+                        error = retry.final(attempt + 1)
+                        error.auth_sent = sent
+                        error.signal = signal
+                        raise error
+                except HttpError as error:
+                    signal = error.signal
                     error.auth_sent = sent
-                    raise error
-                self._wait(attempt, retry.retry_after)
-                attempt += 1
-                continue
-            except HttpError as error:
-                error.auth_sent = sent
-                raise
-            answer.auth_sent = sent
-            return answer
+                    if error.retry_after is not None:
+                        self.limit.pause(min(self.max_backoff, error.retry_after))
+                    raise
+            finally:
+                if slot is not None:
+                    self.limit.release(slot, signal)
+            if answer is not None:
+                answer.auth_sent = sent
+                return answer
+            waited_out = self._wait(attempt, retry_after)   # a _Retry with attempts left
+            attempt += 1
+
+    def _acquire(self, ignore_pause=False):
+        """A slot of the concurrency limit, waiting (through the run's control) for a free one and for a pause."""
+        check = self.control.check if self.control is not None else None
+        if ignore_pause:
+            return self.limit.acquire(check=check, ignore_pause=True)
+        return self.limit.acquire(check=check, sleep=self.sleep)
 
     def _attempt(self, method, url, idempotent, expect, want_json, send):
         """One attempt: the answer, or raises an ``HttpError`` (final) or a ``_Retry`` (worth another attempt).
@@ -488,14 +528,16 @@ class HttpSession(object):
         if not sent and passing and self._answered:
             # The request never left, and this server has answered before: a passing fault, safe to repeat.
             return _Retry(lambda attempts: TransportError('%s failed after %d attempts: %s' % (shown, attempts, failure),
-                                                          method=method, url=url))
+                                                          method=method, url=url), signal=DROPPED)
         if not sent:
             return TransportError('%s failed: %s' % (shown, failure), method=method, url=url)
         if not idempotent:
-            return OutcomeUnknown('%s failed after the request was sent (%s); it may or may not have taken effect'
-                                  % (shown, failure), method=method, url=url)
+            error = OutcomeUnknown('%s failed after the request was sent (%s); it may or may not have taken effect'
+                                   % (shown, failure), method=method, url=url)
+            error.signal = DROPPED
+            return error
         return _Retry(lambda attempts: TransportError('%s failed after %d attempts: %s' % (shown, attempts, failure),
-                                                      method=method, url=url))
+                                                      method=method, url=url), signal=DROPPED)
 
     @staticmethod
     def _expected(resp, method, url, idempotent, want_json):
@@ -521,18 +563,25 @@ class HttpSession(object):
         status = resp.status_code
         text = resp.text
         excerpt = _excerpt(text)
+        signal = OVERLOAD if status in OVERLOAD_STATUSES else DROPPED if status in DROPPED_STATUSES else NEUTRAL
         if status == RATE_LIMIT_STATUS or (status in RETRY_STATUSES and idempotent):
             return _Retry(lambda attempts: HttpError('%s %s answered HTTP %d after %d attempts: %s'
                                                      % (method, url, status, attempts, excerpt),
                                                      status=status, method=method, url=url, body_excerpt=excerpt),
-                          parse_retry_after(resp.headers.get('Retry-After')))
+                          parse_retry_after(resp.headers.get('Retry-After')), signal=signal)
         if status == REFUSED_STATUS:
-            return Refused('%s %s answered HTTP %d; the server did not handle the request: %s'
-                           % (method, url, status, excerpt), status=status, method=method, url=url, body_excerpt=excerpt)
-        if status in RETRY_STATUSES:
-            return OutcomeUnknown('%s %s answered HTTP %d; the request may or may not have taken effect: %s'
-                                  % (method, url, status, excerpt), status=status, method=method, url=url,
-                                  body_excerpt=excerpt)
+            error = Refused('%s %s answered HTTP %d; the server did not handle the request: %s'
+                            % (method, url, status, excerpt), status=status, method=method, url=url, body_excerpt=excerpt)
+            error.retry_after = parse_retry_after(resp.headers.get('Retry-After'))
+        elif status in RETRY_STATUSES:
+            error = OutcomeUnknown('%s %s answered HTTP %d; the request may or may not have taken effect: %s'
+                                   % (method, url, status, excerpt), status=status, method=method, url=url,
+                                   body_excerpt=excerpt)
+        else:
+            error = None
+        if error is not None:
+            error.signal = signal
+            return error
         if 300 <= status < 400 and resp.headers.get('Location'):
             # Redirects are not followed: they would turn a POST into a GET and may leave TLS.
             return HttpError('%s %s answered HTTP %d redirecting to %s: point the module at the final URL'
@@ -543,8 +592,14 @@ class HttpSession(object):
                          status=status, method=method, url=url, body_excerpt=excerpt)
 
     def _wait(self, attempt, retry_after):
+        """Wait before retry number ``attempt``; a Retry-After pauses every worker of the session for as long
+        (the one that got it sleeps it here). True when it was a Retry-After."""
         self.stats['retries'] += 1
-        self.sleep(self.backoff_delay(attempt, retry_after))
+        delay = self.backoff_delay(attempt, retry_after)
+        if retry_after is not None:
+            self.limit.pause(delay)
+        self.sleep(delay)
+        return retry_after is not None
 
     @staticmethod
     def _classify(exc):

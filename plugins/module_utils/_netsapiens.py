@@ -119,7 +119,7 @@ class NetSapiensClient(object):
             raise NetSapiensError('max_workers must be at least 1, not %r' % (max_workers,))
         self.max_workers = int(max_workers)
         self.http = http or HttpSession(self.base_url, timeout=timeout, validate_certs=validate_certs,
-                                        ca_path=ca_path, sleep=sleep, control=control)
+                                        ca_path=ca_path, sleep=sleep, control=control, max_in_flight=self.max_workers)
         self.clock = clock
         self._lock = threading.Lock()
         self._version = 'v2' if api_key else (None if api_version == 'auto' else api_version)
@@ -195,7 +195,8 @@ class NetSapiensClient(object):
             body = {'json': fields} if encoding == 'json' else {'data': fields}
             try:
                 # Asking for a token has no effect worth protecting, so it is retried like a read.
-                resp = self.http.request('POST', path, idempotent=True, expect=TOKEN_ANSWER_STATUSES, **body)
+                # Not counted by the concurrency limit: made under the token lock, which slot holders may wait for.
+                resp = self.http.request('POST', path, idempotent=True, expect=TOKEN_ANSWER_STATUSES, limited=False, **body)
             except HttpError as exc:
                 raise NetSapiensTokenError('getting a NetSapiens access token failed: %s' % exc.message, status=exc.status)
             if resp.status in TOKEN_FALLBACK_STATUSES and self._token_endpoint is None:
@@ -439,6 +440,29 @@ class NetSapiensClient(object):
 
     def connections(self):
         return self.read_all('connection')
+
+    def read_one(self, kind, name):
+        """The one ``kind`` record (``domain`` or ``reseller``) named exactly ``name`` (normalised), or None.
+
+        API v2: ``GET /domains/{domain}`` or ``GET /resellers/{reseller}`` (one record, 404 when absent, in the
+        v2 description); a record whose name differs from the one asked (a server that matches names in any
+        case) is not taken for it. API v1 documents no such read, so the whole list is read and filtered.
+        """
+        version = self.api_version
+        if version != 'v2':
+            found = [r for r in self.read_all(kind) if r['name'] == name]
+            return found[0] if found else None
+        path = '%s%s/%s' % (V2_BASE, V2_ROUTES[kind], quote(name, safe=''))
+        try:
+            resp = self.call('GET', path, want_json=True)
+        except HttpError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        records = self._json_list(resp, kind, 'GET %s' % path)
+        found = [normalize_record(kind, version, raw, index, 'GET %s' % path) for index, raw in enumerate(records, 1)]
+        exact = [r for r in found if r['name'] == name]
+        return exact[0] if exact else None
 
     def domain_users(self, domain):
         return self.read_all('user', domain=domain)

@@ -18,8 +18,10 @@ DEFAULT_TIMEOUT = 30               # seconds for a whole answer (see _http)
 CLEARIP_DEFAULT_URL = 'https://api.clearip.com'
 NETSAPIENS_DEFAULT_PAGE_SIZE = 500
 NETSAPIENS_MAX_PAGE_SIZE = 1000    # the v2 description's maximum ``limit``
-DEFAULT_MAX_WORKERS = 4            # requests in flight at once per API
-MAX_MAX_WORKERS = 16
+# The ceiling of the requests in flight at once per API: the adaptive limit (_concurrency) starts at 4
+# and grows towards it while the server answers fast, shrinking at once on 429, 503 or rising latency.
+DEFAULT_MAX_WORKERS = 16
+MAX_MAX_WORKERS = 64
 
 OAUTH_OPTIONS = ('client_id', 'client_secret', 'username', 'password')
 # The options that hold a URL or a host, from which a user:password@ is stripped first (_module).

@@ -52,7 +52,8 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
 
 
 def apply_tier(client, kind, desired, records, parent_records=None, check_mode=False, pending_parents=None,
-               comment_source=None, return_objects=True, want_diff=False, progress=None, held_back=None, limits=None):
+               comment_source=None, return_objects=True, want_diff=False, progress=None, held_back=None, limits=None,
+               held_by_name=None):
     """Plan one tier against listings already made, and (unless ``check_mode``) create what is missing.
 
     ``desired``: items ``{name, parent, comment, user_id}`` (``parent`` the parent's name);
@@ -60,7 +61,9 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
     including any parent this run created, since a child's create needs its parent's id. ``held_back``:
     ``{parent name: why}`` of parents that failed, whose children fail with that reason without being
     planned (per-parent gating). ``limits``: ``_sync_absence.AbsenceLimits`` for the closing listing (None:
-    the defaults). The caller holds the account lock from before the listings until after this returns.
+    the defaults). ``held_by_name``: how the creates are confirmed (``confirm_tier``; default: the tier listed
+    again; a targeted run's exact lookups, ``_sync_lookups``). The caller holds the account lock from before
+    the listings until after this returns.
 
     Returns ``(result, created records)``: the result dict (``changed``, ``created`` names, ``existing`` count,
     ``failed_items``, ``outcome_unknown``; ``proposed``/``end_state`` with ``return_objects``; ``operator``;
@@ -83,8 +86,9 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
         # what the next tier and the drift read, not as the whole answer.
         shape = None if return_objects else listing_shape(kind)
         jobs = _jobs(kind, plan, parent_ids_by_name, default, keep_plan=want_diff)
-        created, unknown, create_failed, stopped = _create(client, kind, jobs, shape, progress, len(records),
-                                                           limits or AbsenceLimits())
+        created, unknown, create_failed, stopped = _create(client, kind, jobs, shape, progress,
+                                                           len(records) if held_by_name is None else None,
+                                                           limits or AbsenceLimits(), held_by_name)
         failed.extend(create_failed)
         created_names = [job['name'] for job, record in created]
         end_state = [record for job, record in created]
@@ -160,7 +164,7 @@ def _jobs(kind, plan, parent_ids_by_name, default, keep_plan):
     return jobs
 
 
-def _create(client, kind, jobs, shape, progress, opening, limits):
+def _create(client, kind, jobs, shape, progress, opening, limits, held_by_name=None):
     """Send the creates, resolve the unknown ones, confirm by a fresh listing: ``(created, unknown, failed, stopped)``.
 
     ``created``: ``(job, record)`` pairs ClearIP lists once under their parent after the creates; ``unknown``:
@@ -181,7 +185,8 @@ def _create(client, kind, jobs, shape, progress, opening, limits):
         unknown = again
     if stopped is not None:
         return acknowledged, unknown, failed, stopped
-    created, confirm_failed, unknown = confirm_tier(client, kind, acknowledged, unknown, opening=opening, limits=limits)
+    created, confirm_failed, unknown = confirm_tier(client, kind, acknowledged, unknown, opening=opening, limits=limits,
+                                                    held_by_name=held_by_name)
     return created, unknown, failed + confirm_failed, None
 
 
@@ -242,7 +247,7 @@ class SuspectListing(ClearIPError):
         self.finding = finding
 
 
-def confirm_tier(client, kind, created, unknown, opening=None, limits=None):
+def confirm_tier(client, kind, created, unknown, opening=None, limits=None, held_by_name=None):
     """Check, by listing the tier again, that each object this run created is held once, under its parent.
 
     Only ClearIP's own listing proves a create. ``created``: ``(job, record)`` pairs ClearIP acknowledged (or a
@@ -252,13 +257,14 @@ def confirm_tier(client, kind, created, unknown, opening=None, limits=None):
     listed under another parent, a failed item; acknowledged but not listed, a failed item that says so (the
     next run creates it, once); unknown and not listed, still unknown. ``opening``: how many objects the
     tier's listing before the creates held: a closing listing that lacks more than ``limits`` allow of them
-    raises ``SuspectListing`` instead, since then its absences prove nothing.
+    raises ``SuspectListing`` instead, since then its absences prove nothing. ``held_by_name(client, kind, asked)``:
+    ``(name -> records, how many objects the tier holds or None)``; default ``_held_by_name``, a fresh listing.
     """
     if not created and not unknown:
         return created, [], unknown
     asked = set(job['name'] for job, dummy in created) | set(job['name'] for job, dummy in unknown)
-    held, listed = _held_by_name(client, kind, asked)
-    if opening is not None:
+    held, listed = (held_by_name or _held_by_name)(client, kind, asked)
+    if opening is not None and listed is not None:
         finding = suspect_clearip_listing(limits or AbsenceLimits(), TIER_OF[kind], listed, opening + len(created),
                                           '%d before this run\'s creates, and %d it acknowledged' % (opening, len(created)))
         if finding:

@@ -38,6 +38,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_absence i
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_apply import SuspectListing, apply_tier
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_desired import build_tiers, select_domain
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_drift import compute_drift
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_lookups import TargetedView
 
 # What the planner and the drift read of a NetSapiens user (_sync_desired.build_tiers, _sync_drift.compute_drift).
 USER_FIELDS = ('user', 'domain', 'service_code')
@@ -121,9 +122,11 @@ class ClearIPListings(object):
     tier and returns its records, or raises ``SyncStageError`` at the stage where it failed (``clearip_stage``).
     """
 
-    def __init__(self, client, lock=None, control=None):
+    def __init__(self, client, lock=None, control=None, targeted=False):
+        """``targeted``: log in and take the lock only; a targeted run asks ClearIP by name (``_sync_lookups``)."""
         self.client = client
         self.control = control
+        self.targeted = targeted
         # Before the login thread starts: it fills this in, and may get there before this thread runs again.
         self._tiers = {}
         self._login = _Background(lambda: self._prepare(lock), 'clearip-login', control)
@@ -132,6 +135,8 @@ class ClearIPListings(object):
         self.client.ensure_login()
         if lock is not None:
             lock.acquire(self.client)
+        if self.targeted:
+            return
         for tier in TIERS:
             kind = KIND_OF[tier]
             self._tiers[tier] = _Background(lambda kind=kind: self.client.list(kind, shape=listing_shape(kind)),
@@ -151,6 +156,10 @@ class ClearIPListings(object):
             results['service_providers'] = {'failed': True, 'msg': _message(exc)}
             raise SyncStageError(stage, _message(exc), results)
 
+    def logged_in(self, results):
+        """Wait for the login (and the lock); raise its ``SyncStageError`` if it failed."""
+        self._login_result(results)
+
     def get(self, tier, results):
         self._login_result(results)
         try:
@@ -161,29 +170,64 @@ class ClearIPListings(object):
 
 def read_netsapiens(client, domains=None, include_domains=None, exclude_domains=None, max_workers=None, control=None):
     """``{'resellers', 'domains', 'users', 'connections'}``: normalised, sorted records (``_netsapiens_records``),
-    and ``unknown_domains``: the names of ``domains`` that NetSapiens does not list.
+    and ``unknown_domains``: the names of ``domains`` that NetSapiens does not have.
 
-    The reseller and connection lists are read while the domains and then their users are. Users are
-    read only for the domains the sync will use: ``domains`` when given (a targeted sync), else every
-    well-formed domain the filters select (a malformed domain's users wait, as the planner reports it).
-    Raises ``NetSapiensTokenError`` (no token), ``NetSapiensError`` or ``HttpError``.
+    A full sync (``domains`` None) reads the reseller and connection lists while the domains and then their users
+    are, the users only of every well-formed domain the filters select (a malformed domain's users wait, as the
+    planner reports it). A targeted sync (``domains`` given) reads only what those domains need, whatever the size
+    of the platform (``read_targeted``). Raises ``NetSapiensTokenError`` (no token), ``NetSapiensError`` or ``HttpError``.
     """
     client.prepare()   # token and API version once, before the parallel reads
+    if domains is not None:
+        return read_targeted(client, domains, max_workers=max_workers)
     resellers = _Background(client.resellers, 'netsapiens-resellers', control)
     connections = _Background(client.connections, 'netsapiens-connections', control)
     domain_records = client.domains()
-    unknown = []
-    if domains is None:
-        domains = [d['name'] for d in domain_records
-                   if d['name'] and not d.get('problem') and select_domain(d['name'], include_domains, exclude_domains)]
-    else:
-        # A targeted sync may name a domain deleted since its event: reported, not asked for (its users read would 404).
-        listed = set(d['name'] for d in domain_records if d['name'])
-        unknown = sorted(set(name for name in domains if name not in listed))
-        domains = [name for name in domains if name in listed]
+    domains = [d['name'] for d in domain_records
+               if d['name'] and not d.get('problem') and select_domain(d['name'], include_domains, exclude_domains)]
     users = client.users(domains=domains, max_workers=max_workers, fields=USER_FIELDS)
     return {'resellers': resellers.result(), 'domains': domain_records, 'users': users, 'connections': connections.result(),
-            'unknown_domains': unknown}
+            'unknown_domains': []}
+
+
+def read_targeted(client, domains, max_workers=None):
+    """What a targeted sync reads: each named domain (``GET /domains/{domain}``), the reseller of each
+    (``GET /resellers/{reseller}``), and the users of the domains NetSapiens has. No list of the whole platform:
+    the requests grow with the domains named, not with the platform. Connections are not read (their check is
+    of the whole platform's, which the hourly sync makes). A domain deleted since its event is reported, not read.
+    """
+    names = sorted(set(domains))
+    found = _each(lambda name: client.read_one('domain', name), names)
+    domain_records = [record for record in found if record is not None]
+    unknown = [name for name, record in zip(names, found) if record is None]
+    wanted_resellers = sorted(set(d['reseller'] for d in domain_records if d.get('reseller') and not d.get('problem')))
+    resellers = [record for record in _each(lambda name: client.read_one('reseller', name), wanted_resellers)
+                 if record is not None]
+    users = client.users(domains=[d['name'] for d in domain_records if not d.get('problem')], max_workers=max_workers,
+                         fields=USER_FIELDS)
+    return {'resellers': resellers, 'domains': domain_records, 'users': users, 'connections': [], 'unknown_domains': unknown}
+
+
+def _each(read, names):
+    """``[read(name)]`` for ``names``, at the same time (the client's concurrency limit decides how many are in flight)."""
+    results = [None] * len(names)
+    errors = []
+
+    def run(index, name):
+        try:
+            results[index] = read(name)
+        except Exception as exc:  # pylint: disable=broad-except
+            errors.append(exc)
+    threads = [threading.Thread(target=run, args=(index, name), name='netsapiens-read-%d' % index)
+               for index, name in enumerate(names)]
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 class SyncRun(object):
@@ -240,6 +284,8 @@ class SyncRun(object):
         self.limits = limits or AbsenceLimits()
         self.state = state
         self.trust_listings = trust_listings
+        # A targeted run asks ClearIP by name (exact lookups) instead of listing whole tiers.
+        self.targeted = TargetedView(clearip) if domains is not None else None
         self.stage = 'netsapiens_read'
         self.results = {'plan': None, 'service_providers': None, 'groups': None, 'users': None, 'drift': None, 'diff': [],
                         'changed': False, 'suspect_reads': []}
@@ -255,7 +301,8 @@ class SyncRun(object):
 
     def _run(self):
         # ClearIP is listed while NetSapiens is read: neither waits for the other.
-        listings = ClearIPListings(self.clearip, lock=None if self.check_mode else self.lock, control=self.control)
+        listings = ClearIPListings(self.clearip, lock=None if self.check_mode else self.lock, control=self.control,
+                                   targeted=self.targeted is not None)
         ns = self._read(listings)
         self.stage = 'plan'
         tiers = self._plan(ns)
@@ -313,22 +360,24 @@ class SyncRun(object):
             if held_back is None:
                 results[tier] = {'skipped': True}
                 continue
+            parent_records = listed[parent] + created[parent] if parent is not None else None
             try:
-                listed[tier] = listings.get(tier, results)
+                listed[tier] = self._listed(tier, tiers, parent_records, listings)
             except SyncStageError as exc:
                 results[tier] = {'failed': True, 'msg': exc.message}   # the report's "failed" tier
                 raise
-            self._check_listing(tier, listed[tier])
+            if self.targeted is None:
+                self._check_listing(tier, listed[tier])
             self._keep('%s.json' % tier, tiers[tier])
             self._keep('clearip-%s.json' % tier, listed[tier])
-            parent_records = listed[parent] + created[parent] if parent is not None else None
             pending = results[parent]['created'] if parent is not None and self.check_mode else None
             try:
                 result, created[tier] = apply_tier(
                     self.clearip, KIND_OF[tier], tiers[tier], listed[tier], parent_records, check_mode=self.check_mode,
                     pending_parents=pending, comment_source=self.comment_source, return_objects=False,
                     want_diff=self.want_diff, progress=self.progress('%s' % tier.replace('_', ' ')) if self.progress else None,
-                    held_back=held_back, limits=None if self.trust_listings else self.limits)
+                    held_back=held_back, limits=None if self.trust_listings else self.limits,
+                    held_by_name=self.targeted.held_by_name if self.targeted is not None else None)
             except SuspectListing as exc:
                 results['suspect_reads'].append(exc.finding)
                 results[tier] = {'failed': True, 'msg': exc.message}
@@ -343,6 +392,17 @@ class SyncRun(object):
             if result.get('stopped'):
                 self.control.check()   # the run stopped during this tier's creates: RunStopped, with the tier as it is
         return listed, created
+
+    def _listed(self, tier, tiers, parent_records, listings):
+        """What ClearIP holds of ``tier``: the background listing (a full sync), or the exact lookups of the names the
+        targeted domains need (``_sync_lookups``), which no count of the last run describes: no suspect check then."""
+        if self.targeted is None:
+            return listings.get(tier, self.results)
+        listings.logged_in(self.results)
+        try:
+            return self.targeted.tier_records(tier, tiers[tier], parent_records)
+        except (ClearIPError, HttpError) as exc:
+            raise SyncStageError(clearip_stage(exc, tier), _message(exc), self.results)
 
     def _held_back(self, tier, tiers):
         """``{parent name: why}`` of the parents whose children must wait, or None to skip the whole tier.
@@ -375,8 +435,9 @@ class SyncRun(object):
         raise SyncStageError(tier, message, self.results)
 
     def _remember(self, listed, created):
-        """How many objects each tier that ran holds now, for the next run's ``_check_listing``."""
-        if self.state is None:
+        """How many objects each tier that ran holds now, for the next run's ``_check_listing`` (not after a targeted
+        run, which saw only the objects of its domains)."""
+        if self.state is None or self.targeted is not None:
             return
         counts = dict(self.state.listed()[0])
         for tier in listed:

@@ -138,14 +138,22 @@ options:
     default: true
   domains:
     description:
-      - A targeted sync (the event-driven path, C(docs/events.md)) - read only these domains' users. The tier rules and the lock
-        are those of a full sync; the drift is not computed, because only some users were read.
+      - A targeted sync (the event-driven path, C(docs/events.md)) - read only these domains (C(GET /domains/{domain})), their
+        resellers and their users, and ask ClearIP only about the objects they need, by exact lookups (by name, by Group,
+        by User ID), confirmed by the same lookups after the creates. Its cost does not grow with the platform.
+      - The tier rules, the moved-domain and User ID checks and the lock are those of a full sync; connections are not
+        read and the drift is not computed, because only some of the platform was read.
     type: list
     elements: str
   max_workers:
-    description: Requests in flight at once on each API - the NetSapiens user reads (a domain each) and the ClearIP creates.
+    description:
+      - The most requests in flight at once on each API - the NetSapiens reads (a domain each), the pages of a ClearIP
+        listing and the ClearIP creates.
+      - A ceiling - each API starts at 4 and grows towards it while answers stay fast and successful, and shrinks at once
+        on HTTP 429, 503, timeouts or rising latency; a C(Retry-After) holds back every request to that API.
+      - At most 64 on the ClearIP side.
     type: int
-    default: 4
+    default: 16
   comment_source:
     description:
       - Named in the comment of each ClearIP object created (C(Created by clearip.netsapiens sync from <comment_source>)).

@@ -166,9 +166,13 @@ def run_child(argv, env, interval):
 CACHE = tempfile.mkdtemp(prefix='benchmark-cache-')
 
 
-def role_argv(config_path, workers):
+def role_argv(config_path, workers, extra=None):
+    """``workers`` None: the role's own default (the ceiling of its adaptive concurrency)."""
+    variables = dict(extra or {})
+    if workers is not None:
+        variables['subscriber_sync_max_workers'] = workers
     return [os.path.join(BIN, 'ansible-playbook'), 'clearip.netsapiens.sync', '-e', '@' + config_path,
-            '-e', json.dumps({'subscriber_sync_max_workers': workers})]
+            '-e', json.dumps(variables)]
 
 
 def role_env(timings_path):
@@ -188,12 +192,25 @@ def write_config(dataset, ns, cip, path):
         json.dump(vendor_config(dataset, ns.url, cip.url), handle)
 
 
+# link -> (answer delay, server limit of requests in flight, ClearIP's page cap): the links the benchmark knows.
+def link_settings(link, args):
+    if link == 'loopback':
+        return 0.0, None, None
+    if link == 'wan':
+        return args.delay, None, args.clearip_page_cap
+    return args.delay, args.max_in_flight, args.clearip_page_cap   # wan-limited
+
+
 def measure_pair(dataset, client, link, delay, args, out_dir):
     """Runs initial and no-change for one client against a fresh pair of simulators; returns (runs, ClearIP names)."""
-    sim_config = {'answer_delay': delay}
+    delay, max_in_flight, page_cap = link_settings(link, args)
+    sim_config = {'answer_delay': delay, 'max_in_flight': max_in_flight}
+    cip_config = dict(sim_config, page_cap=page_cap)
+    # The minimal client at exactly the server's limit when there is one; the role at its own default unless told.
+    minimal_workers = max_in_flight or args.workers
     runs = []
     with IndexedNetSapiensSimulator(dataset=dataset, config=sim_config) as ns, \
-            IndexedClearIPSimulator(dataset=dataset, config=sim_config) as cip:
+            IndexedClearIPSimulator(dataset=dataset, config=cip_config) as cip:
         config_path = os.path.join(out_dir, 'config-%s-%s.json' % (link, client))   # out_dir is this run's own
         write_config(dataset, ns, cip, config_path)
         for label, run_client, phase in RUNS:
@@ -203,15 +220,18 @@ def measure_pair(dataset, client, link, delay, args, out_dir):
                 sim_call(sim, 'POST', '/_sim/reset-stats')
             timings_path = os.path.join(out_dir, 'timings-%s-%s.json' % (link, label))
             if client == 'role':
-                argv, env = role_argv(config_path, args.workers), role_env(timings_path)
+                argv, env = role_argv(config_path, args.role_workers), role_env(timings_path)
             else:
                 argv = [sys.executable, os.path.join(HERE, 'minimal_client.py'), config_path,
-                        '--workers', str(args.workers), '--page-size', str(args.page_size)]
+                        '--workers', str(minimal_workers), '--page-size', str(args.page_size)]
                 env = dict(os.environ)
             seconds, peak, samples, cpu, output = run_child(argv, env, args.sample_interval)
             ns_stats, cip_stats = sim_call(ns, 'GET', '/_sim/stats'), sim_call(cip, 'GET', '/_sim/stats')
             run = {
                 'run': label, 'client': client, 'phase': phase, 'link': link, 'delay_s': delay,
+                'max_in_flight': max_in_flight, 'workers': args.role_workers if client == 'role' else minimal_workers,
+                'refused_429': sum(stats.get('faults_fired', {}).get('in_flight_limit', 0) for stats in (ns_stats, cip_stats)),
+                'peak_in_flight': [stats.get('in_flight_peak') for stats in (ns_stats, cip_stats)],
                 'seconds': round(seconds, 2), 'cpu_seconds': cpu, 'peak_tree_rss_mib': peak, 'rss_samples': samples,
                 'requests_total': sum(ns_stats['requests'].values()) + sum(cip_stats['requests'].values()),
                 'requests': classify(ns_stats, cip_stats),
@@ -228,6 +248,125 @@ def measure_pair(dataset, client, link, delay, args, out_dir):
                   % (label, client, phase, link, seconds, cpu['client_tree'], peak, run['requests_total'], run['writes']), flush=True)
         names = held_names(cip)
     return runs, names
+
+
+def link_label(link, block):
+    label = 'loopback' if link == 'loopback' else 'wan %d ms' % round(block['delay_s'] * 1000)
+    if block.get('max_in_flight'):
+        label += ', server limit %d in flight' % block['max_in_flight']
+    return label
+
+
+def measure_targeted(users, args, out_dir):
+    """A targeted run (``subscriber_sync_domains``: one domain) on loopback against a platform of ``users`` users whose
+    ClearIP holds everything, after one new user was added to that domain: its requests by API and its seconds."""
+    domains = max(2, users // 10)
+    resellers = max(1, domains // 50)
+    dataset = make_dataset(resellers=resellers, domains=domains, users=users, seed=args.seed,
+                           clearip_existing={'service_providers': resellers, 'groups': domains, 'users': users})
+    domain = dataset['netsapiens']['domains'][domains // 2]['domain']
+    with IndexedNetSapiensSimulator(dataset=dataset) as ns, IndexedClearIPSimulator(dataset=dataset) as cip:
+        config_path = os.path.join(out_dir, 'config-targeted-%d.json' % users)
+        write_config(dataset, ns, cip, config_path)
+        sim_call(ns, 'POST', '/_sim/users', {'users': [{'user': '7001', 'domain': domain}]})
+        for sim in (ns, cip):
+            sim_call(sim, 'POST', '/_sim/reset-stats')
+        argv = role_argv(config_path, args.role_workers, {'subscriber_sync_domains': [domain]})
+        seconds, peak, samples, cpu, output = run_child(argv, role_env(os.path.join(out_dir, 'timings-targeted-%d.json' % users)),
+                                                        args.sample_interval)
+        ns_stats, cip_stats = sim_call(ns, 'GET', '/_sim/stats'), sim_call(cip, 'GET', '/_sim/stats')
+        created = [u for u in held_names(cip)['users'] if u == '7001@%s' % domain]
+    run = {'users': users, 'domains': domains, 'seconds': round(seconds, 2), 'peak_tree_rss_mib': peak,
+           'requests_netsapiens': sum(ns_stats['requests'].values()), 'requests_clearip': sum(cip_stats['requests'].values()),
+           'writes': sum(cip_stats['writes'].values()), 'created': len(created),
+           'endpoints': {'netsapiens': ns_stats['requests'], 'clearip': cip_stats['requests']}}
+    run['requests'] = run['requests_netsapiens'] + run['requests_clearip']
+    print('  targeted, %7d users: %6.2f s  %3d requests (NetSapiens %d, ClearIP %d), %d write(s)'
+          % (users, seconds, run['requests'], run['requests_netsapiens'], run['requests_clearip'], run['writes']), flush=True)
+    return run
+
+
+def measure_event_delay(args, out_dir):
+    """The delay from NetSapiens' event post to the ClearIP User, ``args.event_delay`` times (one user at a time, each
+    after the run before has ended), through ansible-rulebook and the collection's rulebook and event source, on loopback."""
+    rulebook = os.path.join(BIN, 'ansible-rulebook')
+    if not os.path.exists(rulebook):
+        return {'skipped': 'ansible-rulebook is not installed (make venv)'}
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    token = 'benchmark-token-%d' % port
+    post_url = 'http://127.0.0.1:%d/netsapiens/%s' % (port, token)
+    dataset = make_dataset(resellers=2, domains=20, users=200, seed=args.seed,
+                           clearip_existing={'service_providers': 2, 'groups': 20, 'users': 200})
+    dataset['netsapiens']['subscriptions'] = [{'model': 'subscriber', 'post-url': post_url, 'reseller': '*', 'domain': '*',
+                                               'user': '*', 'subscription-expires-datetime': '2099-01-01 00:00:00'}]
+    domain = dataset['netsapiens']['domains'][3]['domain']
+    work = tempfile.mkdtemp(prefix='events-', dir=out_dir)
+    delays = []
+    with IndexedNetSapiensSimulator(dataset=dataset) as ns, IndexedClearIPSimulator(dataset=dataset) as cip:
+        with open(os.path.join(work, 'inventory.yml'), 'w', encoding='utf-8') as handle:
+            handle.write('all:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
+                         '      ansible_python_interpreter: %s\n' % sys.executable)
+        config = vendor_config(dataset, ns.url, cip.url)
+        variables = dict(config, netsapiens_events_host='127.0.0.1', netsapiens_events_port=port,
+                         netsapiens_events_token=token, netsapiens_events_batch_seconds=args.event_batch_seconds)
+        fd = os.open(os.path.join(work, 'vars.yml'), os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, 'w') as handle:
+            json.dump(variables, handle)
+        log_path = os.path.join(work, 'rulebook.log')
+        # ansible-rulebook runs ansible-galaxy and ansible-playbook from PATH: this Python's first.
+        env = dict(role_env(os.path.join(work, 'timings.json')), ANSIBLE_PIPELINING='1',
+                   PATH=BIN + os.pathsep + os.environ.get('PATH', ''))
+        env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
+        with open(log_path, 'w', encoding='utf-8') as log:
+            proc = subprocess.Popen([rulebook, '-i', 'inventory.yml', '--rulebook', 'clearip.netsapiens.subscriber_sync',
+                                     '--vars', 'vars.yml'], cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT)
+            try:
+                deadline = time.time() + 120
+                while time.time() < deadline:
+                    try:
+                        if requests.get('http://127.0.0.1:%d/' % port, timeout=1).status_code == 405:
+                            break
+                    except requests.RequestException:
+                        time.sleep(0.2)
+                else:
+                    return {'skipped': 'the event source did not listen within 120 s'}
+                for number in range(args.event_delay):
+                    user = str(7100 + number)
+                    done = _runs(log_path)
+                    sim_call(ns, 'POST', '/_sim/users', {'users': [{'user': user, 'domain': domain}]})
+                    wanted = '%s@%s' % (user, domain)
+                    deadline = time.time() + 120
+                    created = None
+                    while time.time() < deadline and created is None:
+                        time.sleep(0.05)
+                        created = next((u['createdAt'] / 1000.0 for u in cip.dump_state()['users'] if u['name'] == wanted), None)
+                    posted = ns.dump_state()['event_posts'][-1]
+                    if created is None:
+                        delays.append(None)
+                        continue
+                    delays.append(round(created - posted['at'], 2))
+                    deadline = time.time() + 120
+                    while time.time() < deadline and _runs(log_path) <= done:
+                        time.sleep(0.1)
+                    print('  event %d: %.2f s from the post to the ClearIP User' % (number + 1, delays[-1]), flush=True)
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    measured = sorted(d for d in delays if d is not None)
+    return {'delays_s': delays, 'median_s': measured[len(measured) // 2] if measured else None,
+            'batch_seconds': args.event_batch_seconds}
+
+
+def _runs(log_path):
+    with open(log_path, encoding='utf-8', errors='replace') as handle:
+        return handle.read().count('PLAY RECAP')
 
 
 def ratio(a, c):
@@ -275,7 +414,7 @@ def print_table(result):
             x_reqs = '%.2f' % (float(run['requests_total']) / by[den]['requests_total']) if den else ''
             x_cpu = '%.2f' % (tree_cpu(run) / tree_cpu(by[den])) if den and tree_cpu(by[den]) else ''
             print('%-10s %-14s %9.2f %8.2f %9.1f %9d %9d %8d %7d %9s %8s %9s' % (
-                '%s%s' % (link, ' %dms' % round(block['delay_s'] * 1000) if block['delay_s'] else ''), name,
+                link_label(link, block), name,
                 run['seconds'], tree_cpu(run), run['peak_tree_rss_mib'], run['requests_total'], reads(run), posts, run['writes'],
                 x_time, x_cpu, x_reqs))
     print()
@@ -292,13 +431,53 @@ def print_table(result):
         print('  %7.2f  (ansible-playbook start before the play, and exit)' % (run['seconds'] - timings['playbook_seconds']))
 
 
+def print_targets(result):
+    """Issue 23's figures, from whatever parts of it this run measured."""
+    lines = issue_lines(result)
+    if lines:
+        print()
+        print('\n'.join(lines))
+
+
+def issue_lines(result):
+    lines = []
+    links = result['links']
+    for link in ('wan', 'wan-limited'):
+        if link not in links:
+            continue
+        by = dict((r['run'], r) for r in links[link]['runs'])
+        if 'B' in by and 'C' in by:
+            b, c = by['B'], by['C']
+            lines.append('| %s, no change | role %.1f s (%s workers, %d refused) | minimal %.1f s (%d workers) | **%.2f** | writes %d |'
+                         % (link_label(link, links[link]), b['seconds'], b['workers'] or 'default', b.get('refused_429', 0),
+                            c['seconds'], c['workers'], b['seconds'] / c['seconds'], b['writes']))
+    for run in result.get('targeted', ()):
+        lines.append('| targeted run, one domain, %d users (loopback) | %.1f s | %d requests (NetSapiens %d, ClearIP %d) | | writes %d |'
+                     % (run['users'], run['seconds'], run['requests'], run['requests_netsapiens'], run['requests_clearip'],
+                        run['writes']))
+    if len(result.get('targeted', ())) >= 2:
+        first, last = result['targeted'][0], result['targeted'][-1]
+        lines.append('| targeted requests, %d users over %d users | | | **%.2f** | |'
+                     % (last['users'], first['users'], float(last['requests']) / first['requests']))
+    event = result.get('event_delay')
+    if event:
+        if event.get('skipped'):
+            lines.append('| event to ClearIP User | skipped: %s | | | |' % event['skipped'])
+        else:
+            lines.append('| event to ClearIP User (loopback, batch_seconds %s) | median **%s s** of %s | | | |'
+                         % (event['batch_seconds'], event['median_s'], ', '.join(str(d) for d in event['delays_s'])))
+    if lines:
+        lines = ['| measure | role | minimal client / detail | ratio | |', '| --- | --- | --- | ---: | --- |'] + lines
+    return lines
+
+
 def markdown(result):
     """The table of one benchmark JSON as Markdown, as docs/performance.md shows it."""
     lines = ['| link | run | seconds | client CPU s | peak tree RSS MiB | requests | reads | POSTs | writes | time x C | CPU x C | requests x C |',
              '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
     for link, block in result['links'].items():
         by = dict((r['run'], r) for r in block['runs'])
-        name = link + (' %d ms' % round(block['delay_s'] * 1000) if block['delay_s'] else '')
+        name = link_label(link, block)
         for label, title, den in (('C0', 'C initial', None), ('A', 'A role initial', 'C0'), ('C', 'C no-change', None),
                                   ('B', 'B role no-change', 'C')):
             run = by.get(label)
@@ -311,7 +490,7 @@ def markdown(result):
                 '**%.2f**' % (run['seconds'] / by[den]['seconds']) if den else '',
                 '%.2f' % (tree_cpu(run) / tree_cpu(by[den])) if den and tree_cpu(by[den]) else '',
                 '%.3f' % (float(run['requests_total']) / by[den]['requests_total']) if den else ''))
-    return '\n'.join(lines)
+    return '\n'.join(lines + [''] + issue_lines(result))
 
 
 def main(argv=None):
@@ -330,15 +509,34 @@ def main(argv=None):
                         help='only B and C, against a ClearIP that already holds every object (as after a first sync); '
                              'for a loaded machine where the first syncs at full size take too long')
     parser.add_argument('--markdown', metavar='JSON', help='print the table of an earlier run as Markdown, and nothing else')
+    parser.add_argument('--role-workers', type=int, default=None,
+                        help="the role's subscriber_sync_max_workers (default: the role's own, the ceiling of its adaptive limit)")
+    parser.add_argument('--max-in-flight', type=int, default=6,
+                        help='wan-limited link: both servers refuse (429, Retry-After: 1) what arrives beyond this many in flight; '
+                             'the minimal client then uses exactly this many workers (default 6)')
+    parser.add_argument('--clearip-page-cap', type=int, default=None,
+                        help='wan links: ClearIP returns at most this many records a page, whatever the limit asked')
+    parser.add_argument('--targeted', default='', help='comma-separated platform sizes (users) for a targeted run of one '
+                                                       'domain with one new user, on loopback (requests and seconds)')
+    parser.add_argument('--event-delay', type=int, default=0,
+                        help='measure the event-to-ClearIP delay this many times (ansible-rulebook, loopback; needs Java)')
+    parser.add_argument('--event-batch-seconds', type=float, default=2.0, help="the event source's batch_seconds (default 2)")
+    parser.add_argument('--link-table', action='store_true', help="issue 23's table in one run (see docs/performance.md)")
     args = parser.parse_args(argv)
     if args.markdown:
         with open(args.markdown, encoding='utf-8') as handle:
             print(markdown(json.load(handle)))
         return 0
+    if args.link_table:
+        # Issue 23's table: 20,000 users with nothing new over a 50 ms link, then against a server refusing more than
+        # 6 in flight; the targeted run at 2,000 and 40,000 users; the event delay, five times.
+        args.users, args.domains, args.resellers, args.delay = 20000, 2000, 40, 0.05
+        args.links, args.no_change_only, args.clearip_page_cap = 'wan,wan-limited', True, 37
+        args.targeted, args.event_delay = args.targeted or '2000,40000', args.event_delay or 5
     links = [link.strip() for link in args.links.split(',') if link.strip()]
-    unknown = sorted(set(links) - set(('loopback', 'wan')))
-    if unknown or not links:
-        parser.error('--links takes loopback and/or wan, not %s' % ', '.join(unknown or ['nothing']))
+    unknown = sorted(set(links) - set(('loopback', 'wan', 'wan-limited')))
+    if unknown:
+        parser.error('--links takes loopback, wan and/or wan-limited, not %s' % ', '.join(unknown))
 
     json_path = os.path.abspath(args.json or os.path.join(DEFAULT_OUT, 'benchmark.json'))
     os.makedirs(os.path.dirname(json_path), exist_ok=True)
@@ -361,19 +559,25 @@ def main(argv=None):
     print('NetSapiens: %d resellers, %d domains, %d users; links %s' % (args.resellers, args.domains, args.users, ', '.join(links)),
           flush=True)
     for link in links:
-        delay = args.delay if link == 'wan' else 0.0
+        delay, max_in_flight, page_cap = link_settings(link, args)
         minimal_runs, minimal_names = measure_pair(dataset, 'minimal', link, delay, args, out_dir)
         role_runs, role_names = measure_pair(dataset, 'role', link, delay, args, out_dir)
         if minimal_names != role_names:
             sys.exit('%s: ClearIP content differs after the role and after the minimal client: %s against %s' % (
                 link, dict((t, len(n)) for t, n in role_names.items()), dict((t, len(n)) for t, n in minimal_names.items())))
-        result['links'][link] = {'delay_s': delay, 'runs': role_runs + minimal_runs, 'ratios': summarize(role_runs + minimal_runs),
+        result['links'][link] = {'delay_s': delay, 'max_in_flight': max_in_flight, 'clearip_page_cap': page_cap,
+                                 'runs': role_runs + minimal_runs, 'ratios': summarize(role_runs + minimal_runs),
                                  'clearip_held': dict((t, len(n)) for t, n in role_names.items())}
+    if args.targeted:
+        result['targeted'] = [measure_targeted(int(size), args, out_dir) for size in args.targeted.split(',') if size.strip()]
+    if args.event_delay:
+        result['event_delay'] = measure_event_delay(args, out_dir)
     result['machine']['load_average_at_end'] = [round(x, 2) for x in os.getloadavg()]
     result['files'] = out_dir
     with open(json_path, 'w', encoding='utf-8') as handle:
         json.dump(result, handle, indent=1, sort_keys=True)
     print_table(result)
+    print_targets(result)
     print('\nJSON: %s' % json_path)
     return 0
 

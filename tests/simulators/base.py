@@ -14,8 +14,14 @@ under ``/_sim/`` and is never counted as API traffic:
 - ``POST /_sim/reset-stats`` zeroes the counters
 
 Every simulator has the config key ``answer_delay`` (seconds, default 0): each API answer (not the
-``/_sim/`` ones) waits that long before the request is handled, as a WAN round trip would.
-Concurrent requests wait side by side, as on a real link.
+``/_sim/`` ones) waits that long before the request is handled, as a WAN round trip would (the link-delay
+mode of ``make benchmark``). Concurrent requests wait side by side, as on a real link.
+
+And ``max_in_flight`` (None, or N): a server that refuses load. A request that arrives while N API requests
+are already in flight (arrived, not yet answered, the ``answer_delay`` included) is answered at once
+``429`` with ``Retry-After: <in_flight_retry_after>`` (default 1) and has no effect; it is counted as its
+endpoint's request and in ``faults_fired['in_flight_limit']``; with ``max_in_flight`` set, ``/_sim/stats``
+also has ``in_flight_peak``, the most requests it ever held at once (since the last reset).
 
 An endpoint is named by its route template, for example ``GET /domains/{domain}/users``.
 """
@@ -167,7 +173,9 @@ class SimServer(object):
         self.lock = threading.RLock()
         self.routes = []
         self.faults = []
-        self.config = {'answer_delay': 0.0}
+        self.config = {'answer_delay': 0.0, 'max_in_flight': None, 'in_flight_retry_after': 1}
+        self.in_flight = 0
+        self.in_flight_peak = 0
         self.config.update(self.default_config())
         self.config.update(config or {})
         self.requests = {}
@@ -209,6 +217,21 @@ class SimServer(object):
         with self.lock:
             table[endpoint] = table.get(endpoint, 0) + 1
 
+    def enter(self):
+        """Count one more API request in flight; False (and not counted) when ``max_in_flight`` are already."""
+        with self.lock:
+            limit = self.config.get('max_in_flight')
+            if limit is not None and self.in_flight >= int(limit):
+                self.faults_fired['in_flight_limit'] = self.faults_fired.get('in_flight_limit', 0) + 1
+                return False
+            self.in_flight += 1
+            self.in_flight_peak = max(self.in_flight_peak, self.in_flight)
+            return True
+
+    def leave(self):
+        with self.lock:
+            self.in_flight -= 1
+
     def take_fault(self, method, path):
         with self.lock:
             for fault in self.faults:
@@ -224,8 +247,10 @@ class SimServer(object):
                 return 200, self.dump_state()
         if method == 'GET' and path == '/_sim/stats':
             with self.lock:
-                return 200, {'requests': dict(self.requests), 'writes': dict(self.writes),
-                             'faults_fired': dict(self.faults_fired)}
+                stats = {'requests': dict(self.requests), 'writes': dict(self.writes), 'faults_fired': dict(self.faults_fired)}
+                if self.config.get('max_in_flight') is not None:
+                    stats['in_flight_peak'] = self.in_flight_peak
+                return 200, stats
         if method == 'POST' and path == '/_sim/faults':
             body = request.json() or {}
             with self.lock:
@@ -248,6 +273,7 @@ class SimServer(object):
                 self.requests.clear()
                 self.writes.clear()
                 self.faults_fired.clear()
+                self.in_flight_peak = 0
             return 200, {}
         return 404, {'message': 'unknown admin call %s %s' % (method, path)}
 
@@ -310,6 +336,18 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(status, payload)
 
         sim.observe(request)
+        if not sim.enter():
+            # Over the server's limit of requests in flight: refused at once, before any effect.
+            endpoint = sim._match(self.command, path)[0] or '%s %s' % (self.command, path)
+            sim.count(sim.requests, endpoint)
+            return self._send_json(429, {'message': 'too many requests in flight'},
+                                   {'Retry-After': str(sim.config.get('in_flight_retry_after', 1))})
+        try:
+            return self._handle(sim, path, request)
+        finally:
+            sim.leave()
+
+    def _handle(self, sim, path, request):
         delay = float(sim.config.get('answer_delay') or 0)
         if delay > 0:
             time.sleep(delay)  # outside any lock, so concurrent requests wait side by side

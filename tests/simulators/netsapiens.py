@@ -263,6 +263,9 @@ class NetSapiensSimulator(SimServer):
         self._v2_route('/domains/{domain}/users', self.v2_list, users)
         self._v2_route('/connections/count', self.v2_count, connections)
         self._v2_route('/connections', self.v2_list, connections)
+        # One record (the v2 description: GET /domains/{domain}, GET /resellers/{reseller}; 404 when absent).
+        self.route('GET', V2 + '/domains/{domain}', lambda request: self.v2_one(request, 'domain', 'domain', domains))
+        self.route('GET', V2 + '/resellers/{reseller}', lambda request: self.v2_one(request, 'reseller', 'reseller', resellers))
         self._v2_route('/domains/{domain}/dialplans/{dialplan}/dialrules/count', self.v2_count, self.plan_rules)
         self._v2_route('/domains/{domain}/dialplans/{dialplan}/dialrules', self.dialrule_list, self.plan_rules)
         self.route('POST', DIALRULES, self.dialrule_create, write=True)
@@ -556,6 +559,15 @@ class NetSapiensSimulator(SimServer):
     def v2_list(self, request, names, select):
         self._v2_guard(request)
         return [dict(r) if isinstance(r, dict) else r for r in self.page(select(request), request.query, names)]
+
+    def v2_one(self, request, param, field, select):
+        """``GET /domains/{domain}``, ``GET /resellers/{reseller}``: the one record of that name, or 404."""
+        self._v2_guard(request)
+        wanted = request.params[param]
+        for record in select(request):
+            if isinstance(record, dict) and record.get(field) == wanted:
+                return dict(record)
+        raise ApiError(404, {'code': 404, 'message': '%s %s not found' % (field, wanted)})
 
     def v2_count(self, request, names, select):
         self._v2_guard(request)

@@ -112,20 +112,37 @@ def test_wrapped_records(payload):
     assert events.parse_changes(json.dumps(payload).encode()) == ([{'domain': 'd1.example', 'user': '1'}], 0)
 
 
-def test_a_burst_becomes_one_event_per_window_and_repeats_are_merged():
+def test_the_first_post_goes_at_once_and_the_burst_after_it_becomes_one_event_with_repeats_merged():
     async def scenario(base, queue, session):
         for number in range(50):
             assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'd%d.example' % (number % 2), 'user': str(number)}) == 202
-        assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'd0.example', 'user': '0'}) == 202   # the same again
-        first = await asyncio.wait_for(queue.get(), 5)
-        await asyncio.sleep(0.6)
-        return first, drain(queue)
+        assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'd1.example', 'user': '1'}) == 202   # the same again
+        first = await asyncio.wait_for(queue.get(), 2)   # no window to wait for: the spell was quiet
+        waiting = drain(queue)
+        second = await asyncio.wait_for(queue.get(), 10)
+        await asyncio.sleep(0.5)
+        return first, waiting, second, drain(queue)
 
-    first, rest = run_source({'batch_seconds': 0.3}, scenario)
-    assert rest == []
-    assert first['netsapiens']['domains'] == ['d0.example', 'd1.example']
-    assert len(first['netsapiens']['changes']) == 50
-    assert first['netsapiens']['posts'] == 51
+    # A window long enough that the 51 posts of the burst all fall in it, even on a loaded machine.
+    first, waiting, second, rest = run_source({'batch_seconds': 3}, scenario)
+    assert first['netsapiens']['changes'] == [{'domain': 'd0.example', 'user': '0'}] and first['netsapiens']['posts'] == 1
+    assert waiting == []              # the rest of the burst waits for the window's end...
+    assert second['netsapiens']['domains'] == ['d0.example', 'd1.example']
+    assert len(second['netsapiens']['changes']) == 49 and second['netsapiens']['posts'] == 50   # ...as one event
+    assert rest == []                 # a window that gathered nothing emits nothing
+
+
+def test_a_change_after_a_quiet_window_goes_at_once_again():
+    async def scenario(base, queue, session):
+        assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'd1.example', 'user': '1'}) == 202
+        first = await asyncio.wait_for(queue.get(), 0.2)
+        await asyncio.sleep(0.5)      # the window (0.2 s) ended with nothing in it
+        assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'd2.example', 'user': '2'}) == 202
+        second = await asyncio.wait_for(queue.get(), 0.2)
+        return first, second
+
+    first, second = run_source({'batch_seconds': 0.2}, scenario)
+    assert [first['netsapiens']['domains'], second['netsapiens']['domains']] == [['d1.example'], ['d2.example']]
 
 
 @pytest.mark.parametrize('url_suffix', ['/netsapiens/wrong-token', '/netsapiens/', '/', '/netsapiens/%s?token=nope' % TOKEN,
@@ -250,8 +267,9 @@ def test_a_batch_still_waiting_at_shutdown_is_logged_not_lost_silently(caplog):
     caplog.set_level(logging.WARNING)
 
     async def scenario(base, queue, session):
+        assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'first.example'}) == 202
         assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'late.example'}) == 202
         return drain(queue)
 
-    assert run_source({'batch_seconds': 30}, scenario) == []
+    assert [e['netsapiens']['domains'] for e in run_source({'batch_seconds': 30}, scenario)] == [['first.example']]
     assert 'not yet emitted (domains late.example)' in caplog.text

@@ -750,3 +750,27 @@ def test_bad_datasets_are_refused():
         ClearIPSimulator(dataset=make_dataset(accounts=[{'email': 'a@b', 'password': 'p', 'operator': 'nope'}]))
     with pytest.raises(ValueError):
         ClearIPSimulator(dataset=make_dataset(serviceProviders=[{'name': 'R1'}]))   # two operators: which one?
+
+
+def test_max_in_flight_refuses_what_arrives_beyond_the_limit_with_429_and_retry_after():
+    import threading as _threading
+    import requests as _requests
+    with ClearIPSimulator(config={'max_in_flight': 2, 'answer_delay': 0.3}) as server:
+        statuses = []
+        headers = []
+
+        def call():
+            answer = _requests.post(server.url + '/auth/login', json={'email': 'x', 'password': 'y'}, timeout=10)
+            statuses.append(answer.status_code)
+            headers.append(answer.headers.get('Retry-After'))
+        threads = [_threading.Thread(target=call) for dummy in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(statuses) == [401, 401, 429, 429, 429]
+        assert headers.count('1') == 3
+        stats = _requests.get(server.url + '/_sim/stats', timeout=5).json()
+        assert stats['faults_fired'] == {'in_flight_limit': 3}
+        assert stats['in_flight_peak'] == 2
+        assert stats['requests'] == {'POST /auth/login': 5}

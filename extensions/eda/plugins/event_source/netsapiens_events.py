@@ -14,9 +14,10 @@ Arguments (the ``sources:`` entry of a rulebook, ``clearip.netsapiens.netsapiens
   (``keyfile`` may be left out when ``certfile`` holds both). Without them the source serves plain
   HTTP: put it behind a TLS proxy, or on a private network only.
 - ``max_body_bytes`` (int, default 1048576): a larger post is answered 413 and dropped.
-- ``batch_seconds`` (float, default 2.0): changes that arrive within this many seconds of the first
-  one are emitted as one event, so that 50 users created at once start one targeted sync, not 50.
-  ``0`` emits one event per post.
+- ``batch_seconds`` (float, default 2.0): the first change after a quiet spell is emitted at once (a new
+  subscriber waits for no window); the changes that arrive in the ``batch_seconds`` after an event are
+  emitted together when that window ends, so that 50 users created at once start two targeted syncs,
+  not 50, and a busy source emits at most one event per window. ``0`` emits one event per post.
 
 NetSapiens documents every event post as "a JSON array of objects" (the vendor's event-subscriptions
 guide); the fields of a subscriber object are not published (/work/shared/api-contract.md, Event
@@ -147,7 +148,7 @@ def token_matches(request, expected):
 
 
 class Batcher:
-    """Collects changes and puts one event per ``batch_seconds`` window on the queue."""
+    """Emits the first change of a quiet spell at once, then one event per ``batch_seconds`` window while changes arrive."""
 
     def __init__(self, queue, batch_seconds):
         self.queue = queue
@@ -164,11 +165,21 @@ class Batcher:
         if self.batch_seconds <= 0:
             await self.flush()
         elif self.timer is None:
-            self.timer = asyncio.get_running_loop().call_later(
-                self.batch_seconds, lambda: asyncio.ensure_future(self.flush()))
+            # Quiet until now: this change goes at once, and what follows within the window waits for its end.
+            await self.flush()
+            self._open_window()
+
+    def _open_window(self):
+        self.timer = asyncio.get_running_loop().call_later(
+            self.batch_seconds, lambda: asyncio.ensure_future(self._window_end()))
+
+    async def _window_end(self):
+        self.timer = None
+        if self.changes:
+            await self.flush()
+            self._open_window()   # still busy: the next changes wait for the next window's end
 
     async def flush(self):
-        self.timer = None
         if not self.changes:
             return
         changes = [self.changes[key] for key in sorted(self.changes, key=lambda k: tuple(v or '' for v in k))]

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
 
 import pytest
 import requests
@@ -51,7 +53,7 @@ class StubSession(object):
         return 0.5 * 2 ** attempt
 
     def request(self, method, path, params=None, json=None, data=None, headers=None, idempotent=None,
-                expect=(200, 201, 202, 204), auth=None, want_json=False):
+                expect=(200, 201, 202, 204), auth=None, want_json=False, limited=True):
         """One attempt, as HttpSession makes it (no retries): ``auth`` is called once, ``want_json`` checked."""
         headers = dict(headers or {})
         sent = auth() if auth is not None else None
@@ -92,6 +94,7 @@ def _dumps(body):
 def make_client(handler, clock=None, **kwargs):
     clock = clock or FakeClock()
     session = StubSession(handler, sleep=clock.sleep)
+    kwargs.setdefault('page_window', 1)   # one page after another, so that request orders can be checked; see the parallel tests
     client = ClearIPClient('http://stub', 'api@example.com', PASSWORD, session=session, clock=clock, sleep=clock.sleep, **kwargs)
     return client, session, clock
 
@@ -387,6 +390,73 @@ def test_any_page_size_the_server_chooses_reads_everything_once(cap):
     assert [r['name'] for r in client.list(USER)] == NAMES
 
 
+# -- pages fetched several at a time (issue 23) -----------------------------------------------------
+
+class LockedChangingList(ChangingList):
+    """ChangingList for pages asked from several threads at once."""
+
+    def __init__(self, *args, **kwargs):
+        super(LockedChangingList, self).__init__(*args, **kwargs)
+        self.lock = threading.Lock()
+        self.skips = []
+
+    remove_at = None   # (GET number, names): several objects removed at once when that request arrives
+
+    def __call__(self, call):
+        with self.lock:
+            if call['path'] != '/auth/login':
+                self.skips.append(call['params']['skip'])
+                if self.remove_at and self.gets + 1 == self.remove_at[0]:
+                    self.records = [r for r in self.records if r['name'] not in self.remove_at[1]]
+            return super(LockedChangingList, self).__call__(call)
+
+
+def test_pages_are_fetched_several_at_a_time_once_the_page_size_is_known():
+    names = ['n%03d' % n for n in range(60)]
+    listing = LockedChangingList(names, cap=5)
+    client, session, clock = make_client(listing, page_limit=500, page_window=4, max_workers=4)
+    assert [r['name'] for r in client.list(USER)] == names
+    # Every page the serial reading asks for is asked (one record of overlap), some of them ahead of need.
+    assert set(range(0, 60, 4)) <= set(listing.skips)
+    assert client.stats['listing_restarts'] == 0
+
+
+@pytest.mark.parametrize('when', range(2, 12))
+@pytest.mark.parametrize('change', [('delete', 'n000'), ('delete', 'n013'), ('delete', 'n020'), ('delete', 'n039'),
+                                    ('delete', ('n001', 'n002')), ('delete', ('n009', 'n010', 'n011')),
+                                    ('add', 'n0005'), ('add', 'n0215')])
+def test_parallel_pages_never_miss_an_object_present_while_the_list_changes(when, change):
+    names = ['n%03d' % n for n in range(40)]
+    removed = change[1] if isinstance(change[1], tuple) else (change[1],)
+    listing = LockedChangingList(names, cap=4, changes={when: change} if change[0] == 'add' else {})
+    if change[0] == 'delete':
+        listing.remove_at = (when, removed)   # every name at once: more than the one record of overlap absorbs
+    client, session, clock = make_client(listing, page_limit=500, page_window=4, max_workers=4)
+    read = [r['name'] for r in client.list(USER)]
+    # Whatever request the change met: each object present from start to end is read, once; nothing else is.
+    present_throughout = [n for n in names if change[0] == 'add' or n not in removed]
+    assert set(present_throughout) <= set(read)
+    assert len(read) == len(set(read))
+    assert set(read) <= set(names) | set(removed)
+
+
+def test_a_listing_read_in_parallel_against_the_simulator_that_loses_an_object_creates_nothing_that_was_present():
+    """The simulator deletes an unrelated User while the pages are asked several at a time: every User present
+    before and after is listed, so a tier planned from the listing creates none of them again."""
+    dataset = {'clearip': {'operators': sim.DEFAULT_OPERATORS, 'accounts': sim.DEFAULT_ACCOUNTS,
+                           'serviceProviders': [], 'groups': [], 'users': [
+                               {'id': 'u-%03d' % n, 'name': 'user %03d' % n, 'group': 'g1', 'userId': '',
+                                'operator': sim.DEFAULT_OPERATOR_ID} for n in range(200)]}}
+    for page in (1, 2, 3, 5):
+        with ClearIPSimulator(dataset=copy.deepcopy(dataset), config={'page_cap': 7}) as server:
+            server.config['delete_during_listing'] = {'kind': 'users', 'page': page, 'name': 'user 000'}
+            client = ClearIPClient(server.url, 'api@clearip.test', sim.DEFAULT_PASSWORD, page_window=8, max_workers=8)
+            names = [r['name'] for r in client.list(USER)]
+            assert server.faults_fired.get('delete_during_listing') == 1
+            assert set('user %03d' % n for n in range(1, 200)) <= set(names)
+            assert len(names) == len(set(names))
+
+
 def test_a_repeated_page_is_an_error_not_a_loop():
     records = [{'id': 'u%d' % n, 'name': 'n%d' % n} for n in range(7)]
     client, session, clock = make_client(paging_handler(records, cap=3, ignore_skip=True))
@@ -542,15 +612,6 @@ def test_create_many_keeps_order_and_reports_each_failure():
     assert [r[2]['name'] for r in results[:5]] == ['u0', 'u1', 'u2', 'u3', 'u4']
     assert results[5][1] == clearip.FAILED and 'name has invalid characters' in results[5][3]
     assert sorted(u['name'] for u in store.users) == ['u0', 'u1', 'u2', 'u3', 'u4']
-
-
-def test_rate_limit_wait_holds_back_the_whole_pool():
-    client, session, clock = make_client(login_ok)
-    client._pool_sleep(2.5)
-    assert clock.slept == [2.5]
-    clock.now -= 1.0   # another worker arrives while the pause is still on
-    client._wait_for_pool()
-    assert clock.slept == [2.5, 1.0]
 
 
 # -- the shared module body ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import time
 import pytest
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils import _http as http_mod
+from ansible_collections.clearip.netsapiens.plugins.module_utils._concurrency import AdaptiveLimit
 from ansible_collections.clearip.netsapiens.plugins.module_utils._http import (
     HttpError,
     HttpResponse,
@@ -152,6 +153,37 @@ def test_post_is_retried_on_429_honouring_retry_after_seconds(server):
     assert resp.status == 201
     assert sleeps.calls == [3.0, 3.0]
     assert server.writes == {'POST /script': 1}
+
+
+def test_a_429_shrinks_the_session_limit_and_its_retry_after_holds_back_every_other_request(server):
+    server.add_fault(kind='rate_limit', path='/echo', times=1, retry_after=2)
+    http, sleeps = session(server.url, limit=AdaptiveLimit(16, initial=8))
+    http.request('GET', '/echo')
+    assert sleeps.calls == [2.0]                      # the request that got it waits it out, then is retried
+    assert http.limit.limit == 4 and http.limit.snapshot()['pauses'] == 1
+    # Another request (another worker) while the pause is on waits for what is left of it, then goes.
+    http.request('GET', '/echo')
+    assert len(sleeps.calls) == 2 and 1.0 < sleeps.calls[1] <= 2.0
+    assert server.requests == {'GET /echo': 3}
+
+
+def test_a_token_request_is_not_held_back_by_a_full_limit(server):
+    """A login or a token grant runs under the client's token lock, which a request holding the last slot may be
+    waiting for: it is sent without a slot (limited=False), so neither waits for the other."""
+    http, sleeps = session(server.url, limit=AdaptiveLimit(1, initial=1))
+    held = http.limit.acquire()           # another worker's request holds the only slot
+    done = []
+    worker = threading.Thread(target=lambda: done.append(http.request('POST', '/echo', json={}, limited=False).status))
+    worker.start()
+    worker.join(5)
+    assert done == [200]
+    http.limit.release(held, 'success')
+
+
+def test_the_sessions_ceiling_is_max_in_flight():
+    assert HttpSession('http://127.0.0.1:9', max_in_flight=6).limit.ceiling == 6
+    assert HttpSession('http://127.0.0.1:9').limit.ceiling == 16
+    assert HttpSession('http://127.0.0.1:9').limit.limit == 4
 
 
 def test_retry_after_is_capped_by_max_backoff(server):

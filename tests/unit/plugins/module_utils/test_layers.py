@@ -19,13 +19,13 @@ PREFIX = 'ansible_collections.clearip.netsapiens.plugins.module_utils.'
 
 LAYERS = [
     # 0: shared pieces, importing nothing of the collection's (but the options' env_fallback)
-    ('_kinds', '_urls', '_files', '_records', '_progress', '_options', '_control'),
+    ('_kinds', '_urls', '_files', '_records', '_progress', '_options', '_control', '_concurrency'),
     # 1: the HTTP layer, the record shapers, names
     ('_http', '_netsapiens_records', '_clearip_records', '_sync_naming', '_sync_absence', '_sync_state'),
     # 2: the wire clients, and the steps that need only names and kinds
     ('_netsapiens', '_clearip', '_sync_plan', '_sync_desired', '_sync_report', '_sync_settings'),
     # 3: what builds on a client or a step
-    ('_netsapiens_dialrules', '_netsapiens_subscriptions', '_clearip_lock', '_sync_drift'),
+    ('_netsapiens_dialrules', '_netsapiens_subscriptions', '_clearip_lock', '_sync_drift', '_sync_lookups'),
     # 4, 5: applying a tier, the run
     ('_sync_apply',),
     ('_sync_run',),

@@ -62,7 +62,7 @@ class FakeNetSapiens(object):
 
     # -- HttpSession interface ---------------------------------------------------------------
     def request(self, method, path, params=None, json=None, data=None, headers=None, idempotent=None,
-                expect=(200, 201, 202, 204), auth=None, want_json=False):
+                expect=(200, 201, 202, 204), auth=None, want_json=False, limited=True):
         headers = dict(headers or {})
         headers.update(auth() if auth is not None else {})   # one attempt: the credentials are taken once
         self.calls.append((method, path, dict(params or {}), dict(data or json or {})))

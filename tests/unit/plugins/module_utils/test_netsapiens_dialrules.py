@@ -27,7 +27,7 @@ class ScriptedHttp(object):
         self.calls = []
 
     def request(self, method, path, params=None, json=None, data=None, headers=None, idempotent=None, expect=(200,),
-                auth=None, want_json=False):
+                auth=None, want_json=False, limited=True):
         if auth is not None:
             auth()
         self.calls.append({'method': method, 'path': path, 'params': dict(params or {}), 'json': json, 'idempotent': idempotent})

@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How many requests one API may have in flight: an adaptive (AIMD) limit. Internal use only.
+
+``_http.HttpSession`` holds one ``AdaptiveLimit`` per API and asks it before every attempt. The
+limit starts polite (``initial``, 4), grows while answers come back fast and successful, and
+shrinks at once when the server says it is overloaded:
+
+- **additive increase**: each success adds ``1 / limit`` while the limit is in use (at least half
+  of it in flight), so the limit grows by about one per round of answers, up to ``ceiling``
+  (``max_workers``). An idle or lightly used session does not grow a limit it does not need.
+- **multiplicative decrease**: a 429 or 503, a timeout or a dropped connection multiplies it by
+  ``backoff`` (0.5); latency that rises above ``latency_tolerance`` (2) times the session's
+  baseline, and by at least ``latency_floor`` seconds, multiplies it by ``latency_backoff`` (0.8).
+  Only once per round: answers to requests sent before the last decrease do not decrease again
+  (TCP's rule), so 16 refusals of one burst halve the limit once, not sixteen times.
+- **remembered refusals**: a 429 or 503 notes how many requests were in flight when it was sent.
+  The limit then grows back only to one less than that, and probes above it again only after
+  ``probe_after`` successes (doubled after each probe that was refused again), so a server that
+  refuses more than N requests in flight costs a few refusals in a run, not one per round.
+- **Retry-After** pauses the whole session (``pause``): no attempt starts before the time the
+  server asked for, whichever worker got the answer.
+
+The latency baseline is a slow moving average of successful answers' seconds (``1/BASELINE_SAMPLES``
+weight a sample), the recent latency a fast one (``RECENT_WEIGHT``). Netflix's concurrency-limits
+(AIMD and Gradient2 limits) follow the same ideas; no Python library that keeps them fits what a
+module may import on a managed host (the standard library, ansible-core's and ``requests``).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import threading
+import time
+
+DEFAULT_INITIAL = 4
+DEFAULT_BACKOFF = 0.5
+DEFAULT_LATENCY_BACKOFF = 0.8
+DEFAULT_LATENCY_TOLERANCE = 2.0
+# Seconds latency must rise by as well, so that loopback's jitter (a millisecond becoming three) is no signal.
+DEFAULT_LATENCY_FLOOR = 0.025
+DEFAULT_PROBE_AFTER = 500
+MAX_PROBE_AFTER = 100000
+BASELINE_SAMPLES = 200
+RECENT_WEIGHT = 0.2
+# The longest single wait for a free slot while nothing happens, so that a stopped run is seen in time.
+WAIT_SLICE = 0.25
+
+# What an attempt's outcome tells the limit (``release``).
+SUCCESS = 'success'          # an answer in time: a latency sample, may grow the limit
+OVERLOAD = 'overload'        # 429 or 503: the server refused for load
+DROPPED = 'dropped'          # a timeout, a reset, 502 or 504: may be load
+NEUTRAL = 'neutral'          # anything else (a 4xx, a 500, a failure before sending): says nothing of load
+
+
+class Slot(object):
+    """One attempt in flight: when it started, how many were in flight with it, and the decrease round it belongs to."""
+
+    __slots__ = ('started', 'in_flight', 'epoch')
+
+    def __init__(self, started, in_flight, epoch):
+        self.started = started
+        self.in_flight = in_flight
+        self.epoch = epoch
+
+
+class AdaptiveLimit(object):
+    """The adaptive in-flight limit of one API. Thread-safe.
+
+    ``ceiling``: the most requests in flight ever (``max_workers``); ``initial``: the start, at most
+    the ceiling; ``clock``: monotonic seconds; ``wait(seconds)``: the wait used while no slot is free
+    (``_control.RunControl.wait`` in a run, so that it ends early when the run stops).
+    """
+
+    def __init__(self, ceiling, initial=DEFAULT_INITIAL, floor=1, backoff=DEFAULT_BACKOFF,
+                 latency_backoff=DEFAULT_LATENCY_BACKOFF, latency_tolerance=DEFAULT_LATENCY_TOLERANCE,
+                 latency_floor=DEFAULT_LATENCY_FLOOR, probe_after=DEFAULT_PROBE_AFTER, clock=time.monotonic):
+        self.ceiling = max(1, int(ceiling))
+        self.floor = max(1, min(int(floor), self.ceiling))
+        self.limit = float(max(self.floor, min(int(initial), self.ceiling)))
+        self.backoff = float(backoff)
+        self.latency_backoff = float(latency_backoff)
+        self.latency_tolerance = float(latency_tolerance)
+        self.latency_floor = float(latency_floor)
+        self.base_probe_after = int(probe_after)
+        self.probe_after = int(probe_after)
+        self.clock = clock
+        self.in_flight = 0
+        self.paused_until = 0.0
+        self.refused_at = None        # requests in flight when the server last refused for load
+        self.since_refusal = 0        # successes since then
+        self.baseline = None
+        self.recent = None
+        self._epoch = 0               # rounds of decrease so far
+        self._cond = threading.Condition()
+        self.stats = {'peak_limit': int(self.limit), 'peak_in_flight': 0, 'decreases': 0, 'latency_decreases': 0,
+                      'pauses': 0}
+
+    # -- the gate ---------------------------------------------------------------------------------
+    def try_acquire(self, ignore_pause=False):
+        """A ``Slot`` when one is free now, else ``(seconds worth waiting, paused_until)``."""
+        with self._cond:
+            left = self.paused_until - self.clock()
+            if left > 0 and not ignore_pause:
+                return left, self.paused_until
+            if self.in_flight >= int(self.limit):
+                return WAIT_SLICE, None
+            self.in_flight += 1
+            self.stats['peak_in_flight'] = max(self.stats['peak_in_flight'], self.in_flight)
+            return Slot(self.clock(), self.in_flight, self._epoch)
+
+    def acquire(self, sleep=None, check=None, ignore_pause=False):
+        """Wait for a slot and take it: returns the ``Slot`` to give back to ``release``.
+
+        A pause (Retry-After) is waited out with ``sleep(seconds)`` (default: on this limit), once per pause:
+        a pause extended meanwhile is waited for again. A full limit is waited on until a slot is released.
+        ``check()``: called before each try, raises to give up (a stopped run). ``ignore_pause``: the caller
+        already slept the pause it set itself.
+        """
+        waited_for = None
+        while True:
+            if check is not None:
+                check()
+            got = self.try_acquire(ignore_pause=ignore_pause)
+            if isinstance(got, Slot):
+                return got
+            seconds, until = got
+            if until is not None and sleep is not None:
+                if until == waited_for:
+                    ignore_pause = True   # slept through this very pause already
+                    continue
+                waited_for = until
+                sleep(seconds)
+                continue
+            with self._cond:
+                self._cond.wait(min(seconds, WAIT_SLICE))
+
+    def pause(self, seconds):
+        """No attempt starts for ``seconds`` (a Retry-After), whichever worker got it."""
+        with self._cond:
+            until = self.clock() + max(0.0, seconds)
+            if until > self.paused_until:
+                self.paused_until = until
+                self.stats['pauses'] += 1
+
+    def release(self, slot, outcome):
+        """Give the slot back and learn from the attempt's ``outcome`` (SUCCESS, OVERLOAD, DROPPED, NEUTRAL)."""
+        with self._cond:
+            self.in_flight -= 1
+            seconds = self.clock() - slot.started
+            if outcome == SUCCESS:
+                self._success(slot, seconds)
+            elif outcome == OVERLOAD:
+                self._refused(slot)
+                self._decrease(slot, self.backoff)
+            elif outcome == DROPPED:
+                self._decrease(slot, self.backoff)
+            self._cond.notify_all()
+
+    # -- learning ---------------------------------------------------------------------------------
+    def _success(self, slot, seconds):
+        self.since_refusal += 1
+        if self.baseline is None:
+            self.baseline = self.recent = seconds
+        else:
+            self.recent += RECENT_WEIGHT * (seconds - self.recent)
+            self.baseline += (seconds - self.baseline) / BASELINE_SAMPLES
+        if self.recent > self.baseline * self.latency_tolerance and self.recent - self.baseline > self.latency_floor:
+            if self._decrease(slot, self.latency_backoff):
+                self.stats['latency_decreases'] += 1
+                self.recent = self.baseline   # the next round judges its own answers
+            return
+        probing = self.refused_at is not None and self.since_refusal >= self.probe_after
+        if probing and slot.in_flight >= self.refused_at:
+            # A probe above where the server refused, answered: the server's limit moved up. (Only a probe counts: a
+            # request sent with as many in flight before the refusal was answered may have met one answered already.)
+            self.refused_at = slot.in_flight + 1
+        if slot.in_flight * 2 < self.limit:
+            return   # the limit is not in use: growing it would prove nothing
+        cap = self.ceiling
+        if self.refused_at is not None and self.since_refusal < self.probe_after:
+            cap = min(cap, max(self.floor, self.refused_at - 1))
+        if self.limit < cap:
+            self.limit = min(float(cap), self.limit + 1.0 / self.limit)
+            self.stats['peak_limit'] = max(self.stats['peak_limit'], int(self.limit))
+
+    def _refused(self, slot):
+        if self.refused_at is not None and slot.in_flight >= self.refused_at and slot.epoch == self._epoch:
+            # The first refusal of a round, at the level it was probing: probe less often.
+            self.probe_after = min(MAX_PROBE_AFTER, self.probe_after * 2)
+        self.refused_at = slot.in_flight if self.refused_at is None else min(self.refused_at, slot.in_flight)
+        self.refused_at = max(self.floor + 1, self.refused_at)
+        self.since_refusal = 0
+
+    def _decrease(self, slot, factor):
+        """Multiply the limit by ``factor``, once per round; True when it did."""
+        if slot.epoch != self._epoch:
+            return False   # sent before the last decrease: already accounted for
+        self._epoch += 1
+        self.limit = max(float(self.floor), self.limit * factor)
+        self.stats['decreases'] += 1
+        return True
+
+    def snapshot(self):
+        """The current figures, for a report or a test."""
+        with self._cond:
+            return dict(self.stats, limit=round(self.limit, 2), in_flight=self.in_flight, refused_at=self.refused_at,
+                        baseline_s=self.baseline, recent_s=self.recent)
