@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -186,10 +187,52 @@ def held_names(cip):
     return dict((tier, sorted(o['name'] for o in state[tier])) for tier in CLEARIP_TIERS)
 
 
-def write_config(dataset, ns, cip, path):
+def write_config(dataset, ns, cip, path, events_post_url=None):
+    """config.json for the simulators; ``events_post_url``: ``netsapiens.eventsPostUrl``, set as docs/events.md tells an
+    event-driven deployment to, so that every run also reads the event subscription's health (issue 20)."""
+    config = vendor_config(dataset, ns.url, cip.url)
+    if events_post_url:
+        config['netsapiens']['eventsPostUrl'] = events_post_url
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, 'w') as handle:
-        json.dump(vendor_config(dataset, ns.url, cip.url), handle)
+        json.dump(config, handle)
+
+
+def subscription(post_url):
+    """A live system-wide subscriber subscription posting to ``post_url``, as the events entry point registers it."""
+    return {'model': 'subscriber', 'post-url': post_url, 'reseller': '*', 'domain': '*', 'user': '*',
+            'subscription-expires-datetime': '2099-01-01 00:00:00'}
+
+
+class PostSink(object):
+    """A loopback HTTP server that accepts NetSapiens' event posts (202) and does nothing with them: the post URL of
+    a targeted run measured without the event source, so that the subscription stays healthy."""
+
+    def __enter__(self):
+        import http.server
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                self.rfile.read(int(self.headers.get('Content-Length') or 0))
+                self.send_response(202)
+                self.send_header('Content-Length', '0')
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.url = 'http://127.0.0.1:%d/netsapiens/benchmark-token' % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, name='post-sink', daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def subscription_requests(endpoints):
+    """NetSapiens requests of the event subscription's health read (its list of subscriptions)."""
+    return sum(count for endpoint, count in endpoints.items() if 'subscriptions' in endpoint)
 
 
 # link -> (answer delay, server limit of requests in flight, ClearIP's page cap): the links the benchmark knows.
@@ -259,31 +302,49 @@ def link_label(link, block):
 
 def measure_targeted(users, args, out_dir):
     """A targeted run (``subscriber_sync_domains``: one domain) on loopback against a platform of ``users`` users whose
-    ClearIP holds everything, after one new user was added to that domain: its requests by API and its seconds."""
+    ClearIP holds everything, after one new user was added to that domain: its requests by API and its seconds.
+
+    config.json carries ``eventsPostUrl`` as an event-driven deployment's does (docs/events.md), so the run also reads
+    the event subscription's health (a module process and its NetSapiens requests): counted here with the rest."""
     domains = max(2, users // 10)
     resellers = max(1, domains // 50)
     dataset = make_dataset(resellers=resellers, domains=domains, users=users, seed=args.seed,
                            clearip_existing={'service_providers': resellers, 'groups': domains, 'users': users})
     domain = dataset['netsapiens']['domains'][domains // 2]['domain']
-    with IndexedNetSapiensSimulator(dataset=dataset) as ns, IndexedClearIPSimulator(dataset=dataset) as cip:
-        config_path = os.path.join(out_dir, 'config-targeted-%d.json' % users)
-        write_config(dataset, ns, cip, config_path)
-        sim_call(ns, 'POST', '/_sim/users', {'users': [{'user': '7001', 'domain': domain}]})
-        for sim in (ns, cip):
-            sim_call(sim, 'POST', '/_sim/reset-stats')
-        argv = role_argv(config_path, args.role_workers, {'subscriber_sync_domains': [domain]})
-        seconds, peak, samples, cpu, output = run_child(argv, role_env(os.path.join(out_dir, 'timings-targeted-%d.json' % users)),
-                                                        args.sample_interval)
-        ns_stats, cip_stats = sim_call(ns, 'GET', '/_sim/stats'), sim_call(cip, 'GET', '/_sim/stats')
-        created = [u for u in held_names(cip)['users'] if u == '7001@%s' % domain]
-    run = {'users': users, 'domains': domains, 'seconds': round(seconds, 2), 'peak_tree_rss_mib': peak,
+    with PostSink() as sink:
+        dataset['netsapiens']['subscriptions'] = [subscription(sink.url)]
+        with IndexedNetSapiensSimulator(dataset=dataset) as ns, IndexedClearIPSimulator(dataset=dataset) as cip:
+            config_path = os.path.join(out_dir, 'config-targeted-%d.json' % users)
+            write_config(dataset, ns, cip, config_path, events_post_url=sink.url)
+            sim_call(ns, 'POST', '/_sim/users', {'users': [{'user': '7001', 'domain': domain}]})
+            ns.wait_for_events()
+            for sim in (ns, cip):
+                sim_call(sim, 'POST', '/_sim/reset-stats')
+            argv = role_argv(config_path, args.role_workers, {'subscriber_sync_domains': [domain]})
+            seconds, peak, samples, cpu, output = run_child(argv, role_env(os.path.join(out_dir, 'timings-targeted-%d.json' % users)),
+                                                            args.sample_interval)
+            ns_stats, cip_stats = sim_call(ns, 'GET', '/_sim/stats'), sim_call(cip, 'GET', '/_sim/stats')
+            created = [u for u in held_names(cip)['users'] if u == '7001@%s' % domain]
+            health_read = health_read_ran(output)
+    run = {'users': users, 'domains': domains, 'seconds': round(seconds, 2), 'peak_tree_rss_mib': peak, 'cpu_seconds': cpu,
            'requests_netsapiens': sum(ns_stats['requests'].values()), 'requests_clearip': sum(cip_stats['requests'].values()),
-           'writes': sum(cip_stats['writes'].values()), 'created': len(created),
+           'requests_subscription_health': subscription_requests(ns_stats['requests']),
+           'writes': sum(cip_stats['writes'].values()), 'created': len(created), 'subscription_health_read': health_read,
            'endpoints': {'netsapiens': ns_stats['requests'], 'clearip': cip_stats['requests']}}
     run['requests'] = run['requests_netsapiens'] + run['requests_clearip']
-    print('  targeted, %7d users: %6.2f s  %3d requests (NetSapiens %d, ClearIP %d), %d write(s)'
-          % (users, seconds, run['requests'], run['requests_netsapiens'], run['requests_clearip'], run['writes']), flush=True)
+    print('  targeted, %7d users: %6.2f s  %5.2f CPU s  %3d requests (NetSapiens %d, of them %d for the subscription\'s health; '
+          'ClearIP %d), %d write(s)' % (users, seconds, cpu['client_tree'], run['requests'], run['requests_netsapiens'],
+                                        run['requests_subscription_health'], run['requests_clearip'], run['writes']), flush=True)
+    if not health_read:
+        sys.exit('targeted run at %d users did not read the event subscription\'s health:\n%s' % (users, output[-4000:]))
+    if run['created'] != 1:
+        sys.exit('targeted run at %d users did not create the new user:\n%s' % (users, output[-4000:]))
     return run
+
+
+def health_read_ran(output):
+    """Whether the playbook's output shows the event subscription's health read ran (not skipped)."""
+    return re.search(r"Read the event subscription's health for the report\] \*+\n(ok|changed): ", output) is not None
 
 
 def measure_event_delay(args, out_dir):
@@ -300,8 +361,7 @@ def measure_event_delay(args, out_dir):
     post_url = 'http://127.0.0.1:%d/netsapiens/%s' % (port, token)
     dataset = make_dataset(resellers=2, domains=20, users=200, seed=args.seed,
                            clearip_existing={'service_providers': 2, 'groups': 20, 'users': 200})
-    dataset['netsapiens']['subscriptions'] = [{'model': 'subscriber', 'post-url': post_url, 'reseller': '*', 'domain': '*',
-                                               'user': '*', 'subscription-expires-datetime': '2099-01-01 00:00:00'}]
+    dataset['netsapiens']['subscriptions'] = [subscription(post_url)]
     domain = dataset['netsapiens']['domains'][3]['domain']
     work = tempfile.mkdtemp(prefix='events-', dir=out_dir)
     delays = []
@@ -310,6 +370,8 @@ def measure_event_delay(args, out_dir):
             handle.write('all:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
                          '      ansible_python_interpreter: %s\n' % sys.executable)
         config = vendor_config(dataset, ns.url, cip.url)
+        # As docs/events.md sets it up: each targeted run then also reads the subscription's health first (issue 20).
+        config['netsapiens']['eventsPostUrl'] = post_url
         variables = dict(config, netsapiens_events_host='127.0.0.1', netsapiens_events_port=port,
                          netsapiens_events_token=token, netsapiens_events_batch_seconds=args.event_batch_seconds)
         fd = os.open(os.path.join(work, 'vars.yml'), os.O_WRONLY | os.O_CREAT, 0o600)
@@ -452,8 +514,10 @@ def issue_lines(result):
                          % (link_label(link, links[link]), b['seconds'], b['workers'] or 'default', b.get('refused_429', 0),
                             c['seconds'], c['workers'], b['seconds'] / c['seconds'], b['writes']))
     for run in result.get('targeted', ()):
-        lines.append('| targeted run, one domain, %d users (loopback) | %.1f s | %d requests (NetSapiens %d, ClearIP %d) | | writes %d |'
-                     % (run['users'], run['seconds'], run['requests'], run['requests_netsapiens'], run['requests_clearip'],
+        health = run.get('requests_subscription_health')
+        lines.append('| targeted run, one domain, %d users (loopback) | %.1f s | %d requests (NetSapiens %d%s, ClearIP %d) | | writes %d |'
+                     % (run['users'], run['seconds'], run['requests'], run['requests_netsapiens'],
+                        '' if health is None else ', %d of them the subscription\'s health' % health, run['requests_clearip'],
                         run['writes']))
     if len(result.get('targeted', ())) >= 2:
         first, last = result['targeted'][0], result['targeted'][-1]
