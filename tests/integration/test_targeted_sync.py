@@ -12,13 +12,20 @@ from tests.integration.conftest import Sims, vendor_config
 from tests.simulators.dataset import make_dataset
 
 NEW_USER = '7001'
+# The event source's URL, as an event-driven deployment puts it in config.json (docs/events.md): every run, a targeted one
+# too, then reads the event subscription's health (issue 20), and those requests are counted with the rest.
+POST_URL = 'https://eda.example.com:5000/netsapiens/targeted-secret'
 
 
 def platform(sims, domains, seed=41):
-    """A platform whose ClearIP holds everything, plus one new user in NetSapiens' second domain."""
+    """A platform whose ClearIP holds everything, plus one new user in NetSapiens' second domain, with the event
+    subscription registered (no current-active-server, so the simulator posts nowhere)."""
     dataset = make_dataset(resellers=max(1, domains // 50), domains=domains, users=domains * 10, seed=seed,
                            clearip_existing={'service_providers': max(1, domains // 50), 'groups': domains,
                                              'users': domains * 10})
+    dataset['netsapiens']['subscriptions'] = [{'model': 'subscriber', 'post-url': POST_URL, 'reseller': '*', 'domain': '*',
+                                               'user': '*', 'subscription-expires-datetime': '2099-01-01 00:00:00',
+                                               'current-active-server': ''}]
     s = sims(dataset)
     domain = dataset['netsapiens']['domains'][1]['domain']
     answer = requests.post(s.netsapiens.url + '/_sim/users', json={'users': [{'user': NEW_USER, 'domain': domain}]}, timeout=10)
@@ -36,8 +43,13 @@ def test_a_targeted_run_asks_as_much_on_a_large_platform_as_on_a_small_one(sims,
     counts = {}
     for domains in (20, 400):
         s, domain = platform(sims, domains)
-        run = sync(vendor_config(s), extra_vars={'subscriber_sync_domains': [domain]})
+        config = vendor_config(s)
+        config['netsapiens']['eventsPostUrl'] = POST_URL
+        run = sync(config, extra_vars={'subscriber_sync_domains': [domain]})
         assert run.rc == 0, run.stdout[-3000:]
+        # The subscription's health was read (one list of subscriptions) and is in the report, as it is.
+        events = run.out['report']['events']
+        assert events is not None and events['up'] is False and 'no current-active-server' in events['problem'], events
         assert run.out['report']['tiers']['users']['created'] == ['%s@%s' % (NEW_USER, domain)]
         ns, cip = requests_made(s)
         counts[domains] = (ns, cip)
@@ -48,6 +60,7 @@ def test_a_targeted_run_asks_as_much_on_a_large_platform_as_on_a_small_one(sims,
         # No list of the whole platform: the named domain and its reseller are read one by one.
         assert 'GET /ns-api/v2/domains' not in ns_read and 'GET /ns-api/v2/resellers' not in ns_read
         assert ns_read['GET /ns-api/v2/domains/{domain}'] == 1
+        assert ns_read['GET /ns-api/v2/subscriptions'] == 1
         # ClearIP asked only with filters (by name, by Group, by User ID): never a whole tier.
         held = Sims.state(s.clearip)['users']
         assert [u['name'] for u in held].count('%s@%s' % (NEW_USER, domain)) == 1
