@@ -22,6 +22,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_module
 from ansible_collections.clearip.netsapiens.plugins.module_utils._control import RunControl
 from ansible_collections.clearip.netsapiens.plugins.module_utils._files import write_atomically
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import TIERS
+from ansible_collections.clearip.netsapiens.plugins.module_utils._memory import limit_malloc_arenas
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens import NetSapiensError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_module import client_from_options as netsapiens_client
 from ansible_collections.clearip.netsapiens.plugins.module_utils._options import clearip_options, netsapiens_options, netsapiens_rules
@@ -187,6 +188,8 @@ def run_sync_module(module):
     (status ``cancelled``, the stage reached, what was created) and the metrics are written, the lock is released
     and the module fails. So does a run longer than ``max_duration``, with status ``failed``.
     """
+    # Before any thread starts: the worker threads' freed memory is then kept in 2 malloc arenas, not one a thread.
+    limit_malloc_arenas()
     run = _Run(module)
     old_handlers = _on_signals(run.control)
     params = module.params
