@@ -19,7 +19,7 @@ PREFIX = 'ansible_collections.clearip.netsapiens.plugins.module_utils.'
 
 LAYERS = [
     # 0: shared pieces, importing nothing of the collection's (but the options' env_fallback)
-    ('_kinds', '_urls', '_files', '_records', '_progress', '_options', '_control', '_concurrency'),
+    ('_kinds', '_urls', '_files', '_records', '_progress', '_options', '_control', '_concurrency', '_memory'),
     # 1: the HTTP layer, the record shapers, names
     ('_http', '_netsapiens_records', '_clearip_records', '_sync_naming', '_sync_absence', '_sync_state'),
     # 2: the wire clients, and the steps that need only names and kinds
