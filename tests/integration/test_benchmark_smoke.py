@@ -77,3 +77,26 @@ def test_the_module_profile_runs_small_and_covers_the_worker_threads(tmp_path):
     functions = pstats.Stats(str(tmp_path / 'subscriber_sync_run.prof')).stats
     assert any(name == 'work' and path.endswith('module_utils/_netsapiens.py') for path, line, name in functions)
     assert any(name == 'domain_users' for path, line, name in functions)
+
+
+def test_the_issue_23_parts_run_small(tmp_path):
+    """The server that refuses load, and the targeted runs (with the health read counted), at 200 and 400 users."""
+    out = tmp_path / 'benchmark.json'
+    proc = subprocess.run([sys.executable, str(ROOT / 'tests' / 'perf' / 'benchmark.py'), '--resellers', str(RESELLERS),
+                           '--domains', str(DOMAINS), '--users', str(USERS), '--delay', str(DELAY), '--links', 'wan-limited',
+                           '--max-in-flight', '2', '--no-change-only', '--targeted', '200,400', '--json', str(out)],
+                          cwd=str(ROOT), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    block = result['links']['wan-limited']
+    assert block['max_in_flight'] == 2
+    runs = dict((run['run'], run) for run in block['runs'])
+    assert set(runs) == {'B', 'C'} and runs['C']['workers'] == 2
+    assert all(run['writes'] == 0 for run in runs.values())
+    assert max(runs['B']['peak_in_flight']) <= 2
+    targeted = result['targeted']
+    assert [run['users'] for run in targeted] == [200, 400]
+    for run in targeted:
+        assert run['created'] == 1 and run['writes'] == 1 and run['subscription_health_read'] is True
+        assert run['requests_subscription_health'] == 1 and run['requests'] <= 40
+    assert '| targeted requests, 400 users over 200 users |' in proc.stdout
