@@ -16,7 +16,7 @@ description:
     if every Group succeeded, as M(clearip.netsapiens.clearip_service_provider), M(clearip.netsapiens.clearip_group) and
     M(clearip.netsapiens.clearip_user) do. Create only; nothing is updated or deleted.
   - Then finds what ClearIP holds that NetSapiens no longer backs (C(docs/drift.md)), from the listings it already made.
-  - The main entry point of the role R(clearip.netsapiens.subscriber_sync,ansible_collections.clearip.netsapiens.subscriber_sync_role)
+  - The main entry point of the P(clearip.netsapiens.subscriber_sync#role) role
     runs this module. It does everything in one process, with the records in memory; the ClearIP listings are made while
     NetSapiens is read. C(docs/performance.md) has the measurements.
   - Users are read only for the domains the sync uses - those O(include_domains) and O(exclude_domains) select, or O(domains).
