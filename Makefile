@@ -12,11 +12,15 @@ SANITY_DIR ?= .tmp/sanity
 SANITY_ROOT = $(SANITY_DIR)/ansible_collections/clearip/netsapiens
 BUILD_DIR := .tmp/build
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+# galaxy-importer, in an environment of their own (see test-requirements-publish.txt).
+PUBLISH_VENV := .tmp/venv-publish
+PUBLISH_BIN := $(abspath $(PUBLISH_VENV))/bin
+PUBLISH_STAMP := $(PUBLISH_VENV)/.installed
 
-.PHONY: test demo benchmark venv build lint sanity sanity-tree pytest matrix clean
+.PHONY: test demo benchmark venv publish-venv build importer lint sanity sanity-tree pytest matrix clean
 
 # The ansible-core 2.19 cell runs in .venv (sanity, pytest); `matrix` runs the other cells.
-test: build lint sanity demo pytest matrix
+test: build importer lint sanity demo pytest matrix
 
 venv: $(STAMP)
 
@@ -34,6 +38,17 @@ build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD_DIR) .
 	$(BIN)/ansible-galaxy collection install --force -p $(BUILD_DIR)/install $(BUILD_DIR)/clearip-netsapiens-$(VERSION).tar.gz
 	ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD_DIR)/install) $(BIN)/python hacking/check_installed_docs.py
+
+publish-venv: $(PUBLISH_STAMP)
+
+$(PUBLISH_STAMP): test-requirements-publish.txt
+	$(PYTHON) -m venv $(PUBLISH_VENV)
+	$(PUBLISH_BIN)/pip install --disable-pip-version-check -q -r test-requirements-publish.txt
+	touch $@
+
+# What Galaxy runs on an upload: galaxy-importer on the tarball of `build` (hacking/galaxy_import.py).
+importer: build publish-venv
+	$(PUBLISH_BIN)/python hacking/galaxy_import.py
 
 # ansible-lint resolves this collection's modules through a collections path that holds this tree.
 lint: venv
