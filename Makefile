@@ -12,15 +12,15 @@ SANITY_DIR ?= .tmp/sanity
 SANITY_ROOT = $(SANITY_DIR)/ansible_collections/clearip/netsapiens
 BUILD_DIR := .tmp/build
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
-# galaxy-importer, in an environment of their own (see test-requirements-publish.txt).
+# galaxy-importer and antsibull-docs, in an environment of their own (see test-requirements-publish.txt).
 PUBLISH_VENV := .tmp/venv-publish
 PUBLISH_BIN := $(abspath $(PUBLISH_VENV))/bin
 PUBLISH_STAMP := $(PUBLISH_VENV)/.installed
 
-.PHONY: test demo benchmark venv publish-venv build importer lint sanity sanity-tree pytest matrix clean
+.PHONY: test demo benchmark venv publish-venv build importer docs docs-rst lint sanity sanity-tree pytest matrix clean
 
 # The ansible-core 2.19 cell runs in .venv (sanity, pytest); `matrix` runs the other cells.
-test: build importer lint sanity demo pytest matrix
+test: build importer docs lint sanity demo pytest matrix
 
 venv: $(STAMP)
 
@@ -49,6 +49,15 @@ $(PUBLISH_STAMP): test-requirements-publish.txt
 # What Galaxy runs on an upload: galaxy-importer on the tarball of `build` (hacking/galaxy_import.py).
 importer: build publish-venv
 	$(PUBLISH_BIN)/python hacking/galaxy_import.py
+
+# The Ansible package's docs linter, and the collection's docs site built with antsibull-docs on the
+# installed tarball, failing on any warning (hacking/docsite.py; the site lands in .tmp/docsite/build/html).
+docs: build publish-venv
+	$(PUBLISH_BIN)/python hacking/docsite.py
+
+# Convert the guides of docs/*.md into the docs site's extra docs, docs/docsite/rst (hacking/docs_rst.py).
+docs-rst: publish-venv
+	$(PUBLISH_BIN)/python hacking/docs_rst.py
 
 # ansible-lint resolves this collection's modules through a collections path that holds this tree.
 lint: venv
