@@ -49,7 +49,7 @@ def test_definition_pins_the_newest_release_of_the_matrix_and_this_version():
 def test_collection_metadata_names_its_python_requirements():
     metadata = yaml.safe_load((ROOT / 'meta' / 'execution-environment.yml').read_text())
     assert metadata['dependencies'] == {'python': 'requirements.txt'}
-    assert requirement_lines((ROOT / 'requirements.txt').read_text()) == ['requests>=2.25']
+    assert requirement_lines((ROOT / 'requirements.txt').read_text()) == ['cryptography<51', 'requests>=2.25']
 
 
 def test_ansible_builder_create_context_installs_the_collection_and_its_requirements(tmp_path):
