@@ -165,7 +165,11 @@ status:
   type: str
   sample: partial
 summary:
-  description: One line per tier, one for the connections and one with the status, for the play output.
+  description:
+    - One line per tier, one for the connections and one with the status, for the play output.
+    - >-
+      Then where the report and the metrics were written (C(Report: written to /abs/path), C(Metrics: written to
+      /abs/path)), or C(Metrics: not written in a dry run).
   returned: always
   type: list
   elements: str

@@ -331,7 +331,12 @@ status:
   type: str
   sample: ok
 summary:
-  description: One line per tier, the connections, the drift, any suspect read and the status, as the role prints them.
+  description:
+    - One line per tier, the connections, the drift, any suspect read and the status, as the role prints them.
+    - >-
+      Then where the report and the metrics were written (C(Report: written to /abs/path), C(Metrics: written to
+      /abs/path)), C(Metrics: not written in a dry run), and a C(Not written:) line for each file that could not be
+      written.
   returned: always, but when the options themselves are refused
   type: list
   elements: str

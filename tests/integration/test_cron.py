@@ -422,3 +422,15 @@ def test_the_manual_steps_of_the_docs_run_as_written(sims, tmp_path):
                    '>> %(r)s/var/log/clearip-sync/sync.log 2>&1' % {'r': root}
     assert stat.S_IMODE(os.stat(root / 'etc' / 'clearip-sync' / 'config.json').st_mode) == 0o600
     assert not any(secret in done.stdout + done.stderr + log.read_text() for secret in secrets_of(config))
+
+
+def test_relative_install_paths_are_refused_by_name(sims, cron, tmp_path):
+    s = sims(private_dataset())
+    layout = Layout(tmp_path / 'inst')
+    run = cron(config_for(s), layout.role_vars(subscriber_sync_cron_state_dir='state', subscriber_sync_cron_log_path='log/sync.log'))
+    assert run.returncode != 0
+    message = re.sub(r'\s+', ' ', run.stdout)
+    # The report's default lies in the state directory, so it is relative too.
+    assert 'subscriber_sync_cron_log_path, subscriber_sync_cron_report_path, subscriber_sync_cron_state_dir are relative paths: ' \
+           'the places the cron entry point installs the job on the host must be absolute' in message, message
+    assert not layout.dir.exists() and not layout.settings.exists() and not (tmp_path / 'state').exists()
