@@ -163,3 +163,21 @@ def test_settings_from_the_plays_environment_keyword_count_as_given(env, playboo
     run = playbook(text, extra_vars=dict(config, play_environment={'NETSAPIENS_HOST': host}))
     assert run.rc == 0, run
     assert len(Sims.state(env.clearip)['users']) == 3
+
+
+@pytest.mark.parametrize('playbook, section, right, wrong', [('sync', 'netsapiens', 'clientSecret', 'clientSecrets'),
+                                                          ('verify', 'clearip', 'password', 'pasword')])
+def test_a_misspelt_key_is_one_problem_printed_once(env, collection_playbook, playbook, section, right, wrong):
+    """Not also "<right> is missing", and the list not repeated by each task that fails or sums up the run."""
+    config = vendor_config(env)
+    config[section][wrong] = config[section].pop(right)
+    run = collection_playbook(playbook, config, report_var='subscriber_sync_report_path' if playbook == 'sync' else None)
+    setting = '%s.%s' % (section, wrong)
+    assert_refused(run, env, '%s: is not a key of config.json' % setting, 'did you mean %s.%s?' % (section, right))
+    assert output(run).count(setting) == 1, output(run)
+    assert 'is missing from config.json' not in output(run)
+    assert '1 problem(s) in config.json or the role variables' in output(run)
+    if playbook == 'sync':   # the report keeps the whole list
+        assert run.out['report']['error']['stage'] == 'settings'
+        assert setting + ': is not a key of config.json' in run.out['report']['error']['message']
+
