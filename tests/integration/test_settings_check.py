@@ -6,9 +6,11 @@ each is named in its own terms (the config.json key or the variable) with the fi
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
-from tests.integration.conftest import Sims, run_ansible_playbook, vendor_config
+from tests.integration.conftest import BIN, Sims, run_ansible_playbook, vendor_config, write_json
 from tests.simulators.dataset import make_dataset
 
 
@@ -181,3 +183,26 @@ def test_a_misspelt_key_is_one_problem_printed_once(env, collection_playbook, pl
         assert run.out['report']['error']['stage'] == 'settings'
         assert setting + ': is not a key of config.json' in run.out['report']['error']['message']
 
+
+def test_a_config_json_others_can_read_gets_a_warning_unless_vaulted(env, collections_path, tmp_path):
+    config = vendor_config(env)
+    work = tmp_path / 'open'
+    work.mkdir()
+    path = write_json(work / 'config.json', config, 0o644)
+    run = run_ansible_playbook(collections_path, work, 'clearip.netsapiens.sync', [path], check=True, args=('-i', 'localhost,'))
+    assert run.returncode == 0, run.stdout[-3000:]
+    warnings = [line for line in (run.stdout + run.stderr).splitlines() if '[WARNING]' in line]
+    assert len(warnings) == 1 and '(mode 0644): run chmod 600 %s' % path in warnings[0], warnings
+    for secret in (config['netsapiens']['clientSecret'], config['netsapiens']['password'], config['clearip']['password']):
+        assert secret not in run.stdout + run.stderr
+
+    # Encrypted with ansible-vault, the same mode is fine: no secret is in the clear.
+    password_file = tmp_path / 'vault-pass'
+    password_file.write_text('a vault password\n')
+    subprocess.run([str(BIN / 'ansible-vault'), 'encrypt', '--vault-password-file', str(password_file), str(path)],
+                   check=True, capture_output=True)
+    path.chmod(0o644)
+    vaulted = run_ansible_playbook(collections_path, work, 'clearip.netsapiens.sync', [path], check=True,
+                                   args=('-i', 'localhost,', '--vault-password-file', str(password_file)))
+    assert vaulted.returncode == 0, vaulted.stdout[-3000:]
+    assert '[WARNING]' not in vaulted.stdout + vaulted.stderr
