@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import BIN, Sims
+from tests.integration.conftest import BIN, Sims, run_ansible_playbook, write_json
 from tests.simulators.dataset import make_dataset
 
 VENV = BIN.parent
@@ -424,6 +424,18 @@ def test_the_manual_steps_of_the_docs_run_as_written(sims, tmp_path):
     assert not any(secret in done.stdout + done.stderr + log.read_text() for secret in secrets_of(config))
 
 
+def path_without(tmp_path, program):
+    """A PATH that finds this environment's tools and the system's commands, except ``program`` (to stand for a host that
+    lacks it, whether or not this machine has it)."""
+    folder = tmp_path / ('path-without-%s' % program)
+    folder.mkdir()
+    for system_dir in ('/usr/bin', '/bin'):
+        for name in os.listdir(system_dir):
+            if name != program and not (folder / name).exists():
+                (folder / name).symlink_to(os.path.join(system_dir, name))
+    return '%s:%s' % (BIN, folder)
+
+
 def test_relative_install_paths_are_refused_by_name(sims, cron, tmp_path):
     s = sims(private_dataset())
     layout = Layout(tmp_path / 'inst')
@@ -434,3 +446,63 @@ def test_relative_install_paths_are_refused_by_name(sims, cron, tmp_path):
     assert 'subscriber_sync_cron_log_path, subscriber_sync_cron_report_path, subscriber_sync_cron_state_dir are relative paths: ' \
            'the places the cron entry point installs the job on the host must be absolute' in message, message
     assert not layout.dir.exists() and not layout.settings.exists() and not (tmp_path / 'state').exists()
+
+
+def test_a_host_without_crontab_is_told_which_package_to_install(sims, collection_playbook, tmp_path):
+    """Only the fix that helps: the install_* variables, which are set, would not install cron."""
+    s = sims(private_dataset())
+    layout = Layout(tmp_path / 'inst')
+    run = collection_playbook('cron', config_for(s), extra_vars=layout.role_vars(), timeout=300,
+                              env={'PATH': path_without(tmp_path, 'crontab')})
+    assert run.returncode != 0
+    message = re.sub(r'\s+', ' ', run.stdout)
+    assert 'The host cannot run the scheduled sync; it lacks: crontab. To fix: install the package cron (Debian, Ubuntu) or ' \
+           'cronie (RHEL, Fedora).' in message, message
+    assert 'subscriber_sync_cron_install' not in message
+    assert not layout.cron_file.exists()
+
+
+def test_a_missing_tarball_fails_in_one_line_that_names_the_variable(sims, cron, tmp_path):
+    s = sims(private_dataset())
+    layout = Layout(tmp_path / 'inst')
+    missing = tmp_path / 'no-such.tar.gz'
+    run = cron(config_for(s), layout.role_vars(subscriber_sync_cron_collection_tarball=str(missing)))
+    assert run.returncode != 0
+    errors = [line for line in run.stdout.splitlines() if line.startswith('[ERROR]')]
+    assert errors == ['[ERROR]: Task failed: Action failed: subscriber_sync_cron_collection_tarball: %s is not a file on the '
+                      'controller; give the path of a clearip.netsapiens tarball, or leave it unset to use the collection this '
+                      'playbook runs from' % missing], run.stdout[-3000:]
+    assert 'Traceback' not in run.stdout + run.stderr and not layout.cron_file.exists()
+
+
+def test_a_collection_installed_the_readme_way_installs_itself_on_the_host(sims, tmp_path):
+    """`ansible-galaxy collection install <tarball>` leaves no galaxy.yml: the cron entry point packs the installed copy again."""
+    s = sims(private_dataset())
+    root = Path(__file__).resolve().parents[2]
+    dist, installed = tmp_path / 'dist', tmp_path / 'installed'
+    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'build', '--output-path', str(dist), str(root)], check=True,
+                   capture_output=True)
+    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'install', '-p', str(installed), str(next(dist.glob('*.tar.gz')))],
+                   check=True, capture_output=True)
+    copy = installed / 'ansible_collections' / 'clearip' / 'netsapiens'
+    assert (copy / 'MANIFEST.json').is_file() and not (copy / 'galaxy.yml').exists()
+
+    layout = Layout(tmp_path / 'inst')
+    work = tmp_path / 'work'
+    work.mkdir()
+    config = write_json(work / 'config.json', config_for(s), 0o600)
+    role_vars = write_json(work / 'vars.json', layout.role_vars())
+    stub = tmp_path / 'stub-bin'
+    stub.mkdir()
+    (stub / 'crontab').write_text('#!/bin/sh\nexit 97\n')
+    (stub / 'crontab').chmod(0o755)
+    env = {'PATH': '%s:%s:%s' % (stub, BIN, os.environ.get('PATH', ''))}
+
+    first = run_ansible_playbook(installed, work, 'clearip.netsapiens.cron', [config, role_vars], env=env, timeout=300)
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    on_host = layout.collections / 'ansible_collections' / 'clearip' / 'netsapiens'
+    assert (on_host / 'FILES.json').read_bytes() == (copy / 'FILES.json').read_bytes()
+    assert (on_host / 'roles' / 'subscriber_sync' / 'tasks' / 'cron.yml').read_bytes() == \
+        (copy / 'roles' / 'subscriber_sync' / 'tasks' / 'cron.yml').read_bytes()
+    again = run_ansible_playbook(installed, work, 'clearip.netsapiens.cron', [config, role_vars], env=env, timeout=300)
+    assert recap(again)['changed'] == 0, again.stdout[-3000:]
