@@ -17,7 +17,7 @@ PUBLISH_VENV := .tmp/venv-publish
 PUBLISH_BIN := $(abspath $(PUBLISH_VENV))/bin
 PUBLISH_STAMP := $(PUBLISH_VENV)/.installed
 
-.PHONY: test demo benchmark venv publish-venv build importer docs docs-rst lint sanity sanity-tree pytest ee matrix clean
+.PHONY: test demo benchmark venv publish-venv build importer docs docs-rst lint sanity sanity-tree pytest ee matrix changelog clean
 
 # The ansible-core 2.19 cell runs in .venv (sanity, pytest); `matrix` runs the other cells.
 test: build importer docs lint sanity demo pytest ee matrix
@@ -65,6 +65,15 @@ lint: venv
 	ln -sfn $(CURDIR) .tmp/collections/ansible_collections/clearip/netsapiens
 	ANSIBLE_COLLECTIONS_PATH=$(abspath .tmp/collections) $(BIN)/ansible-lint --offline --profile production
 	$(BIN)/antsibull-changelog lint
+	$(BIN)/python hacking/changelog_current.py
+
+# The release of galaxy.yml's version in changelogs/changelog.yaml and CHANGELOG.rst, from every fragment (they are
+# kept) and the plugins the tree holds; run it after adding, editing or removing a fragment or a plugin.
+changelog: venv
+	mkdir -p .tmp/collections/ansible_collections/clearip
+	ln -sfn $(CURDIR) .tmp/collections/ansible_collections/clearip/netsapiens
+	ANSIBLE_COLLECTIONS_PATH=$(abspath .tmp/collections) $(BIN)/antsibull-changelog release --version $(VERSION) --update-existing --reload-plugins
+	ANSIBLE_COLLECTIONS_PATH=$(abspath .tmp/collections) $(BIN)/antsibull-changelog generate --refresh --reload-plugins
 
 # ansible-test insists on running from .../ansible_collections/clearip/netsapiens, so sanity runs on
 # a copy of the files git knows (tracked, or new and not ignored) at such a path.
