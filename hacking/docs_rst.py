@@ -60,7 +60,7 @@ def listed_in_extra_docs():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--check', action='store_true', help='compare instead of writing; exit 1 when anything differs')
     args = parser.parse_args(argv)
     names = guides()

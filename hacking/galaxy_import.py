@@ -89,7 +89,7 @@ def main():
             failures.append('the collection README did not render')
         if not failures:
             print('galaxy-importer accepted %s: %d modules, %d roles, %d playbooks'
-                  % (os.path.basename(tarball), *[sum(1 for kind, _ in imported if kind == k) for k in ('module', 'role', 'playbook')]))
+                  % (os.path.basename(tarball), *[sum(1 for item in imported if item[0] == k) for k in ('module', 'role', 'playbook')]))
     for failure in failures:
         print('FAILED: ' + failure, file=sys.stderr)
     return 1 if failures else 0

@@ -167,8 +167,10 @@ def test_settings_from_the_plays_environment_keyword_count_as_given(env, playboo
     assert len(Sims.state(env.clearip)['users']) == 3
 
 
-@pytest.mark.parametrize('playbook, section, right, wrong', [('sync', 'netsapiens', 'clientSecret', 'clientSecrets'),
-                                                          ('verify', 'clearip', 'password', 'pasword')])
+MISSPELT = [('sync', 'netsapiens', 'clientSecret', 'clientSecrets'), ('verify', 'clearip', 'password', 'pasword')]
+
+
+@pytest.mark.parametrize('playbook, section, right, wrong', MISSPELT)
 def test_a_misspelt_key_is_one_problem_printed_once(env, collection_playbook, playbook, section, right, wrong):
     """Not also "<right> is missing", and the list not repeated by each task that fails or sums up the run."""
     config = vendor_config(env)
