@@ -468,10 +468,10 @@ def test_a_missing_tarball_fails_in_one_line_that_names_the_variable(sims, cron,
     missing = tmp_path / 'no-such.tar.gz'
     run = cron(config_for(s), layout.role_vars(subscriber_sync_cron_collection_tarball=str(missing)))
     assert run.returncode != 0
-    errors = [line for line in run.stdout.splitlines() if line.startswith('[ERROR]')]
-    assert errors == ['[ERROR]: Task failed: Action failed: subscriber_sync_cron_collection_tarball: %s is not a file on the '
-                      'controller; give the path of a clearip.netsapiens tarball, or leave it unset to use the collection this '
-                      'playbook runs from' % missing], run.stdout[-3000:]
+    failures = [json.loads(line.split(' => ', 1)[1]) for line in run.stdout.splitlines() if line.startswith('fatal: ')]
+    assert [failure['msg'] for failure in failures] == [
+        'subscriber_sync_cron_collection_tarball: %s is not a file on the controller; give the path of a clearip.netsapiens '
+        'tarball, or leave it unset to use the collection this playbook runs from' % missing], run.stdout[-3000:]
     assert 'Traceback' not in run.stdout + run.stderr and not layout.cron_file.exists()
 
 
