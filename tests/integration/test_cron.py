@@ -171,7 +171,7 @@ def test_install_run_and_remove(sims, cron, tmp_path):
     assert json.loads(layout.settings.read_text()) == dict(config, **{
         'subscriber_sync_identifier_scheme': 'plain', 'subscriber_sync_service_provider': '',
         'subscriber_sync_include_domains': [], 'subscriber_sync_exclude_domains': [],
-        'subscriber_sync_include_system_users': True, 'subscriber_sync_max_workers': 4,
+        'subscriber_sync_include_system_users': True, 'subscriber_sync_max_workers': 16,
         'subscriber_sync_tier_gate': 'parent', 'subscriber_sync_max_duration': 21600, 'subscriber_sync_absence_limits': {},
         'subscriber_sync_absence_minimum': 10,
         'subscriber_sync_report_path': str(layout.state / 'report.json'), 'subscriber_sync_metrics_path': ''})
