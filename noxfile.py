@@ -70,14 +70,15 @@ def show_versions(session):
 # What the test cells run: a representative subset, so that three cores fit in the test command's time.
 # The unit tests of the plugins (the code every core imports), and through ansible-playbook: the sync
 # (first run, no-op rerun, check mode, gating, the vendor config.json, vaulted variables), a module of
-# each API with warnings on, the report on every outcome, and the cron entry point (install, run as cron
-# would, remove). .venv (ansible-core 2.19) runs everything; the simulators and the event source do not
-# depend on ansible-core, so their tests run there only.
+# each API with warnings on, the report on every outcome, relative paths (which depend on where a core runs
+# modules), and the cron entry point (install, run as cron would, remove). .venv (ansible-core 2.19) runs
+# everything; the simulators and the event source do not depend on ansible-core, so their tests run there only.
 TESTS = ['-p', 'xdist', '-n', '2', '--dist', 'loadfile',
          'tests/unit/plugins',
          'tests/integration/test_core_versions.py',
          'tests/integration/test_subscriber_sync.py',
          'tests/integration/test_sync_report.py',
+         'tests/integration/test_relative_paths.py',
          'tests/integration/test_cron.py::test_install_run_and_remove']
 
 

@@ -121,7 +121,7 @@ options:
       - File on the managed host to which a progress line is appended when the listing starts, when the creates start,
         at most every O(progress_interval) seconds while they run (objects done, created and failed, rate, time left),
         and when they end.
-      - Meant for a cron log (the M(clearip.netsapiens.subscriber_sync) role's C(cron) entry point sets it), or V(/dev/tty)
+      - Meant for a cron log (the P(clearip.netsapiens.subscriber_sync#role) role's C(cron) entry point sets it), or V(/dev/tty)
         in a terminal; a module's own output reaches the play only when the module ends.
       - A file that cannot be written is ignored; the result holds everything anyway.
     type: path

@@ -148,8 +148,10 @@ class _Run(object):
             netsapiens_host=params['netsapiens'].get('host'), clearip_url=params['clearip'].get('url'),
             drift=results.get('drift'), suspect_reads=results.get('suspect_reads'), clearip_login_refused=refusal,
             events=params['events'])
-        out = {'report': report, 'status': report['status'], 'summary': _sync_report.summary_lines(report)}
-        out.update(write_report_files(report, ended, params['report_path'], params['metrics_path'], self.module.check_mode))
+        written = write_report_files(report, ended, params['report_path'], params['metrics_path'], self.module.check_mode)
+        out = {'report': report, 'status': report['status'],
+               'summary': _sync_report.summary_lines(report) + where_written(written, params['metrics_path'], self.module.check_mode)}
+        out.update(written)
         return out
 
 
@@ -258,6 +260,20 @@ def write_report_files(report, ended, path, metrics_path, check_mode, names=('re
     return out
 
 
+def where_written(written, metrics_path, check_mode, names=('report_path', 'metrics_path')):
+    """The summary's last lines: where the report and the metrics went (absolute paths), so nobody has to guess
+    what a relative path was taken from. A file not asked for gets no line; the caller knows how it is asked for."""
+    lines = []
+    if written.get(names[0]):
+        lines.append('Report: written to %s' % written[names[0]])
+    if written.get(names[1]):
+        lines.append('Metrics: written to %s' % written[names[1]])
+    elif metrics_path and check_mode:
+        lines.append('Metrics: not written in a dry run')
+    lines.extend('Not written: %s' % error for error in written.get('report_errors') or ())
+    return lines
+
+
 # -- subscriber_sync_report -----------------------------------------------------------------------
 
 def report_options():
@@ -297,9 +313,11 @@ def run_report_module(module):
         tier_results=dict((name, params[name]) for name in TIERS), error=error,
         versions=params['versions'], netsapiens_host=params['netsapiens_host'], clearip_url=params['clearip_url'],
         drift=params['drift'], events=params['events'])
-    result = dict(changed=False, report=report, status=report['status'], summary=_sync_report.summary_lines(report))
     written = write_report_files(report, ended, params['path'], params['metrics_path'], module.check_mode,
                                  names=('path', 'metrics_path'))
+    result = dict(changed=False, report=report, status=report['status'],
+                  summary=_sync_report.summary_lines(report) + where_written(written, params['metrics_path'], module.check_mode,
+                                                                             names=('path', 'metrics_path')))
     errors = written.pop('report_errors', None)
     result.update(written)
     if errors:

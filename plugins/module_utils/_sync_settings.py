@@ -131,13 +131,23 @@ def env_names_of(section, key):
     return list(fallback[1]) if fallback else []
 
 
-def did_you_mean(name, known, prefix=''):
-    """`` did you mean X?`` for the closest of ``known`` to ``name``, or an empty string."""
+def closest(name, known):
+    """The one of ``known`` that ``name`` is most likely a misspelling of (the same but for case first), or None."""
     lowered = dict((k.lower(), k) for k in known)
     if name.lower() in lowered:
-        return ' (did you mean %s%s? keys are case-sensitive)' % (prefix, lowered[name.lower()])
+        return lowered[name.lower()]
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return ' (did you mean %s%s?)' % (prefix, close[0]) if close else ''
+    return close[0] if close else None
+
+
+def did_you_mean(name, known, prefix=''):
+    """`` did you mean X?`` for the closest of ``known`` to ``name``, or an empty string."""
+    match = closest(name, known)
+    if match is None:
+        return ''
+    if match.lower() == name.lower():
+        return ' (did you mean %s%s? keys are case-sensitive)' % (prefix, match)
+    return ' (did you mean %s%s?)' % (prefix, match)
 
 
 def accepts(spec_type, found):
@@ -219,6 +229,9 @@ class _Checker(object):
         self.require_settings = require_settings
         self.other_names = list(other_names or ())
         self.problems = []
+        # (section, key) that an unknown key of config.json looks like a misspelling of: that key's absence is the
+        # same mistake, already reported with the unknown key, so check_completeness does not report it again.
+        self.misspelled = set()
 
     def add(self, setting, problem, fix):
         self.problems.append(Problem(setting, problem, fix))
@@ -323,6 +336,8 @@ class _Checker(object):
             if name not in known:
                 other = [s for s in SECTIONS if s != section and name in [k.name for k in SECTIONS[s]]]
                 hint = did_you_mean(name, known, section + '.')
+                if hint:
+                    self.misspelled.add((section, closest(name, known)))
                 if not hint and other:
                     hint = ' (%s.%s is a key of the %s section)' % (other[0], name, other[0])
                 self.add(setting, 'is not a key of config.json that this collection reads%s' % hint,
@@ -366,6 +381,8 @@ class _Checker(object):
         keys = dict((k.name, k) for k in SECTIONS[section])
 
         def missing(name):
+            if (section, name) in self.misspelled:
+                return   # reported as the misspelled key
             key = keys[name]
             self.add('%s.%s' % (section, name), 'is missing from config.json%s' % self.alternatives(section, key),
                      'add "%s": <%s> to the %s object of config.json' % (name, key.what, section))

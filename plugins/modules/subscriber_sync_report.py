@@ -19,7 +19,7 @@ description:
     for node_exporter's textfile collector (mode 0644), each through a temporary file and a rename, so that a reader never
     sees half a file.
   - Talks to no API and takes no credentials.
-  - The M(clearip.netsapiens.subscriber_sync) role runs it at the end of every sync, whether the sync succeeded or failed.
+  - The P(clearip.netsapiens.subscriber_sync#role) role runs it at the end of every sync, whether the sync succeeded or failed.
 author:
   - clearip.netsapiens contributors (@clearip)
 extends_documentation_fragment:
@@ -165,7 +165,11 @@ status:
   type: str
   sample: partial
 summary:
-  description: One line per tier, one for the connections and one with the status, for the play output.
+  description:
+    - One line per tier, one for the connections and one with the status, for the play output.
+    - >-
+      Then where the report and the metrics were written (C(Report: written to /abs/path), C(Metrics: written to
+      /abs/path)), or C(Metrics: not written in a dry run).
   returned: always
   type: list
   elements: str

@@ -16,7 +16,7 @@ description:
     if every Group succeeded, as M(clearip.netsapiens.clearip_service_provider), M(clearip.netsapiens.clearip_group) and
     M(clearip.netsapiens.clearip_user) do. Create only; nothing is updated or deleted.
   - Then finds what ClearIP holds that NetSapiens no longer backs (C(docs/drift.md)), from the listings it already made.
-  - The main entry point of the role R(clearip.netsapiens.subscriber_sync,ansible_collections.clearip.netsapiens.subscriber_sync_role)
+  - The main entry point of the P(clearip.netsapiens.subscriber_sync#role) role
     runs this module. It does everything in one process, with the records in memory; the ClearIP listings are made while
     NetSapiens is read. C(docs/performance.md) has the measurements.
   - Users are read only for the domains the sync uses - those O(include_domains) and O(exclude_domains) select, or O(domains).
@@ -331,7 +331,12 @@ status:
   type: str
   sample: ok
 summary:
-  description: One line per tier, the connections, the drift, any suspect read and the status, as the role prints them.
+  description:
+    - One line per tier, the connections, the drift, any suspect read and the status, as the role prints them.
+    - >-
+      Then where the report and the metrics were written (C(Report: written to /abs/path), C(Metrics: written to
+      /abs/path)), C(Metrics: not written in a dry run), and a C(Not written:) line for each file that could not be
+      written.
   returned: always, but when the options themselves are refused
   type: list
   elements: str

@@ -19,7 +19,7 @@ description:
     choices, and a host or URL without a usable scheme.
   - Never sees a secret and never prints a value - it receives the type of each setting, and the value only of the
     settings that are not secret (host, URL, API version, choices, booleans, numbers).
-  - Talks to no API. The first task of each entry point of the M(clearip.netsapiens.subscriber_sync) role, and of the
+  - Talks to no API. The first task of each entry point of the P(clearip.netsapiens.subscriber_sync#role) role, and of the
     collection's playbooks before the role's argument validation, is this module.
 author:
   - clearip.netsapiens contributors (@clearip)

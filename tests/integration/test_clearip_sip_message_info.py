@@ -94,9 +94,11 @@ def test_window_paging_and_user_id_figures_are_exact(sims, playbook):
                                   'provisioned_user_ids': 4, 'unknown_user_ids': [{'user_id': '999@d1.example', 'count': 2}],
                                   'unknown_user_ids_total': 1}
     # page_size applies to both listings: 9 messages as 4 + 4 + 1 and an empty page; 5 Users as 4, then pages that
-    # overlap the last record read (2, then the last alone), the empty page and the last record again (issue 9, item 4)
+    # overlap the last record read (2, then the last alone), the empty page and the last record again (issue 9, item 4),
+    # plus one: after a full first page the next two pages are asked at once (skip 3 and 6, issue 23), and the list
+    # ending at 5 made the one at skip 6 useless
     requests = Sims.stats(s.clearip)['requests']
-    assert requests['GET /sipMessages'] == 4 and requests['GET /users'] == 5
+    assert requests['GET /sipMessages'] == 4 and requests['GET /users'] == 6
     assert Sims.total_writes(s.clearip) == 0
     assert PASSWORD not in run.stdout + run.stderr
 

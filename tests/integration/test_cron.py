@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import BIN, Sims
+from tests.integration.conftest import BIN, Sims, run_ansible_playbook, write_json
 from tests.simulators.dataset import make_dataset
 
 VENV = BIN.parent
@@ -171,7 +171,7 @@ def test_install_run_and_remove(sims, cron, tmp_path):
     assert json.loads(layout.settings.read_text()) == dict(config, **{
         'subscriber_sync_identifier_scheme': 'plain', 'subscriber_sync_service_provider': '',
         'subscriber_sync_include_domains': [], 'subscriber_sync_exclude_domains': [],
-        'subscriber_sync_include_system_users': True, 'subscriber_sync_max_workers': 4,
+        'subscriber_sync_include_system_users': True, 'subscriber_sync_max_workers': 16,
         'subscriber_sync_tier_gate': 'parent', 'subscriber_sync_max_duration': 21600, 'subscriber_sync_absence_limits': {},
         'subscriber_sync_absence_minimum': 10,
         'subscriber_sync_report_path': str(layout.state / 'report.json'), 'subscriber_sync_metrics_path': ''})
@@ -303,8 +303,8 @@ def test_install_into_a_fresh_virtual_environment(sims, cron, tmp_path):
     layout = Layout(tmp_path / 'inst')
     venv = tmp_path / 'fresh-venv'
     with open(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), 'test-requirements.txt')) as handle:
-        pins = [line.strip() for line in handle if line.startswith(('ansible-core==', 'requests=='))]
-    assert len(pins) == 2
+        pins = [line.strip() for line in handle if line.startswith(('ansible-core==', 'requests==', 'cryptography=='))]
+    assert len(pins) == 3
     role_vars = layout.role_vars(subscriber_sync_cron_venv=str(venv), subscriber_sync_cron_install_python=True,
                                  subscriber_sync_cron_python=sys.executable, subscriber_sync_cron_pip_packages=pins)
     first = cron(config, role_vars)
@@ -315,6 +315,8 @@ def test_install_into_a_fresh_virtual_environment(sims, cron, tmp_path):
     fields = layout.cron_file.read_text().splitlines()[1].split(None, 6)
     ran = as_cron_runs_it(fields[6], layout)
     assert ran.returncode == 0, layout.log.read_text()[-4000:]
+    # No Python warning in the log (cryptography 51 made ansible-core print one about DSA on every run).
+    assert not re.search(r'\b[A-Z]\w*Warning: |\[WARNING\]', layout.log.read_text()), layout.log.read_text()[-4000:]
     assert str(venv / 'bin' / 'ansible-playbook') in layout.wrapper.read_text()
     assert ns_users_in_clearip(s) == sorted('%s@%s' % (u['user'], u['domain']) for u in s.dataset['netsapiens']['users'])
 
@@ -420,3 +422,87 @@ def test_the_manual_steps_of_the_docs_run_as_written(sims, tmp_path):
                    '>> %(r)s/var/log/clearip-sync/sync.log 2>&1' % {'r': root}
     assert stat.S_IMODE(os.stat(root / 'etc' / 'clearip-sync' / 'config.json').st_mode) == 0o600
     assert not any(secret in done.stdout + done.stderr + log.read_text() for secret in secrets_of(config))
+
+
+def path_without(tmp_path, program):
+    """A PATH that finds this environment's tools and the system's commands, except ``program`` (to stand for a host that
+    lacks it, whether or not this machine has it)."""
+    folder = tmp_path / ('path-without-%s' % program)
+    folder.mkdir()
+    for system_dir in ('/usr/bin', '/bin'):
+        for name in os.listdir(system_dir):
+            if name != program and not (folder / name).exists():
+                (folder / name).symlink_to(os.path.join(system_dir, name))
+    return '%s:%s' % (BIN, folder)
+
+
+def test_relative_install_paths_are_refused_by_name(sims, cron, tmp_path):
+    s = sims(private_dataset())
+    layout = Layout(tmp_path / 'inst')
+    run = cron(config_for(s), layout.role_vars(subscriber_sync_cron_state_dir='state', subscriber_sync_cron_log_path='log/sync.log'))
+    assert run.returncode != 0
+    message = re.sub(r'\s+', ' ', run.stdout)
+    # The report's default lies in the state directory, so it is relative too.
+    assert 'subscriber_sync_cron_log_path, subscriber_sync_cron_report_path, subscriber_sync_cron_state_dir are relative paths: ' \
+           'the places the cron entry point installs the job on the host must be absolute' in message, message
+    assert not layout.dir.exists() and not layout.settings.exists() and not (tmp_path / 'state').exists()
+
+
+def test_a_host_without_crontab_is_told_which_package_to_install(sims, collection_playbook, tmp_path):
+    """Only the fix that helps: the install_* variables, which are set, would not install cron."""
+    s = sims(private_dataset())
+    layout = Layout(tmp_path / 'inst')
+    run = collection_playbook('cron', config_for(s), extra_vars=layout.role_vars(), timeout=300,
+                              env={'PATH': path_without(tmp_path, 'crontab')})
+    assert run.returncode != 0
+    message = re.sub(r'\s+', ' ', run.stdout)
+    assert 'The host cannot run the scheduled sync; it lacks: crontab. To fix: install the package cron (Debian, Ubuntu) or ' \
+           'cronie (RHEL, Fedora).' in message, message
+    assert 'subscriber_sync_cron_install' not in message
+    assert not layout.cron_file.exists()
+
+
+def test_a_missing_tarball_fails_in_one_line_that_names_the_variable(sims, cron, tmp_path):
+    s = sims(private_dataset())
+    layout = Layout(tmp_path / 'inst')
+    missing = tmp_path / 'no-such.tar.gz'
+    run = cron(config_for(s), layout.role_vars(subscriber_sync_cron_collection_tarball=str(missing)))
+    assert run.returncode != 0
+    failures = [json.loads(line.split(' => ', 1)[1]) for line in run.stdout.splitlines() if line.startswith('fatal: ')]
+    assert [failure['msg'] for failure in failures] == [
+        'subscriber_sync_cron_collection_tarball: %s is not a file on the controller; give the path of a clearip.netsapiens '
+        'tarball, or leave it unset to use the collection this playbook runs from' % missing], run.stdout[-3000:]
+    assert 'Traceback' not in run.stdout + run.stderr and not layout.cron_file.exists()
+
+
+def test_a_collection_installed_the_readme_way_installs_itself_on_the_host(sims, tmp_path):
+    """`ansible-galaxy collection install <tarball>` leaves no galaxy.yml: the cron entry point packs the installed copy again."""
+    s = sims(private_dataset())
+    root = Path(__file__).resolve().parents[2]
+    dist, installed = tmp_path / 'dist', tmp_path / 'installed'
+    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'build', '--output-path', str(dist), str(root)], check=True,
+                   capture_output=True)
+    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'install', '-p', str(installed), str(next(dist.glob('*.tar.gz')))],
+                   check=True, capture_output=True)
+    copy = installed / 'ansible_collections' / 'clearip' / 'netsapiens'
+    assert (copy / 'MANIFEST.json').is_file() and not (copy / 'galaxy.yml').exists()
+
+    layout = Layout(tmp_path / 'inst')
+    work = tmp_path / 'work'
+    work.mkdir()
+    config = write_json(work / 'config.json', config_for(s), 0o600)
+    role_vars = write_json(work / 'vars.json', layout.role_vars())
+    stub = tmp_path / 'stub-bin'
+    stub.mkdir()
+    (stub / 'crontab').write_text('#!/bin/sh\nexit 97\n')
+    (stub / 'crontab').chmod(0o755)
+    env = {'PATH': '%s:%s:%s' % (stub, BIN, os.environ.get('PATH', ''))}
+
+    first = run_ansible_playbook(installed, work, 'clearip.netsapiens.cron', [config, role_vars], env=env, timeout=300)
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    on_host = layout.collections / 'ansible_collections' / 'clearip' / 'netsapiens'
+    assert (on_host / 'FILES.json').read_bytes() == (copy / 'FILES.json').read_bytes()
+    assert (on_host / 'roles' / 'subscriber_sync' / 'tasks' / 'cron.yml').read_bytes() == \
+        (copy / 'roles' / 'subscriber_sync' / 'tasks' / 'cron.yml').read_bytes()
+    again = run_ansible_playbook(installed, work, 'clearip.netsapiens.cron', [config, role_vars], env=env, timeout=300)
+    assert recap(again)['changed'] == 0, again.stdout[-3000:]

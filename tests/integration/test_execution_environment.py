@@ -2,13 +2,15 @@
 # Copyright: (c) 2026, clearip.netsapiens contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The execution environment definition (execution-environment.yml) and the collection's metadata for it
-(meta/execution-environment.yml), checked with the pinned ansible-builder.
+(meta/execution-environment.yml), checked with the pinned ansible-builder and without a container engine.
 
-No container engine runs here, so the image is not built: ``ansible-builder create`` writes the build
-context, and the test then does the two steps of the build that concern this collection with the
-context's own files - ``ansible-galaxy collection install -r requirements.yml`` from ``_build`` and the
-context's ``introspect.py``, the script the builder stage runs - and asserts that the collection's
-Python requirements come out of both the context and the introspection.
+``ansible-builder create`` writes the build context, and the test then does the two steps of the build
+that concern this collection with the context's own files - ``ansible-galaxy collection install -r
+requirements.yml`` from ``_build`` and the context's ``introspect.py``, the script the builder stage
+runs - and asserts that the collection's Python requirements come out of both the context and the
+introspection. ``make ee`` builds the image itself with podman and runs the sync in it
+(test_execution_environment_build.py), on a local base image: the last test here checks that the
+definition it builds differs from this one only where the base system is named (tests/ee_image.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import sys
 from pathlib import Path
 
 import yaml
+
+from tests import ee_image
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -49,7 +53,7 @@ def test_definition_pins_the_newest_release_of_the_matrix_and_this_version():
 def test_collection_metadata_names_its_python_requirements():
     metadata = yaml.safe_load((ROOT / 'meta' / 'execution-environment.yml').read_text())
     assert metadata['dependencies'] == {'python': 'requirements.txt'}
-    assert requirement_lines((ROOT / 'requirements.txt').read_text()) == ['requests>=2.25']
+    assert requirement_lines((ROOT / 'requirements.txt').read_text()) == ['cryptography<51', 'requests>=2.25']
 
 
 def test_ansible_builder_create_context_installs_the_collection_and_its_requirements(tmp_path):
@@ -89,3 +93,15 @@ def test_ansible_builder_create_context_installs_the_collection_and_its_requirem
          '--write-pip=%s' % written, '--write-bindep=%s' % (tmp_path / 'bindep.txt'), collections], build)
     lines = written.read_text().splitlines()
     assert 'requests>=2.25  # from collection clearip.netsapiens' in lines, lines
+
+
+def test_the_local_definition_changes_only_what_names_the_base_system():
+    published = yaml.safe_load((ROOT / 'execution-environment.yml').read_text())
+    local = ee_image.local_definition(published, 'localhost/base:1')
+    assert published['images']['base_image']['name'].startswith('registry.access.redhat.com/ubi9/')   # the published base stays
+    changed = dict(published, images=local['images'], options=local['options'],
+                   dependencies=dict(published['dependencies'], python_interpreter=local['dependencies']['python_interpreter']))
+    assert local == changed
+    assert local['options'] == dict(published.get('options') or {}, package_manager_path='/usr/bin/apt-get', skip_pip_install=True)
+    for key in ('ansible_core', 'ansible_runner', 'python', 'galaxy'):
+        assert local['dependencies'][key] == published['dependencies'][key]

@@ -246,3 +246,14 @@ def test_role_entry_point_events_renewal_job(sims, collection_playbook, tmp_path
     assert removed.rc == 0, removed.stdout[-3000:]
     assert stored(env) == [] and not settings.exists()
     assert not cron_file.exists()   # the cron module removes a cron_file left empty
+
+
+def test_role_entry_point_events_refuses_a_relative_settings_path(sims, collection_playbook):
+    from tests.integration.conftest import vendor_config
+    env = sims(dataset())
+    config = vendor_config(env)
+    config['netsapiens']['eventsPostUrl'] = POST_URL
+    result = collection_playbook('events', config, extra_vars={'subscriber_sync_events_settings_path': 'events.json'})
+    assert result.rc != 0
+    assert 'subscriber_sync_events_settings_path is a relative path' in result.stdout, result.stdout[-3000:]
+    assert stored(env) == []   # refused before anything is registered

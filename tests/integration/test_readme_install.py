@@ -17,6 +17,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import yaml
+
 from tests.integration.conftest import BIN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +67,8 @@ def test_readme_install_steps_run_in_order_and_end_with_working_docs(tmp_path):
     done = subprocess.run(['/bin/sh', str(script)], cwd=str(checkout), env=env, capture_output=True, text=True, timeout=600,
                           check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    # Not even a Python warning: cryptography 51 made every ansible-core command print one about DSA.
+    assert not re.search(r'\b[A-Z]\w*Warning: ', done.stdout + done.stderr), done.stderr[-3000:]
     version = re.search(r'^version: *(\S+)', (ROOT / 'galaxy.yml').read_text(), re.M).group(1)
     assert (checkout / ('clearip-netsapiens-%s.tar.gz' % version)).is_file()
     installed = home / '.ansible' / 'collections' / 'ansible_collections' / 'clearip' / 'netsapiens'
@@ -72,3 +76,42 @@ def test_readme_install_steps_run_in_order_and_end_with_working_docs(tmp_path):
     assert (installed / 'plugins' / 'modules' / 'clearip_user.py').is_file()
     shown = re.sub(r'\x1b\[[0-9;]*m', '', done.stdout)   # ansible-doc may colour its output
     assert '> MODULE clearip.netsapiens.clearip_user (%s)' % (installed / 'plugins' / 'modules' / 'clearip_user.py') in shown, shown[-3000:]
+
+
+def yaml_blocks_after(text, marker, count):
+    start = text.index(marker)
+    blocks = re.compile(r'```yaml\n(.*?)```', re.S).findall(text, start)[:count]
+    assert len(blocks) == count, 'fewer than %d yaml blocks after %s' % (count, marker)
+    return [yaml.safe_load(block) for block in blocks]
+
+
+def test_the_readme_requirements_files_install_the_collection(tmp_path):
+    """Both requirements.yml of the README: the repository (here a clone of this one, at this commit) and the tarball."""
+    readme = (ROOT / 'README.md').read_text()
+    from_git, from_file = yaml_blocks_after(readme, '<!-- requirements:', 2)
+    [git_entry], [file_entry] = from_git['collections'], from_file['collections']
+    assert git_entry['type'] == 'git' and git_entry['name'].startswith('https://github.com/') and git_entry['version'] == 'main'
+    version = yaml.safe_load((ROOT / 'galaxy.yml').read_text())['version']
+    assert file_entry == {'name': './clearip-netsapiens-%s.tar.gz' % version, 'type': 'file'}
+
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith('ANSIBLE_'))
+    env['HOME'] = str(tmp_path / 'home')
+    bare = tmp_path / 'repo.git'
+    subprocess.run(['git', 'clone', '-q', '--bare', str(ROOT), str(bare)], check=True, capture_output=True)
+    head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=str(ROOT), check=True, capture_output=True, text=True).stdout.strip()
+    git_entry.update(name='git+file://%s' % bare, version=head)
+
+    work = tmp_path / 'work'
+    work.mkdir()
+    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'build', '--output-path', str(work), str(ROOT)], check=True,
+                   capture_output=True)
+    for name, requirements in (('git', from_git), ('file', from_file)):
+        (work / 'requirements.yml').write_text(yaml.safe_dump(requirements))
+        target = tmp_path / ('installed-' + name)
+        done = subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'install', '-r', 'requirements.yml', '-p', str(target)],
+                              cwd=str(work), env=env, capture_output=True, text=True, timeout=600, check=False)
+        assert done.returncode == 0, (name, done.stdout[-3000:], done.stderr[-3000:])
+        installed = target / 'ansible_collections' / 'clearip' / 'netsapiens'
+        assert '"version": "%s"' % version in (installed / 'MANIFEST.json').read_text()
+        # What the README's next line installs with pip is there.
+        assert (installed / 'requirements.txt').read_text() == (ROOT / 'requirements.txt').read_text()

@@ -6,9 +6,11 @@ each is named in its own terms (the config.json key or the variable) with the fi
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
-from tests.integration.conftest import Sims, run_ansible_playbook, vendor_config
+from tests.integration.conftest import BIN, Sims, run_ansible_playbook, vendor_config, write_json
 from tests.simulators.dataset import make_dataset
 
 
@@ -163,3 +165,49 @@ def test_settings_from_the_plays_environment_keyword_count_as_given(env, playboo
     run = playbook(text, extra_vars=dict(config, play_environment={'NETSAPIENS_HOST': host}))
     assert run.rc == 0, run
     assert len(Sims.state(env.clearip)['users']) == 3
+
+
+MISSPELT = [('sync', 'netsapiens', 'clientSecret', 'clientSecrets'), ('verify', 'clearip', 'password', 'pasword')]
+
+
+@pytest.mark.parametrize('playbook, section, right, wrong', MISSPELT)
+def test_a_misspelt_key_is_one_problem_printed_once(env, collection_playbook, playbook, section, right, wrong):
+    """Not also "<right> is missing", and the list not repeated by each task that fails or sums up the run."""
+    config = vendor_config(env)
+    config[section][wrong] = config[section].pop(right)
+    run = collection_playbook(playbook, config, report_var='subscriber_sync_report_path' if playbook == 'sync' else None)
+    setting = '%s.%s' % (section, wrong)
+    assert_refused(run, env, '%s: is not a key of config.json' % setting, 'did you mean %s.%s?' % (section, right))
+    assert output(run).count(setting) == 1, output(run)
+    assert 'is missing from config.json' not in output(run)
+    assert '1 problem(s) in config.json or the role variables' in output(run)
+    if playbook == 'sync':   # the report keeps the whole list
+        assert run.out['report']['error']['stage'] == 'settings'
+        assert setting + ': is not a key of config.json' in run.out['report']['error']['message']
+
+
+def test_a_config_json_others_can_read_gets_a_warning_unless_vaulted(env, collections_path, tmp_path):
+    config = vendor_config(env)
+    work = tmp_path / 'open'
+    work.mkdir()
+    path = write_json(work / 'config.json', config, 0o644)
+    run = run_ansible_playbook(collections_path, work, 'clearip.netsapiens.sync', [path], check=True, args=('-i', 'localhost,'))
+    assert run.returncode == 0, run.stdout[-3000:]
+    # ansible-core before 2.19 wraps a warning over several lines, at spaces and hyphens: compare without white space.
+    shown = ''.join((run.stdout + run.stderr).split())
+    expected = ('config.json holds the NetSapiens and ClearIP settings, secrets included, and every user of this machine '
+                'can read it (mode 0644): run chmod 600 %s' % path)
+    assert shown.count('[WARNING]') == 1 and ''.join(expected.split()) in shown, run.stdout[-3000:]
+    for secret in (config['netsapiens']['clientSecret'], config['netsapiens']['password'], config['clearip']['password']):
+        assert secret not in run.stdout + run.stderr
+
+    # Encrypted with ansible-vault, the same mode is fine: no secret is in the clear.
+    password_file = tmp_path / 'vault-pass'
+    password_file.write_text('a vault password\n')
+    subprocess.run([str(BIN / 'ansible-vault'), 'encrypt', '--vault-password-file', str(password_file), str(path)],
+                   check=True, capture_output=True)
+    path.chmod(0o644)
+    vaulted = run_ansible_playbook(collections_path, work, 'clearip.netsapiens.sync', [path], check=True,
+                                   args=('-i', 'localhost,', '--vault-password-file', str(password_file)))
+    assert vaulted.returncode == 0, vaulted.stdout[-3000:]
+    assert '[WARNING]' not in vaulted.stdout + vaulted.stderr

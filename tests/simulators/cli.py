@@ -13,7 +13,9 @@ in the temporary directory) and, when the dataset has dial rules to ClearIP, a r
 ``clearip.netsapiens.user_id_header`` (``--rules-file``, default next to the config), prints
 ``{"netsapiens": url, "clearip": url, "config": path, "rules": path or null}`` as one JSON line on
 stdout (and writes the same line to ``--urls-file``), then runs until SIGTERM or SIGINT and exits 0.
-``--ns-config`` and ``--cip-config`` take JSON objects passed to the simulators as ``config``.
+On stderr, for a person at the terminal, it says where the credentials are and gives commands to paste,
+among them the calls that make drift (``DRIFT_HELP``). ``--ns-config`` and ``--cip-config`` take JSON
+objects passed to the simulators as ``config``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,18 @@ import tempfile
 import threading
 
 from tests.simulators.dataset import load_dataset, make_dataset, user_id_header_rules, vendor_config, write_dataset
+
+
+# serve --help: the admin calls of the NetSapiens simulator that change the platform between two runs, as
+# an administrator would, so that the sync and clearip.netsapiens.drift have drift to report (the README's
+# "The simulators"; tests/simulators/netsapiens.py has the details).
+DRIFT_HELP = '''making drift, between two runs (admin calls to the NetSapiens simulator; not API traffic):
+  POST <netsapiens>/_sim/remove       {"resellers": [name], "domains": [name], "users": ["user@domain"]}
+                                      removes exactly those records (a domain takes its users, connections and
+                                      dial rules; a reseller does not take its domains); 404 names an unknown one
+  POST <netsapiens>/_sim/move-domain  {"domain": name, "reseller": name}   gives a domain another reseller
+  for example: curl -sS -X POST http://127.0.0.1:PORT/_sim/remove -d '{"users": ["100@a.example"]}'
+'''
 
 
 def _json_object(text):
@@ -60,7 +74,8 @@ def build_parser():
     generate.add_argument('--multi-operator', action='store_true', help='the ClearIP account has a blank Operator')
     generate.add_argument('-o', '--output', default='-', help='file to write (default: stdout)')
 
-    serve = commands.add_parser('serve', help='run both simulators until SIGTERM or SIGINT')
+    serve = commands.add_parser('serve', help='run both simulators until SIGTERM or SIGINT', epilog=DRIFT_HELP,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     serve.add_argument('--dataset', help='dataset JSON file (default: each simulator\'s built-in test credentials)')
     serve.add_argument('--host', default='127.0.0.1', help='address both simulators listen on (default: %(default)s)')
     serve.add_argument('--ns-port', type=int, default=0, help='NetSapiens simulator port (default: 0, a free port)')
@@ -130,6 +145,30 @@ def write_client_files(args, dataset, netsapiens_url, clearip_url):
     return config_path, rules_path
 
 
+def guide(dataset, dataset_path, netsapiens_url, clearip_url, config_path, rules_path):
+    """What ``serve`` tells a person at the terminal: where the credentials are, commands to paste (with
+    ``-i localhost,``, which spares ansible-core's two inventory warnings), and how to make drift."""
+    lines = ['NetSapiens simulator: %s' % netsapiens_url, 'ClearIP simulator:    %s' % clearip_url,
+             'Credentials of both (the NetSapiens OAuth2 client and API user, the ClearIP account): in %s, a config.json '
+             'in the vendor format (mode 0600)%s.' % (config_path, '; the dataset %s holds them too' % dataset_path if dataset_path else ''),
+             'Try, in another terminal:',
+             '  ansible-playbook -i localhost, clearip.netsapiens.sync -e @%s --check' % config_path,
+             '  ansible-playbook -i localhost, clearip.netsapiens.sync -e @%s -e subscriber_sync_report_path=report.json' % config_path]
+    if rules_path:
+        lines.append('  ansible-playbook -i localhost, clearip.netsapiens.user_id_header -e @%s -e @%s --check --diff'
+                     % (config_path, rules_path))
+    ns = (dataset or {}).get('netsapiens') or {}
+    if ns.get('users') and ns.get('domains') and len(ns.get('resellers') or []) > 1:
+        user, domain = ns['users'][0], ns['domains'][0]
+        other = [r['reseller'] for r in ns['resellers'] if r['reseller'] != domain['reseller']][0]
+        lines.extend([
+            'After a sync, make drift in NetSapiens (remove records, move a domain; README "The simulators"), then see it:',
+            "  curl -sS -X POST %s/_sim/remove -d '%s'" % (netsapiens_url, json.dumps({'users': ['%s@%s' % (user['user'], user['domain'])]})),
+            "  curl -sS -X POST %s/_sim/move-domain -d '%s'" % (netsapiens_url, json.dumps({'domain': domain['domain'], 'reseller': other})),
+            '  ansible-playbook -i localhost, clearip.netsapiens.drift -e @%s' % config_path])
+    return '\n'.join(lines) + '\n'
+
+
 def serve(args):
     # Imported here so that ``generate`` works even while a simulator module is broken.
     from tests.simulators.clearip import ClearIPSimulator
@@ -156,11 +195,7 @@ def serve(args):
             sys.stdout.write(line + '\n')
             sys.stdout.flush()
             # For a person at the terminal; stdout stays one JSON line for scripts.
-            sys.stderr.write('config.json for these simulators (mode 0600): %s\n'
-                             '  ansible-playbook clearip.netsapiens.sync -e @%s --check\n' % (config_path, config_path))
-            if rules_path:
-                sys.stderr.write('  ansible-playbook clearip.netsapiens.user_id_header -e @%s -e @%s --check --diff\n'
-                                 % (config_path, rules_path))
+            sys.stderr.write(guide(dataset, args.dataset, netsapiens.url, clearip.url, config_path, rules_path))
             sys.stderr.flush()
             # A timed wait keeps the main thread responsive to signals on every platform.
             while not stop.wait(0.5):

@@ -5,6 +5,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -265,7 +266,36 @@ def test_cli_serve_writes_a_ready_private_config_json_and_rules(tmp_path):
             assert [r['dial-rule-matching-to-uri'] for r in listed.json()] == [rule['matching']]
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
-        assert 'config.json for these simulators (mode 0600): %s' % config_path in proc.stderr.read()
+        told = proc.stderr.read()
+        assert 'Credentials of both (the NetSapiens OAuth2 client and API user, the ClearIP account): in %s' % config_path in told
+        # Every suggested command has the inventory that spares ansible-core's two warnings, and names the config.
+        commands = [line.strip() for line in told.splitlines() if line.strip().startswith('ansible-playbook ')]
+        assert len(commands) == 4 and all(c.startswith('ansible-playbook -i localhost, clearip.netsapiens.') and
+                                          '-e @%s' % config_path in c for c in commands), told
+        assert any('clearip.netsapiens.drift' in c for c in commands)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_cli_serve_shows_how_to_make_drift_and_its_commands_work(tmp_path):
+    proc, urls_path = start_serve(tmp_path, '--config-file', str(tmp_path / 'config.json'))
+    try:
+        urls = json.loads(proc.stdout.readline())
+        told = []
+        while not any('clearip.netsapiens.drift' in line for line in told):
+            told.append(proc.stderr.readline())
+            assert told[-1], 'serve ended its guide without the drift command: %s' % ''.join(told)
+        curls = [re.match(r"^\s*curl -sS -X POST (\S+) -d '(.*)'$", line) for line in told if line.strip().startswith('curl ')]
+        assert len(curls) == 2 and all(curls), told
+        removed, moved = [requests.post(m.group(1), data=m.group(2), timeout=5) for m in curls]
+        assert removed.status_code == 200 and moved.status_code == 200, (removed.text, moved.text)
+        assert curls[0].group(1) == urls['netsapiens'] + '/_sim/remove' and curls[1].group(1) == urls['netsapiens'] + '/_sim/move-domain'
+        domain = json.loads(curls[1].group(2))
+        assert moved.json()['reseller'] == domain['reseller']
     finally:
         if proc.poll() is None:
             proc.kill()
