@@ -17,7 +17,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX; the lock then cannot be taken
     HAS_FCNTL = False
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPError
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._urls import shown_url
 
 DEFAULT_LOCK_TIMEOUT = 900

@@ -15,7 +15,8 @@ __metaclass__ = type
 import json
 import os
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPClient, ClearIPError, error_message
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPClient
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPError, error_message
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_lock import DEFAULT_LOCK_TIMEOUT, AccountLock
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import (
     PARENT_ID_FIELD, FilterError, info_record, keep, parse_time_ms)

@@ -15,8 +15,8 @@ Listings are ``_clearip_records.listed`` records: ``{id, name, comment, parent_i
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import (
-    ACTIVE, CREATED, FOUND, STOPPED, UNKNOWN, ClearIPError, error_message)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ACTIVE, CREATED, FOUND, STOPPED, UNKNOWN
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPError, error_message
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import create_job, listing_shape
 from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import PARENT_KEY, PARENT_KIND, TIER_OF, USER

@@ -15,7 +15,7 @@ import os
 import signal
 import time
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPLoginError
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPLoginError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_lock import AccountLock
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_module import client_from_options as clearip_client
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_module import creating_options

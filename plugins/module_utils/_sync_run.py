@@ -24,7 +24,7 @@ __metaclass__ = type
 import os
 import threading
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPError, ClearIPLoginError
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPError, ClearIPLoginError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_lock import LockBusy
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import listing_shape
 from ansible_collections.clearip.netsapiens.plugins.module_utils._control import WAIT_SLICE, RunControl, RunStopped

@@ -163,7 +163,7 @@ operator:
 
 import time
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPError, error_message
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPError, error_message
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_module import client_from_options
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import classify_user_ids
 from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError

@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils import _clearip as clearip
-from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import (
-    ClearIPClient, ClearIPError, LoginRefused, error_message, explain_login_refusal)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPClient
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPError, LoginRefused
 from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError, HttpResponse, OutcomeUnknown, Refused
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import GROUP, SERVICE_PROVIDER, USER
 from tests.simulators import clearip as sim
@@ -106,30 +106,6 @@ def login_ok(call):
 
 
 # -- login refusals --------------------------------------------------------------------------------
-
-@pytest.mark.parametrize('status, message, reason', [
-    (401, sim.BAD_CREDENTIALS_MESSAGE, 'wrong_credentials'),
-    (423, sim.LOCKED_MESSAGE, 'account_locked'),
-    (403, sim.EULA_MESSAGE, 'eula_not_accepted'),
-    (403, sim.TEMPORARY_PASSWORD_MESSAGE, 'temporary_password'),
-    (403, sim.IP_NOT_WHITELISTED_MESSAGE % {'ip': '127.0.0.1', 'whitelist': 'empty'}, 'ip_not_whitelisted'),
-    (401, '', 'wrong_credentials'),
-    (423, '', 'account_locked'),
-    (403, 'Forbidden', 'refused'),
-    (400, 'Please accept the Terms of Service (EULA) first', 'eula_not_accepted'),
-    (403, 'Your password has expired, choose a new password', 'temporary_password'),
-])
-def test_login_refusal_is_explained_from_status_and_words(status, message, reason):
-    assert explain_login_refusal(status, message)[0] == reason
-
-
-def test_each_refusal_names_its_fix():
-    assert 'IP whitelist' in explain_login_refusal(403, 'not in the whitelist')[1]
-    assert 'accept' in explain_login_refusal(403, 'EULA')[1]
-    assert 'permanent password' in explain_login_refusal(403, 'temporary password')[1]
-    assert 'unlock' in explain_login_refusal(423, 'locked')[1]
-    assert 'email and password' in explain_login_refusal(401, 'invalid email or password')[1]
-
 
 @pytest.mark.parametrize('status, message, reason', [
     (403, sim.EULA_MESSAGE, 'eula_not_accepted'),
@@ -293,12 +269,6 @@ def test_without_operator_nothing_is_sent():
     assert 'GET /operators' not in session.paths()
     assert all('operator' not in c['params'] for c in session.calls)
     assert 'operator' not in session.calls[-1]['json']
-
-
-def test_operator_required_answer_names_the_option():
-    error = HttpError('GET http://stub/groups answered HTTP 400 with an error: ...', status=400,
-                      body_excerpt=json.dumps({'message': sim.OPERATOR_REQUIRED_MESSAGE}))
-    assert error_message(error).endswith('this ClearIP account is not tied to one operator: set the operator option (name or id)')
 
 
 # -- paging ----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ LAYERS = [
     # 0: shared pieces, importing nothing of the collection's (but the options' env_fallback)
     ('_kinds', '_urls', '_files', '_records', '_progress', '_options', '_control', '_concurrency', '_memory'),
     # 1: the HTTP layer, the record shapers, names
-    ('_http', '_netsapiens_records', '_clearip_records', '_sync_naming', '_sync_absence', '_sync_state'),
+    ('_http', '_netsapiens_records', '_clearip_records', '_clearip_errors', '_sync_naming', '_sync_absence', '_sync_state'),
     # 2: the wire clients, and the steps that need only names and kinds
     ('_netsapiens', '_clearip', '_sync_plan', '_sync_desired', '_sync_report', '_sync_settings'),
     # 3: what builds on a client or a step
@@ -34,7 +34,7 @@ LAYERS = [
     ('_sync_module',),
 ]
 LAYER = dict((name, number) for number, names in enumerate(LAYERS) for name in names)
-PURE = ('_kinds', '_urls', '_records', '_options', '_netsapiens_records', '_clearip_records', '_sync_naming', '_sync_plan', '_sync_absence',
+PURE = ('_kinds', '_urls', '_records', '_options', '_netsapiens_records', '_clearip_records', '_clearip_errors', '_sync_naming', '_sync_plan', '_sync_absence',
         '_sync_desired', '_sync_drift', '_sync_report', '_sync_settings')
 NOT_PURE = ('requests', 'socket', 'threading', 'subprocess', PREFIX + '_http', PREFIX + '_netsapiens', PREFIX + '_clearip')
 

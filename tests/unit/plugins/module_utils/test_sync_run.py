@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils import _sync_run as sync_run
-from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPError, ClearIPLoginError, LoginRefused
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPError, ClearIPLoginError, LoginRefused
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_lock import LockBusy
 from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import KIND_OF

@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPLoginError, LoginRefused
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPLoginError, LoginRefused
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_state import AccountState, LoginMemory
 
 PASSWORD = 'Wr0ng-Passw0rd-77'
