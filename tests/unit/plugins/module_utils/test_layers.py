@@ -76,3 +76,22 @@ def test_only_the_base_imports_ansible_module(name):
 def test_the_pure_files_do_no_io(name):
     assert sorted(module for module in imports(name) if module.startswith(NOT_PURE) and module not in (
         PREFIX + '_netsapiens_records', PREFIX + '_clearip_records')) == []
+
+
+def test_no_file_over_700_lines_and_no_function_over_90():
+    """The sizes issue 21 set, so that a file or function that grows past them is split when it does."""
+    plugins = os.path.join(MODULE_UTILS, '..')
+    too_long = []
+    for folder, dummy, names in os.walk(plugins):
+        for name in sorted(names):
+            if not name.endswith('.py'):
+                continue
+            path = os.path.join(folder, name)
+            with open(path) as handle:
+                text = handle.read()
+            if folder.endswith('module_utils') and len(text.splitlines()) > 700:
+                too_long.append('%s: %d lines' % (name, len(text.splitlines())))
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 90:
+                    too_long.append('%s: %s, %d lines' % (name, node.name, node.end_lineno - node.lineno + 1))
+    assert too_long == []
