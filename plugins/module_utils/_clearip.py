@@ -31,6 +31,8 @@ DEFAULT_URL = CLEARIP_DEFAULT_URL
 LOGIN_PATH = '/auth/login'
 REFRESH_PATH = '/auth/refresh'
 OPERATORS_PATH = '/operators'
+# Answers to POST /auth/login that mean no login endpoint is there at all (a wrong URL), not a refusal.
+NOT_A_LOGIN_STATUSES = (404, 405)
 
 # Documented lifetime; the server does not say it in the login answer.
 TOKEN_LIFETIME = 300.0
@@ -141,6 +143,12 @@ class ClearIPClient(object):
                 raise ClearIPLoginError('ClearIP login failed: %s. The login is not retried, because failed logins lock the account' % exc)
             except HttpError as exc:
                 raise ClearIPLoginError('ClearIP login failed: %s' % exc)
+            if resp.status in NOT_A_LOGIN_STATUSES:
+                # Nothing at /auth/login takes a POST: the URL is not ClearIP's API. Not a refused login, so it is
+                # not remembered as one (the account was never asked).
+                raise ClearIPLoginError('ClearIP login failed: POST %s%s answered HTTP %d: there is no ClearIP API at %s. '
+                                        'Check url (config.json clearip.url, CLEARIP_URL; the default is %s)'
+                                        % (self.url, LOGIN_PATH, resp.status, self.url, DEFAULT_URL))
             if resp.status >= 400:
                 message = server_message(resp.text)
                 reason, fix = explain_login_refusal(resp.status, message)

@@ -149,6 +149,10 @@ class _Run(object):
             drift=results.get('drift'), suspect_reads=results.get('suspect_reads'), clearip_login_refused=refusal,
             events=params['events'])
         written = write_report_files(report, ended, params['report_path'], params['metrics_path'], self.module.check_mode)
+        # The sync itself went as its status says, so a report that could not be written does not fail it; but a
+        # summary line alone is easily missed (a cron job's log), so it is a warning too.
+        for problem in written.get('report_errors') or ():
+            self.module.warn(problem)
         out = {'report': report, 'status': report['status'],
                'summary': _sync_report.summary_lines(report) + where_written(written, params['metrics_path'], self.module.check_mode)}
         out.update(written)
@@ -236,6 +240,11 @@ def run_sync_module(module):
     module.exit_json(**out)
 
 
+# The report options of both modules, by the role variable a user of the role sets.
+ROLE_VARIABLE_OF = {'report_path': 'subscriber_sync_report_path', 'path': 'subscriber_sync_report_path',
+                    'metrics_path': 'subscriber_sync_metrics_path'}
+
+
 def write_report_files(report, ended, path, metrics_path, check_mode, names=('report_path', 'metrics_path')):
     """Write the report (0600) and the metrics (0644, not in check mode), each atomically; returns the paths
     written under ``names`` and, for a file that could not be written, ``report_errors`` (each naming the option)."""
@@ -244,8 +253,9 @@ def write_report_files(report, ended, path, metrics_path, check_mode, names=('re
     for key, target, mode in ((names[0], path, 0o600), (names[1], metrics_path, 0o644)):
         if not target or (key == names[1] and check_mode):
             continue
+        option = '%s (the role variable %s)' % (key, ROLE_VARIABLE_OF[key])
         if not os.path.isdir(os.path.dirname(os.path.abspath(target))):
-            errors.append('cannot write %s %s: its directory does not exist; create it or choose another path' % (key, target))
+            errors.append('cannot write %s %s: its directory does not exist; create it or choose another path' % (option, target))
             continue
         try:
             if key == names[1]:
@@ -254,7 +264,7 @@ def write_report_files(report, ended, path, metrics_path, check_mode, names=('re
                 content = _sync_report.report_json(report)
             out[key] = write_atomically(target, content, mode)
         except (IOError, OSError) as exc:
-            errors.append('cannot write %s %s: %s' % (key, target, exc))
+            errors.append('cannot write %s %s: %s' % (option, target, exc))
     if errors:
         out['report_errors'] = errors
     return out

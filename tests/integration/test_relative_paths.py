@@ -60,6 +60,21 @@ def test_without_a_report_path_the_summary_says_none_was_written(sims, collectio
     assert '"Report: not written to a file (set subscriber_sync_report_path to keep it)"' in run.stdout, run.stdout[-3000:]
 
 
+def test_a_report_directory_that_does_not_exist_is_a_warning_naming_the_variable(sims, collections_path, tmp_path):
+    """The sync went well, so it still exits 0; but the report it could not write is a warning, not only a summary line."""
+    s = sims(make_dataset(resellers=1, domains=1, users=2, seed=34))
+    start = tmp_path / 'start'
+    start.mkdir()
+    run = run_from(start, collections_path, 'sync', vendor_config(s), 'subscriber_sync_report_path=nodir/report.json',
+                   'subscriber_sync_metrics_path=nodir/sync.prom')
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    output = ' '.join((run.stdout + run.stderr).split())
+    for variable, name in (('subscriber_sync_report_path', 'report.json'), ('subscriber_sync_metrics_path', 'sync.prom')):
+        assert '[WARNING]: cannot write' in output and 'the role variable %s' % variable in output, output[-3000:]
+        assert '%s: its directory does not exist' % (start / 'nodir' / name) in output, output[-3000:]
+    assert not (start / 'nodir').exists()
+
+
 def test_the_drift_and_verify_reports_land_where_ansible_playbook_started(sims, collections_path, tmp_path):
     s = sims(make_dataset(resellers=1, domains=2, users=4, seed=33))
     start = tmp_path / 'start'

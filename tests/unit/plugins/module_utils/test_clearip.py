@@ -14,7 +14,7 @@ import requests
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils import _clearip as clearip
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip import ClearIPClient
-from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPError, LoginRefused
+from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPError, ClearIPLoginError, LoginRefused
 from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError, HttpResponse, OutcomeUnknown, Refused
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import GROUP, SERVICE_PROVIDER, USER
 from tests.simulators import clearip as sim
@@ -126,6 +126,20 @@ def test_refused_login_is_never_retried(status, message, reason):
     assert session.paths() == ['POST /auth/login']
     assert session.calls[0]['json'] == {'email': 'api@example.com', 'password': PASSWORD}
     assert session.calls[0]['idempotent'] is False
+
+
+@pytest.mark.parametrize('status', [404, 405])
+def test_a_url_with_no_login_endpoint_is_named_as_the_wrong_url_not_a_refused_login(status):
+    """A new user's ClearIP url pointing elsewhere (the NetSapiens host, a typo'd path) used to read as a refused
+    login with advice about the IP whitelist and the EULA, and was remembered as one."""
+    client, session, clock = make_client(lambda call: (status, {'message': 'Not Found'}))
+    with pytest.raises(ClearIPLoginError) as info:
+        client.login()
+    assert not isinstance(info.value, LoginRefused)
+    assert str(info.value) == ('ClearIP login failed: POST http://stub/auth/login answered HTTP %d: there is no ClearIP API at '
+                               'http://stub. Check url (config.json clearip.url, CLEARIP_URL; the default is '
+                               'https://api.clearip.com)' % status)
+    assert client._refused is None
 
 
 def test_login_without_token_is_an_error():

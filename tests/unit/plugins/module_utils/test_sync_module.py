@@ -43,4 +43,5 @@ def test_nothing_asked_for_gives_no_line_and_a_missing_directory_is_named(tmp_pa
     missing = str(tmp_path / 'nowhere' / 'r.json')
     written = sync_module.write_report_files(report(), 101.0, missing, None, False, names=('path', 'metrics_path'))
     lines = sync_module.where_written(written, None, False, names=('path', 'metrics_path'))
-    assert lines == ['Not written: cannot write path %s: its directory does not exist; create it or choose another path' % missing]
+    assert lines == ['Not written: cannot write path (the role variable subscriber_sync_report_path) %s: its directory does not exist; '
+                     'create it or choose another path' % missing]
