@@ -36,7 +36,9 @@ Choices where the contract is silent (each is the strict reading, so a sloppy cl
   unknown fields are 400 (a client sending ``offset`` or ``where[service_provider]`` learns it).
   ``config['page_cap']`` (int or None) returns at most that many records per page whatever the
   limit. Without ``sort`` the order is ``config['order']``: ``stored`` (creation order),
-  ``reverse`` or ``shuffled`` (stable for a given ``config['shuffle_seed']``, so paging is coherent).
+  ``reverse`` or ``shuffled`` (stable for a given ``config['shuffle_seed']``, so paging is coherent); with
+  ``sort``, records tied on the sort keys come in that order (counted as ``faults_fired['tie_order']`` when it
+  differs from the stored order on an answer).
 - Creates answer ``config['create_status']`` (200) with the plural envelope holding one object that
   has ``id`` (uuid4), ``createdAt`` and ``updatedAt`` (Unix ms), ``operator`` and the fields given.
   The body must be exactly ``{"<singular>": {...}}`` plus ``operator``; other top-level keys, or
@@ -164,7 +166,7 @@ class ClearIPSimulator(SimServer):
             self.accounts.append({'email': account['email'], 'password': account['password'], 'state': state,
                                   'operator': operator, 'whitelist': list(account.get('whitelist') or []),
                                   'failed_logins': int(account.get('failed_logins', 0))})
-        self.tokens = {}   # token -> (account email, expiry as time.time())
+        self.tokens = {}   # token -> (account email, expiry as time.time(), session id)
         self.store = {'serviceProviders': [], 'groups': [], 'users': []}
         for kind in ('serviceProviders', 'groups', 'users'):
             for item in section.get(kind, []):
@@ -236,9 +238,9 @@ class ClearIPSimulator(SimServer):
                 return account
         return None
 
-    def _issue_token(self, account):
-        token = 'sim-%s' % uuid.uuid4().hex
-        self.tokens[token] = (account['email'], time.time() + float(self.config['token_lifetime']))
+    def _issue_token(self, account, session):
+        token = self.issue('sim-%s' % uuid.uuid4().hex)
+        self.tokens[token] = (account['email'], time.time() + float(self.config['token_lifetime']), session)
         return token
 
     def login(self, request):
@@ -261,7 +263,7 @@ class ClearIPSimulator(SimServer):
                                          'whitelist': ', '.join(account['whitelist']) or 'empty'}
                 raise ApiError(403, {'message': message})
             account['failed_logins'] = 0
-            return {'token': self._issue_token(account)}
+            return {'token': self._issue_token(account, self.open_session(account['email']))}
 
     def _authenticate(self, request):
         token = request.bearer()
@@ -274,6 +276,7 @@ class ClearIPSimulator(SimServer):
             if time.time() >= entry[1]:
                 del self.tokens[token]
                 raise ApiError(401, {'message': EXPIRED_TOKEN_MESSAGE})
+            request.session = entry[2]
             return self._account(entry[0])
 
     def refresh(self, request):
@@ -282,7 +285,7 @@ class ClearIPSimulator(SimServer):
         if body != {}:
             raise ApiError(400, {'message': 'body must be an empty JSON object {}'})
         with self.lock:
-            return {'token': self._issue_token(account)}
+            return {'token': self._issue_token(account, request.session)}
 
     def _operator(self, account, given):
         """The operator a request acts for."""
@@ -332,7 +335,7 @@ class ClearIPSimulator(SimServer):
             candidates = [o for o in candidates if o['name'] == plan['name']]
         if candidates:
             self.store[kind].remove(candidates[0])
-            self.faults_fired['delete_during_listing'] = self.faults_fired.get('delete_during_listing', 0) + 1
+            self.fire('delete_during_listing')
 
     def list_sip_messages(self, request):
         account = self._authenticate(request)
@@ -372,12 +375,15 @@ class ClearIPSimulator(SimServer):
                 raise ApiError(400, {'message': 'unknown where operator %r for %s' % (op, field)})
             if field == 'name' and op == '=' and self.config['name_filter'] == 'contains':
                 # A loose server: where[name] matches every name that contains the value, in any case.
-                items = [item for item in items if str(value).lower() in str(item.get('name') or '').lower()]
-                self.faults_fired['loose_name_filter'] = self.faults_fired.get('loose_name_filter', 0) + 1
+                loose = [item for item in items if str(value).lower() in str(item.get('name') or '').lower()]
+                if len(loose) != len([item for item in items if _matches(item.get(field), op, value)]):
+                    self.fire('loose_name_filter')   # counted only when it matched a name exact matching would not
+                items = loose
                 continue
             items = [item for item in items if _matches(item.get(field), op, value)]
 
         sort = request.query.get('sort')
+        items_before_sort = items
         if sort:
             keys = []
             for part in sort.split(','):
@@ -388,8 +394,10 @@ class ClearIPSimulator(SimServer):
                 if direction not in ('ASC', 'DESC'):
                     raise ApiError(400, {'message': 'invalid sort direction %r' % words[1]})
                 keys.append((words[0], direction == 'DESC'))
-            for field, descending in reversed(keys):   # stable sorts, least significant key first
-                items = sorted(items, key=lambda item, f=field: _sort_key(item.get(f)), reverse=descending)
+            # Ties keep the configured order (``order``): a server owes no order among records equal on the sort keys.
+            items = self._sort_by(self._unsorted(items), keys)
+            if self.config['order'] != 'stored' and items != self._sort_by(items_before_sort, keys):
+                self.fire('tie_order')   # the order took effect: records tied on the sort keys came in another order
         else:
             items = self._unsorted(items)
 
@@ -403,6 +411,12 @@ class ClearIPSimulator(SimServer):
         if self.config['page_cap'] is not None:
             limit = min(limit, int(self.config['page_cap']))
         return {kind: copy.deepcopy(items[skip:skip + limit])}
+
+    @staticmethod
+    def _sort_by(items, keys):
+        for field, descending in reversed(keys):   # stable sorts, least significant key first
+            items = sorted(items, key=lambda item, f=field: _sort_key(item.get(f)), reverse=descending)
+        return items
 
     @staticmethod
     def _json_where(text):

@@ -458,8 +458,8 @@ class NetSapiensSimulator(SimServer):
                     raise error(400, 'invalid_grant', 'Invalid refresh token')
                 username = owner[1]
             lifetime = self.config['token_lifetime']
-            access_token = uuid.uuid4().hex
-            refresh_token = uuid.uuid4().hex
+            access_token = self.issue(uuid.uuid4().hex)
+            refresh_token = self.issue(uuid.uuid4().hex)
             self.access_tokens[access_token] = (time.monotonic() + lifetime, username)
             self.refresh_tokens[refresh_token] = (form['client_id'], username)
         account = self.api_users[username]
@@ -507,13 +507,16 @@ class NetSapiensSimulator(SimServer):
 
     def ordered(self, records):
         order = self.config['order']
-        records = list(records)
+        stored = list(records)
+        records = list(stored)
         if order == 'reverse':
             records.reverse()
         elif order == 'shuffled':
             random.Random(self.config['order_seed']).shuffle(records)
         elif order != 'stored':
             raise ApiError(500, {'code': 500, 'message': 'simulator misconfigured: order %r' % order})
+        if records != stored:
+            self.fire('reordered')   # the order took effect: this list left the stored order
         return records
 
     def _int_param(self, params, name, default):
@@ -546,7 +549,8 @@ class NetSapiensSimulator(SimServer):
         if self.config['page_cap'] is not None:
             limit = min(limit, int(self.config['page_cap']))
         ignored = self.config['ignore_start_routes'] or []
-        if any(name in ignored for name in endpoint_names):
+        if any(name in ignored for name in endpoint_names) and start > 0:
+            self.fire('ignored_start')
             start = 0
         return self.ordered(records)[start:start + limit]
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
@@ -774,3 +775,93 @@ def test_max_in_flight_refuses_what_arrives_beyond_the_limit_with_429_and_retry_
         assert stats['faults_fired'] == {'in_flight_limit': 3}
         assert stats['in_flight_peak'] == 2
         assert stats['requests'] == {'POST /auth/login': 5}
+
+
+# -- issue 24: faults counted when they take effect; what a test needs to show overlap and find secrets ------
+
+def test_late_commit_counts_the_commit_and_whether_the_client_had_already_given_up(sim):
+    api = Api(sim)
+    add_fault(sim, kind='late_commit', method='POST', path='^/serviceProviders$', delay=0.6)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(sim.url + '/serviceProviders', json={'serviceProvider': {'name': 'R1'}}, headers=api.headers(), timeout=0.2)
+    wait_for(lambda: admin(sim, 'GET', 'stats')['faults_fired'].get('late_commit'))
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'late_commit': 1, 'late_commit_client_gone': 1}
+    # A client that waits longer than the delay was still there when the commit landed: no "client gone".
+    add_fault(sim, kind='late_commit', method='POST', path='^/serviceProviders$', delay=0.3)
+    with pytest.raises(requests.ConnectionError):
+        requests.post(sim.url + '/serviceProviders', json={'serviceProvider': {'name': 'R2'}}, headers=api.headers(), timeout=5)
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'late_commit': 2, 'late_commit_client_gone': 1}
+
+
+def test_a_drop_is_counted_only_when_the_request_committed(sim):
+    api = Api(sim)
+    add_fault(sim, kind='drop_after_commit', method='POST', path='^/serviceProviders$', times=2)
+    with pytest.raises(requests.ConnectionError):   # refused (no name): nothing committed, so no drop after commit
+        api.post('/serviceProviders', {'serviceProvider': {'comment': 'no name'}})
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {}
+    with pytest.raises(requests.ConnectionError):
+        api.post('/serviceProviders', {'serviceProvider': {'name': 'R1'}})
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'drop_after_commit': 1}
+
+
+def test_slow_counts_a_client_that_gave_up_during_the_delay(sim):
+    api = Api(sim)
+    add_fault(sim, kind='slow', method='GET', path='^/groups$', delay=0.5, times=2)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.get(sim.url + '/groups', headers=api.headers(), timeout=0.1)
+    wait_for(lambda: admin(sim, 'GET', 'stats')['faults_fired'].get('slow'))
+    assert api.get('/groups').status_code == 200
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'slow': 2, 'slow_client_gone': 1}
+
+
+def test_hold_keeps_requests_until_released(sim):
+    api = Api(sim)
+    add_fault(sim, kind='hold', method='POST', path='^/serviceProviders$', delay=60)
+    answers = []
+    worker = threading.Thread(target=lambda: answers.append(api.post('/serviceProviders', {'serviceProvider': {'name': 'R1'}})))
+    worker.start()
+    wait_for(lambda: admin(sim, 'GET', 'stats').get('holding') == 1)
+    assert admin(sim, 'GET', 'state')['serviceProviders'] == [] and answers == []
+    admin(sim, 'POST', 'release')
+    worker.join(10)
+    assert [a.status_code for a in answers] == [200]
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'hold': 1}
+
+
+def test_every_issued_token_is_listed_and_sessions_record_each_login_and_its_writes(sim):
+    first = Api(sim)
+    refreshed = requests.post(sim.url + '/auth/refresh', json={}, headers=first.headers(), timeout=TIMEOUT).json()['token']
+    second = Api(sim)
+    assert admin(sim, 'GET', 'secrets')['issued'] == [first.token, refreshed, second.token]
+    first.token = refreshed
+    first.create_sp('R1')
+    second.names('serviceProviders')
+    sessions = admin(sim, 'GET', 'sessions')['sessions']
+    assert [(s['account'], s['requests'], s['writes']) for s in sessions] == [(SINGLE, 2, 1), (SINGLE, 1, 0)]
+    assert sessions[0]['opened'] <= sessions[0]['first_write'] == sessions[0]['last_write'] <= sessions[1]['last_request']
+    assert sessions[1]['first_write'] is None
+
+
+def test_shuffled_order_puts_records_tied_on_the_sort_key_in_another_order(start):
+    sps = seeded_sps(12)
+    for item in sps:
+        item['name'] = 'same'   # duplicates are allowed: ties on name ASC
+    sim = start(make_dataset(serviceProviders=sps))
+    api = Api(sim)
+
+    def ids():
+        return [item['id'] for item in api.get('/serviceProviders', limit=100, sort='name ASC').json()['serviceProviders']]
+    stored = [item['id'] for item in sps]
+    assert ids() == stored and admin(sim, 'GET', 'stats')['faults_fired'] == {}
+    admin(sim, 'POST', 'config', {'order': 'shuffled'})
+    shuffled = ids()
+    assert shuffled != stored and sorted(shuffled) == sorted(stored)
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'tie_order': 1}
+
+
+def wait_for(condition, timeout=30):
+    """Wait until ``condition()`` is true (a counter the simulator keeps), failing after ``timeout`` seconds."""
+    end = time.time() + timeout
+    while not condition():
+        assert time.time() < end, 'condition not met within %d s' % timeout
+        time.sleep(0.02)
