@@ -21,7 +21,9 @@ under ``/_sim/`` and is never counted as API traffic:
 
 A fault is counted in ``faults_fired`` when it takes effect, not when it is chosen: a ``drop_after_commit``
 or ``late_commit`` only when the request committed (answered 2xx inside), an ``ack_not_stored`` only when the
-create was acknowledged, an ``empty_list`` only when a list was emptied. Whether the client had given up is
+create was acknowledged, an ``empty_list`` only when a list was emptied. A ``drop_after_commit``, ``late_commit``
+or ``ack_not_stored`` given to a request that did not commit (refused: an expired token, a missing parent) leaves
+that request's answer alone and goes to the next matching request. Whether the client had given up is
 counted apart, seen from the socket (the peer closed it): ``slow_client_gone`` (gone during the delay),
 ``late_commit_client_gone`` (gone before the commit landed, so the commit came after the client timed out),
 ``trickle_client_gone`` (gone before the whole body was sent).
@@ -113,6 +115,11 @@ class Fault(object):
             self.times -= 1
         return True
 
+    def give_back(self):
+        """A fault that could not take effect (the request it was given to did not commit) goes to the next one."""
+        if self.times >= 0:
+            self.times += 1
+
 
 def _emptied(payload):
     """A list answer with its list emptied: ``[]`` for a list, the one list of an object emptied."""
@@ -139,6 +146,10 @@ class Request(object):
         self.params = {}            # path parameters of the matched route
         self.fault = None           # the Fault that applies to this request, if any (see FAULT_KINDS)
         self.session = None         # the session (SimServer.open_session) of its token, set by the handler
+        # When it arrived: a token is judged as of then (a server checks it on arrival, so a request held by a
+        # slow or late_commit fault still commits with a token that expired meanwhile).
+        self.arrived = time.time()
+        self.arrived_monotonic = time.monotonic()
 
     def json(self):
         """The body as JSON, or raise ApiError(400)."""
@@ -477,11 +488,16 @@ class _Handler(BaseHTTPRequestHandler):
                 sim.fire('trickle_client_gone')
             return None
 
+        if kind in ('drop_after_commit', 'late_commit', 'ack_not_stored') and not committed:
+            # Refused (a 401 with a token that expired, a 404, ...): nothing committed, so the fault could not take
+            # effect. The request is answered as it would be, and the fault goes to the next matching request.
+            with sim.lock:
+                fault.give_back()
+            kind = None
         if kind in ('drop_after_commit', 'late_commit'):
-            if committed:
-                sim.fire(kind)
-                if kind == 'late_commit' and gone_before:
-                    sim.fire('late_commit_client_gone')
+            sim.fire(kind)
+            if kind == 'late_commit' and gone_before:
+                sim.fire('late_commit_client_gone')
             self.close_connection = True
             try:
                 self.connection.shutdown(2)

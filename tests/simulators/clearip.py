@@ -273,7 +273,7 @@ class ClearIPSimulator(SimServer):
             entry = self.tokens.get(token)
             if entry is None:
                 raise ApiError(401, {'message': INVALID_TOKEN_MESSAGE})
-            if time.time() >= entry[1]:
+            if request.arrived >= entry[1]:   # judged on arrival (base.Request.arrived)
                 del self.tokens[token]
                 raise ApiError(401, {'message': EXPIRED_TOKEN_MESSAGE})
             request.session = entry[2]

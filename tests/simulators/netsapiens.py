@@ -495,7 +495,7 @@ class NetSapiensSimulator(SimServer):
             entry = self.access_tokens.get(token)
         if entry is None:
             raise ApiError(401, {'code': 401, 'message': 'invalid access token'})
-        if entry[0] <= time.monotonic():
+        if entry[0] <= request.arrived_monotonic:   # judged on arrival (base.Request.arrived)
             raise ApiError(401, {'code': 401, 'message': 'access token expired'})
 
     # -- shared list machinery -----------------------------------------------------------------

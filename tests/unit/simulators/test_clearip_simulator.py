@@ -793,15 +793,16 @@ def test_late_commit_counts_the_commit_and_whether_the_client_had_already_given_
     assert admin(sim, 'GET', 'stats')['faults_fired'] == {'late_commit': 2, 'late_commit_client_gone': 1}
 
 
-def test_a_drop_is_counted_only_when_the_request_committed(sim):
+def test_a_drop_goes_to_the_next_request_that_commits_and_is_counted_then(sim):
     api = Api(sim)
-    add_fault(sim, kind='drop_after_commit', method='POST', path='^/serviceProviders$', times=2)
-    with pytest.raises(requests.ConnectionError):   # refused (no name): nothing committed, so no drop after commit
-        api.post('/serviceProviders', {'serviceProvider': {'comment': 'no name'}})
+    add_fault(sim, kind='drop_after_commit', method='POST', path='^/serviceProviders$', times=1)
+    # refused (no name): nothing committed, so the fault cannot take effect; the refusal is answered as usual
+    assert api.post('/serviceProviders', {'serviceProvider': {'comment': 'no name'}}).status_code == 400
     assert admin(sim, 'GET', 'stats')['faults_fired'] == {}
     with pytest.raises(requests.ConnectionError):
         api.post('/serviceProviders', {'serviceProvider': {'name': 'R1'}})
     assert admin(sim, 'GET', 'stats')['faults_fired'] == {'drop_after_commit': 1}
+    assert api.post('/serviceProviders', {'serviceProvider': {'name': 'R2'}}).status_code == 200   # used up
 
 
 def test_slow_counts_a_client_that_gave_up_during_the_delay(sim):
