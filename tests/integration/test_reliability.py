@@ -251,7 +251,9 @@ def test_fault_matrix_every_fault_at_once(sims, sync, tmp_path):
     dataset = make_dataset(resellers=3, domains=12, users=150, seed=99, system_users=3, connections=6)
     s = sims(dataset, netsapiens_config={'token_lifetime': 2, 'page_cap': 7,
                                          'ignore_start_routes': ['GET /resellers', 'GET /connections']},
-             clearip_config={'token_lifetime': 2, 'name_filter': 'contains'})
+             # (a where[name] filter matching other names never took effect here, no name containing another:
+             # test_passing_faults.py::test_a_lookup_after_a_refusal_never_takes_an_object_of_another_name has it)
+             clearip_config={'token_lifetime': 2})
     cip, ns = s.clearip, s.netsapiens
     for fault in (
         {'kind': 'server_error', 'method': 'POST', 'path': '^/users$', 'times': 3},                 # 5xx before commit
@@ -282,7 +284,7 @@ def test_fault_matrix_every_fault_at_once(sims, sync, tmp_path):
     runs = converge(sync, config, 2, env={'CLEARIP_TIMEOUT': '2', 'NETSAPIENS_TIMEOUT': '2'})
     fired = Sims.stats(cip)['faults_fired']
     assert fired['server_error'] >= 3 + 5 and fired['late_commit'] == 1 and fired['drop_after_commit'] == 4, fired
-    for kind in ('html_error', 'rate_limit', 'slow', 'malformed_json', 'trickle', 'ack_not_stored', 'loose_name_filter'):
+    for kind in ('html_error', 'rate_limit', 'slow', 'malformed_json', 'trickle', 'ack_not_stored'):
         assert fired.get(kind), (kind, fired)
     # the client gave up where it had to: on the late commit, the 3 s list answer and the trickled page (2 s timeout)
     for kind in ('late_commit_client_gone', 'slow_client_gone', 'trickle_client_gone'):

@@ -17,7 +17,13 @@ Choices where the contract is silent (each is the strict reading, so a sloppy cl
 
 - Every call but ``/auth/login`` needs ``Authorization: Bearer <token>``; otherwise 401 with
   MISSING_TOKEN_MESSAGE, INVALID_TOKEN_MESSAGE or EXPIRED_TOKEN_MESSAGE. A refresh issues a new token
-  and leaves the old one valid until it expires. Tokens live ``config['token_lifetime']`` seconds.
+  and revokes the old one (``config['refresh_keeps_old_token']`` True leaves it valid until it expires).
+  Tokens live ``config['token_lifetime']`` seconds, judged when the request arrives. A login that carries
+  an Authorization header with a token that is not valid is 401 INVALID_TOKEN_MESSAGE
+  (``config['login_checks_authorization']`` False ignores the header).
+
+The defaults are the unkind ones the contract allows (``page_cap`` 97, ``order`` shuffled, ``create_status``
+201, ``filter_case`` blind, the old token revoked, a login's header checked); ``KIND`` names the kind ones.
 - Login failures: unknown email or wrong password -> 401 BAD_CREDENTIALS_MESSAGE (a wrong password
   counts a failure; a successful login resets the count); MAX_FAILED_LOGINS failures lock the account
   -> 423 LOCKED_MESSAGE, even with the right password. Account states other than ``active`` answer
@@ -31,7 +37,8 @@ Choices where the contract is silent (each is the strict reading, so a sloppy cl
 - Lists: ``limit`` defaults to ``config['default_limit']`` (20) and is clamped to
   ``config['max_limit']`` (1000); ``limit`` < 1 or ``skip`` < 0 or non-integers are 400.
   ``sort`` is ``field [ASC|DESC]`` (comma-separated for several keys; field must exist).
-  Filters: ``where[field]=value`` (exact match) and ``where[field][op]=value`` with op one of
+  Filters: ``where[field]=value`` (equal, blind to case by default: ``config['filter_case']`` ``blind``, counted as
+  ``faults_fired['case_blind_filter']`` when it matched what ``exact`` would not) and ``where[field][op]=value`` with op one of
   ``>= > <= < !=``, or ``where=<JSON object>`` with the same meaning. Unknown query parameters and
   unknown fields are 400 (a client sending ``offset`` or ``where[service_provider]`` learns it).
   ``config['page_cap']`` (int or None) returns at most that many records per page whatever the
@@ -39,7 +46,7 @@ Choices where the contract is silent (each is the strict reading, so a sloppy cl
   ``reverse`` or ``shuffled`` (stable for a given ``config['shuffle_seed']``, so paging is coherent); with
   ``sort``, records tied on the sort keys come in that order (counted as ``faults_fired['tie_order']`` when it
   differs from the stored order on an answer).
-- Creates answer ``config['create_status']`` (200) with the plural envelope holding one object that
+- Creates answer ``config['create_status']`` (201) with the plural envelope holding one object that
   has ``id`` (uuid4), ``createdAt`` and ``updatedAt`` (Unix ms), ``operator`` and the fields given.
   The body must be exactly ``{"<singular>": {...}}`` plus ``operator``; other top-level keys, or
   fields outside CREATE_FIELDS, are 400. ``name`` is required; ``status`` defaults to ``active``
@@ -115,6 +122,13 @@ UNKNOWN_OPERATOR_MESSAGE = 'unknown operator id: %s'
 WRONG_OPERATOR_MESSAGE = 'this account is tied to one operator and cannot act for operator %s'
 DUPLICATE_MESSAGE = 'a %s with %s %r already exists'
 
+# Unkind by default, as far as the contract allows (issue 24): pages capped short (97 records whatever the limit),
+# records tied on the sort key in no particular order, text filters blind to case, the old token revoked by a
+# refresh, creates answered 201, a login carrying a bad token refused. A test that needs the kind behaviour asks
+# for it by name: ``config=dict(KIND)`` (or some of its keys).
+KIND = {'page_cap': None, 'order': 'stored', 'create_status': 200, 'filter_case': 'exact',
+        'refresh_keeps_old_token': True, 'login_checks_authorization': False}
+
 NAME_PATTERN = re.compile(r'^[A-Za-z0-9 #*+@.,\-_]+\Z')
 NAME_MAX_LENGTH = 255
 STATUSES = ('active', 'inactive')
@@ -185,15 +199,18 @@ class ClearIPSimulator(SimServer):
     def default_config(self):
         return {
             'token_lifetime': 300,
-            'page_cap': None,
-            'order': 'stored',
+            'page_cap': 97,
+            'order': 'shuffled',
             'shuffle_seed': 0,
             'duplicates': 'allow',
             'default_limit': 20,
             'max_limit': 1000,
-            'create_status': 200,
+            'create_status': 201,
             'delete_during_listing': None,
             'name_filter': 'exact',
+            'filter_case': 'blind',
+            'refresh_keeps_old_token': False,
+            'login_checks_authorization': True,
         }
 
     def _seed(self, kind, item, operator_ids):
@@ -244,6 +261,12 @@ class ClearIPSimulator(SimServer):
         return token
 
     def login(self, request):
+        if self.config['login_checks_authorization'] and request.bearer() is not None:
+            with self.lock:
+                entry = self.tokens.get(request.bearer())
+            if entry is None or request.arrived >= entry[1]:
+                # A server that authenticates every route it can: a stale token sent with a login is refused.
+                raise ApiError(401, {'message': INVALID_TOKEN_MESSAGE})
         body = request.json()
         if not isinstance(body, dict) or not isinstance(body.get('email'), str) or not isinstance(body.get('password'), str):
             raise ApiError(400, {'message': 'body must be a JSON object with string fields "email" and "password"'})
@@ -285,6 +308,8 @@ class ClearIPSimulator(SimServer):
         if body != {}:
             raise ApiError(400, {'message': 'body must be an empty JSON object {}'})
         with self.lock:
+            if not self.config['refresh_keeps_old_token']:
+                self.tokens.pop(request.bearer(), None)   # the old token is revoked by its refresh
             return {'token': self._issue_token(account, request.session)}
 
     def _operator(self, account, given):
@@ -380,7 +405,13 @@ class ClearIPSimulator(SimServer):
                     self.fire('loose_name_filter')   # counted only when it matched a name exact matching would not
                 items = loose
                 continue
-            items = [item for item in items if _matches(item.get(field), op, value)]
+            exact = [item for item in items if _matches(item.get(field), op, value)]
+            if self.config['filter_case'] == 'blind' and op in ('=', '!='):
+                blind = [item for item in items if _matches(item.get(field), op, value, case_blind=True)]
+                if len(blind) != len(exact):
+                    self.fire('case_blind_filter')   # it matched what an exact filter would not
+                exact = blind
+            items = exact
 
         sort = request.query.get('sort')
         items_before_sort = items
@@ -529,15 +560,15 @@ def _sort_key(value):
     return (2, 0, str(value))
 
 
-def _matches(actual, op, wanted):
+def _matches(actual, op, wanted, case_blind=False):
     if isinstance(actual, (int, float)) and not isinstance(actual, bool):
         try:
             wanted = float(wanted)
         except (TypeError, ValueError):
             raise ApiError(400, {'message': 'where value %r is not a number' % (wanted,)})
     elif op == '=' or op == '!=':
-        actual = None if actual is None else str(actual)
-        wanted = None if wanted is None else str(wanted)
+        actual = None if actual is None else (str(actual).lower() if case_blind else str(actual))
+        wanted = None if wanted is None else (str(wanted).lower() if case_blind else str(wanted))
     else:
         raise ApiError(400, {'message': 'where operator %s needs a numeric field' % op})
     if op == '=':

@@ -43,7 +43,10 @@ def make_dataset(**clearip_extra):
 def start():
     started = []
 
-    def run(dataset=None, config=None):
+    def run(dataset=None, config=None, kind=True):
+        # These tests check one rule at a time, on the kind behaviours asked for by name (clearip.KIND); the
+        # unkind defaults have tests of their own (kind=False).
+        config = dict(clearip.KIND if kind else {}, **(config or {}))
         sim = ClearIPSimulator(dataset=make_dataset() if dataset is None else dataset, config=config).start()
         started.append(sim)
         return sim
@@ -722,7 +725,7 @@ def test_state_shows_accounts_without_passwords(sim):
 
 
 def test_no_dataset_gives_documented_test_accounts(start):
-    sim = ClearIPSimulator().start()
+    sim = ClearIPSimulator(config=clearip.KIND).start()
     try:
         single = Api(sim, 'api@clearip.test', clearip.DEFAULT_PASSWORD)
         assert single.create_sp('R1')['operator'] == clearip.DEFAULT_OPERATOR_ID
@@ -866,3 +869,43 @@ def wait_for(condition, timeout=30):
     while not condition():
         assert time.time() < end, 'condition not met within %d s' % timeout
         time.sleep(0.02)
+
+
+# -- the unkind defaults (issue 24), each shown to take effect ------------------------------------------------
+
+def test_by_default_creates_answer_201_pages_are_capped_and_ties_come_in_no_stored_order(start):
+    sps = seeded_sps(150)
+    for item in sps[:12]:
+        item['name'] = 'AAA same'
+    sim = start(make_dataset(serviceProviders=sps), kind=False)
+    api = Api(sim)
+    answer = api.post('/serviceProviders', {'serviceProvider': {'name': 'new one'}})
+    assert answer.status_code == 201 and answer.json()['serviceProviders'][0]['name'] == 'new one'
+    page = api.get('/serviceProviders', limit=500, sort='name ASC').json()['serviceProviders']
+    assert len(page) == 97   # fewer than asked while more remain
+    tied = [item['id'] for item in page if item['name'] == 'AAA same']
+    assert len(tied) == 12 and tied != [item['id'] for item in sps[:12]]
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'tie_order': 1}
+
+
+def test_by_default_text_filters_are_blind_to_case(start):
+    sim = start(make_dataset(serviceProviders=seeded_sps(3)), kind=False)
+    api = Api(sim)
+    assert api.names('serviceProviders', **{'where[name]': 'sp 01'}) == ['SP 01']
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'case_blind_filter': 1}
+    assert api.names('serviceProviders', **{'where[name]': 'SP 01'}) == ['SP 01']
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'case_blind_filter': 1}   # counted only when it mattered
+
+
+def test_by_default_a_refresh_revokes_the_old_token_and_a_login_with_a_bad_token_is_refused(start):
+    sim = start(kind=False)
+    api = Api(sim)
+    old = api.token
+    new = requests.post(sim.url + '/auth/refresh', json={}, headers=api.headers(), timeout=TIMEOUT).json()['token']
+    assert requests.get(sim.url + '/serviceProviders', headers={'Authorization': 'Bearer ' + old},
+                        timeout=TIMEOUT).json() == {'message': clearip.INVALID_TOKEN_MESSAGE}
+    assert requests.get(sim.url + '/serviceProviders', headers={'Authorization': 'Bearer ' + new}, timeout=TIMEOUT).status_code == 200
+    refused = requests.post(sim.url + '/auth/login', json={'email': SINGLE, 'password': PASSWORD},
+                            headers={'Authorization': 'Bearer ' + old}, timeout=TIMEOUT)
+    assert (refused.status_code, refused.json()) == (401, {'message': clearip.INVALID_TOKEN_MESSAGE})
+    assert login(sim, SINGLE).status_code == 200   # without the header
