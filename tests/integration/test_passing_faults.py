@@ -17,11 +17,13 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
+import requests
 
-from tests.integration.conftest import BIN, Sims, ansible_env, vendor_config, write_json
+from tests.integration.conftest import BIN, Sims, ansible_env, vendor_config, wait_for, write_json
 from tests.integration.test_reliability import assert_exact, expected, record, secrets_in, tally
 from tests.simulators.dataset import make_dataset
 
@@ -385,3 +387,59 @@ def test_a_refused_login_is_not_sent_again_by_the_next_runs(sims, sync, tmp_path
     assert all(bad['clearip']['password'] not in r.stdout + r.stderr for r in runs)
     assert_exact(s, dataset, 'a wrong ClearIP password for 3 runs, then the right one', runs + [fixed], config=good, root=tmp_path,
                  note='1 login sent by the 3 refused runs (ClearIP locks after 10); the right password cleared it')
+
+
+# -- a ClearIP that refuses a duplicate name with 409 (the contract leaves it open) --------------------------
+
+def test_a_clearip_that_refuses_duplicates_with_409_meets_none_from_the_sync_and_one_made_by_another_writer(sims, sync, tmp_path):
+    dataset = make_dataset(resellers=2, domains=10, users=120, seed=203)
+    s = sims(dataset, clearip_config={'duplicates': 'reject', 'token_lifetime': 2})
+    # Creates whose answers are lost or come after the client gave up: the sync looks them up, never sends one twice.
+    for fault in (
+        {'kind': 'drop_after_commit', 'method': 'POST', 'path': CREATES, 'times': -1, 'every': 7},
+        {'kind': 'late_commit', 'method': 'POST', 'path': '^/users$', 'times': 2, 'skip': 30, 'delay': 3.0},
+        {'kind': 'server_error', 'status': 503, 'method': 'POST', 'path': CREATES, 'times': -1, 'every': 11},
+    ):
+        s.add_fault(s.clearip, **fault)
+    config = vendor_config(s)
+    env = {'CLEARIP_TIMEOUT': '2'}
+    first = sync(config, env=env)
+    fired = Sims.stats(s.clearip)['faults_fired']
+    assert fired.get('drop_after_commit', 0) >= 5 and fired.get('late_commit_client_gone') == fired.get('late_commit', 0) >= 1, fired
+    assert fired.get('duplicate_refused', 0) == 0, fired   # no create of an object the sync could have found
+    runs = [first] if first.rc == 0 else [first, sync(config, env=env)]
+    assert Sims.stats(s.clearip)['faults_fired'].get('duplicate_refused', 0) == 0
+    assert_exact(s, dataset, 'ClearIP refusing a duplicate name with 409, creates dropped after commit or late',
+                 runs, config, tmp_path, 'the sync sent no create ClearIP refused as a duplicate')
+
+    # Another writer creates the very User the sync is creating, while its create is held: the 409 is met.
+    Sims.clear_faults(s.clearip)
+    Sims.reset_stats(s.clearip)
+    user = {'user': '999', 'domain': dataset['netsapiens']['domains'][0]['domain']}
+    Sims.add_fault(s.clearip, kind='hold', method='POST', path='^/users$', times=1, delay=600)
+    requests.post(s.netsapiens.url + '/_sim/users', json={'users': [user]}, timeout=10).raise_for_status()
+    name = '999@%s' % user['domain']
+    proc_out = {}
+    worker = threading.Thread(target=lambda: proc_out.setdefault('run', sync(config)))
+    worker.start()
+    try:
+        wait_for(lambda: Sims.stats(s.clearip).get('holding') == 1, 'the sync\'s create of %s held' % name)
+        held = Sims.stats(s.clearip)['held'][0]['body']['user']
+        assert held['name'] == name
+        token = requests.post(s.clearip.url + '/auth/login', timeout=10, json={
+            'email': config['clearip']['email'], 'password': config['clearip']['password']}).json()['token']
+        other = requests.post(s.clearip.url + '/users', json={'user': held}, headers={'Authorization': 'Bearer ' + token},
+                              timeout=10)
+        assert other.status_code == 201, other.text
+    finally:
+        Sims.release(s.clearip)
+        worker.join(600)
+    run = proc_out['run']
+    assert Sims.stats(s.clearip)['faults_fired'].get('duplicate_refused') == 1
+    users = [u for u in Sims.state(s.clearip)['users'] if u['name'] == name]
+    assert len(users) == 1   # one object, made by the other writer
+    report = run.out['report']['tiers']['users']
+    # the 409 is a refusal for good, named in the run's failed items; the next run finds the User and exits 0
+    assert run.rc != 0 and [f['name'] for f in report['failed']] == [name], run
+    again = sync(config)
+    assert again.rc == 0 and Sims.total_writes(s.clearip) == 1, again

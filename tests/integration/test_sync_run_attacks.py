@@ -153,7 +153,7 @@ def test_hostile_servers_short_pages_shuffled_short_tokens_429_on_listings(sims,
     run = sync(config)
     assert run.rc == 0, run
     # each unkind behaviour took effect: NetSapiens lists out of order, 429s on ClearIP listings, tokens renewed
-    assert Sims.stats(s.netsapiens)['faults_fired'].get('reordered'), Sims.stats(s.netsapiens)
+    assert Sims.stats(s.netsapiens)['behaviours'].get('reordered'), Sims.stats(s.netsapiens)
     assert Sims.stats(s.clearip)['faults_fired'].get('rate_limit'), Sims.stats(s.clearip)
     assert Sims.stats(s.clearip)['requests'].get('POST /auth/refresh', 0) + Sims.stats(s.clearip)['requests']['POST /auth/login'] >= 2
     after = held(s)

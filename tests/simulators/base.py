@@ -7,7 +7,8 @@ A simulator is a ``SimServer`` with routes. Everything the tests need to steer o
 under ``/_sim/`` and is never counted as API traffic:
 
 - ``GET  /_sim/state``   what the simulator holds (``SimServer.dump_state``)
-- ``GET  /_sim/stats``   ``{"requests": {endpoint: n}, "writes": {endpoint: n}, "faults_fired": {kind: n}}``
+- ``GET  /_sim/stats``   ``{"requests": {endpoint: n}, "writes": {endpoint: n}, "faults_fired": {kind: n},
+  "behaviours": {name: n}}`` (``behaviours``: the unkind default behaviours that took effect)
 - ``POST /_sim/faults``  ``{"faults": [fault, ...]}`` adds faults (see ``Fault``)
 - ``DELETE /_sim/faults`` removes every fault
 - ``POST /_sim/config``  updates ``SimServer.config`` keys (token lifetime, page cap, ...)
@@ -210,9 +211,11 @@ class SimServer(object):
         self.requests = {}
         self.writes = {}
         self.faults_fired = {}
+        self.behaviours = {}        # unkind default behaviours that took effect (SimServer.behaved)
         self.issued = []            # every token issued (GET /_sim/secrets)
         self.sessions = []          # one per login (GET /_sim/sessions)
         self.holding = 0            # requests a hold fault holds now
+        self.held = []              # each request a hold fault held: {"method", "path", "body"} (GET /_sim/stats)
         self.released = threading.Event()
         self._host = host
         self._port = port
@@ -278,6 +281,12 @@ class SimServer(object):
         with self.lock:
             self.faults_fired[kind] = self.faults_fired.get(kind, 0) + 1
 
+    def behaved(self, kind):
+        """Count one unkind default behaviour that took effect (a list out of stored order, a page capped below the
+        limit, a filter blind to case...), in ``/_sim/stats`` ``behaviours`` (apart from the injected faults)."""
+        with self.lock:
+            self.behaviours[kind] = self.behaviours.get(kind, 0) + 1
+
     def issue(self, token):
         """Remember a token handed out (``GET /_sim/secrets``); returns it."""
         with self.lock:
@@ -312,11 +321,13 @@ class SimServer(object):
                 return 200, self.dump_state()
         if method == 'GET' and path == '/_sim/stats':
             with self.lock:
-                stats = {'requests': dict(self.requests), 'writes': dict(self.writes), 'faults_fired': dict(self.faults_fired)}
+                stats = {'requests': dict(self.requests), 'writes': dict(self.writes), 'faults_fired': dict(self.faults_fired),
+                         'behaviours': dict(self.behaviours)}
                 if self.config.get('max_in_flight') is not None:
                     stats['in_flight_peak'] = self.in_flight_peak
-                if self.holding:
+                if self.held:
                     stats['holding'] = self.holding
+                    stats['held'] = list(self.held)
                 return 200, stats
         if method == 'GET' and path == '/_sim/secrets':
             with self.lock:
@@ -349,7 +360,9 @@ class SimServer(object):
                 self.requests.clear()
                 self.writes.clear()
                 self.faults_fired.clear()
+                self.behaviours.clear()
                 self.in_flight_peak = 0
+                self.held = []
             return 200, {}
         return 404, {'message': 'unknown admin call %s %s' % (method, path)}
 
@@ -440,7 +453,7 @@ class _Handler(BaseHTTPRequestHandler):
         request.fault = fault
         kind = fault.kind if fault is not None else None
         if kind == 'hold':
-            self._hold(sim, fault)
+            self._hold(sim, fault, request)
         if kind == 'server_error':
             sim.fire(kind)
             return self._send_json(fault.status or 503, {'message': 'simulated server error'})
@@ -509,9 +522,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send_json(status, payload, headers)
 
     @staticmethod
-    def _hold(sim, fault):
+    def _hold(sim, fault, request):
+        try:
+            body = request.json()
+        except ApiError:
+            body = None
         with sim.lock:
             sim.holding += 1
+            sim.held.append({'method': request.method, 'path': request.path, 'body': body})
         sim.fire('hold')
         try:
             sim.released.wait(fault.delay)

@@ -38,13 +38,14 @@ The defaults are the unkind ones the contract allows (``page_cap`` 97, ``order``
   ``config['max_limit']`` (1000); ``limit`` < 1 or ``skip`` < 0 or non-integers are 400.
   ``sort`` is ``field [ASC|DESC]`` (comma-separated for several keys; field must exist).
   Filters: ``where[field]=value`` (equal, blind to case by default: ``config['filter_case']`` ``blind``, counted as
-  ``faults_fired['case_blind_filter']`` when it matched what ``exact`` would not) and ``where[field][op]=value`` with op one of
+  ``behaviours['case_blind_filter']`` when it matched what ``exact`` would not) and
+  ``where[field][op]=value`` with op one of
   ``>= > <= < !=``, or ``where=<JSON object>`` with the same meaning. Unknown query parameters and
   unknown fields are 400 (a client sending ``offset`` or ``where[service_provider]`` learns it).
   ``config['page_cap']`` (int or None) returns at most that many records per page whatever the
   limit. Without ``sort`` the order is ``config['order']``: ``stored`` (creation order),
   ``reverse`` or ``shuffled`` (stable for a given ``config['shuffle_seed']``, so paging is coherent); with
-  ``sort``, records tied on the sort keys come in that order (counted as ``faults_fired['tie_order']`` when it
+  ``sort``, records tied on the sort keys come in that order (counted as ``behaviours['tie_order']`` when it
   differs from the stored order on an answer).
 - Creates answer ``config['create_status']`` (201) with the plural envelope holding one object that
   has ``id`` (uuid4), ``createdAt`` and ``updatedAt`` (Unix ms), ``operator`` and the fields given.
@@ -58,7 +59,7 @@ The defaults are the unkind ones the contract allows (``page_cap`` 97, ``order``
   contains ``v`` in any case, as a loose server's search would (counted as ``faults_fired['loose_name_filter']``).
 - Duplicates: ``config['duplicates']`` ``allow`` (default: a second create of a name makes a second
   object) or ``reject`` (409 DUPLICATE_MESSAGE when the operator already has an object of that kind
-  with that name, or a User with that non-empty ``userId``).
+  with that name, or a User with that non-empty ``userId``; counted as ``faults_fired['duplicate_refused']``).
 - ``config['delete_during_listing']`` (None, or ``{"kind": "users", "page": 2, "name": "..."}``): when
   the ``page``-th unfiltered list request of ``kind`` arrives (1 for the first), the object named
   ``name`` (default: the first by name) is deleted before that page is served, once (pages count
@@ -409,7 +410,7 @@ class ClearIPSimulator(SimServer):
             if self.config['filter_case'] == 'blind' and op in ('=', '!='):
                 blind = [item for item in items if _matches(item.get(field), op, value, case_blind=True)]
                 if len(blind) != len(exact):
-                    self.fire('case_blind_filter')   # it matched what an exact filter would not
+                    self.behaved('case_blind_filter')   # it matched what an exact filter would not
                 exact = blind
             items = exact
 
@@ -428,7 +429,7 @@ class ClearIPSimulator(SimServer):
             # Ties keep the configured order (``order``): a server owes no order among records equal on the sort keys.
             items = self._sort_by(self._unsorted(items), keys)
             if self.config['order'] != 'stored' and items != self._sort_by(items_before_sort, keys):
-                self.fire('tie_order')   # the order took effect: records tied on the sort keys came in another order
+                self.behaved('tie_order')   # the order took effect: records tied on the sort keys came in another order
         else:
             items = self._unsorted(items)
 
@@ -531,6 +532,13 @@ class ClearIPSimulator(SimServer):
             return int(self.config['create_status']), {kind: [copy.deepcopy(obj)]}
 
     def _reject_duplicate(self, kind, singular, operator, given):
+        try:
+            self._find_duplicate(kind, singular, operator, given)
+        except ApiError:
+            self.fire('duplicate_refused')
+            raise
+
+    def _find_duplicate(self, kind, singular, operator, given):
         for obj in self.store[kind]:
             if obj['operator'] != operator:
                 continue

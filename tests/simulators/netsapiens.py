@@ -51,10 +51,10 @@ Config (``config=`` or ``POST /_sim/config``):
 - ``v2_enabled`` (True): False makes every ``/ns-api/v2`` path answer 404 (the v2 token endpoint too), as an older core does
 - ``token_endpoints`` (``["v2", "legacy"]``): the token endpoints that exist
 - ``order`` ``"stored"`` | ``"reverse"`` | ``"shuffled"`` (default; seeded by ``order_seed``, the same order on every
-  page; counted as ``faults_fired['reordered']`` when a list left the stored order)
+  page; counted as ``behaviours['reordered']`` when a list left the stored order)
 - ``route_page_caps`` (default UNKIND_ROUTE_PAGE_CAPS: the users of a domain 37 a page, domains 61): endpoints, named as
   in ``ignore_start_routes``, that serve at most that many records a page whatever the limit (counted as
-  ``faults_fired['route_page_cap']``); ``{}`` honours the limit on every route
+  ``behaviours['route_page_cap']``); ``{}`` honours the limit on every route
 
 The defaults are the unkind ones the contract allows; ``KIND`` names the kind ones (stored order, every limit
 honoured) for a test that needs them.
@@ -531,7 +531,7 @@ class NetSapiensSimulator(SimServer):
         elif order != 'stored':
             raise ApiError(500, {'code': 500, 'message': 'simulator misconfigured: order %r' % order})
         if records != stored:
-            self.fire('reordered')   # the order took effect: this list left the stored order
+            self.behaved('reordered')   # the order took effect: this list left the stored order
         return records
 
     def _int_param(self, params, name, default):
@@ -566,7 +566,7 @@ class NetSapiensSimulator(SimServer):
         caps = [int(cap) for name, cap in (self.config['route_page_caps'] or {}).items() if name in endpoint_names]
         if caps and min(caps) < limit:
             limit = min(caps)
-            self.fire('route_page_cap')   # this route served fewer than the limit asked
+            self.behaved('route_page_cap')   # this route served fewer than the limit asked
         ignored = self.config['ignore_start_routes'] or []
         if any(name in ignored for name in endpoint_names) and start > 0:
             self.fire('ignored_start')

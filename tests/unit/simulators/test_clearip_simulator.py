@@ -856,11 +856,11 @@ def test_shuffled_order_puts_records_tied_on_the_sort_key_in_another_order(start
     def ids():
         return [item['id'] for item in api.get('/serviceProviders', limit=100, sort='name ASC').json()['serviceProviders']]
     stored = [item['id'] for item in sps]
-    assert ids() == stored and admin(sim, 'GET', 'stats')['faults_fired'] == {}
+    assert ids() == stored and admin(sim, 'GET', 'stats')['behaviours'] == {}
     admin(sim, 'POST', 'config', {'order': 'shuffled'})
     shuffled = ids()
     assert shuffled != stored and sorted(shuffled) == sorted(stored)
-    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'tie_order': 1}
+    assert admin(sim, 'GET', 'stats')['behaviours'] == {'tie_order': 1}
 
 
 def wait_for(condition, timeout=30):
@@ -885,16 +885,16 @@ def test_by_default_creates_answer_201_pages_are_capped_and_ties_come_in_no_stor
     assert len(page) == 97   # fewer than asked while more remain
     tied = [item['id'] for item in page if item['name'] == 'AAA same']
     assert len(tied) == 12 and tied != [item['id'] for item in sps[:12]]
-    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'tie_order': 1}
+    assert admin(sim, 'GET', 'stats')['behaviours'] == {'tie_order': 1}
 
 
 def test_by_default_text_filters_are_blind_to_case(start):
     sim = start(make_dataset(serviceProviders=seeded_sps(3)), kind=False)
     api = Api(sim)
     assert api.names('serviceProviders', **{'where[name]': 'sp 01'}) == ['SP 01']
-    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'case_blind_filter': 1}
+    assert admin(sim, 'GET', 'stats')['behaviours'] == {'case_blind_filter': 1}
     assert api.names('serviceProviders', **{'where[name]': 'SP 01'}) == ['SP 01']
-    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'case_blind_filter': 1}   # counted only when it mattered
+    assert admin(sim, 'GET', 'stats')['behaviours'] == {'case_blind_filter': 1}   # counted only when it mattered
 
 
 def test_by_default_a_refresh_revokes_the_old_token_and_a_login_with_a_bad_token_is_refused(start):
