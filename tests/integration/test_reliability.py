@@ -253,7 +253,7 @@ def test_fault_matrix_every_fault_at_once(sims, sync, tmp_path):
                                          'ignore_start_routes': ['GET /resellers', 'GET /connections']},
              # (a where[name] filter matching other names never took effect here, no name containing another:
              # test_passing_faults.py::test_a_lookup_after_a_refusal_never_takes_an_object_of_another_name has it)
-             clearip_config={'token_lifetime': 2})
+             clearip_config={'token_lifetime': 2, 'token_judged_at': 'arrival'})   # so the late commit can commit
     cip, ns = s.clearip, s.netsapiens
     for fault in (
         {'kind': 'server_error', 'method': 'POST', 'path': '^/users$', 'times': 3},                 # 5xx before commit

@@ -147,8 +147,8 @@ class Request(object):
         self.params = {}            # path parameters of the matched route
         self.fault = None           # the Fault that applies to this request, if any (see FAULT_KINDS)
         self.session = None         # the session (SimServer.open_session) of its token, set by the handler
-        # When it arrived: a token is judged as of then (a server checks it on arrival, so a request held by a
-        # slow or late_commit fault still commits with a token that expired meanwhile).
+        # When it arrived: with the simulator's config token_judged_at 'arrival', a token is judged as of then (a
+        # server that checks it on arrival, so a request a slow or late_commit fault holds still commits).
         self.arrived = time.time()
         self.arrived_monotonic = time.monotonic()
 
@@ -325,6 +325,8 @@ class SimServer(object):
                          'behaviours': dict(self.behaviours)}
                 if self.config.get('max_in_flight') is not None:
                     stats['in_flight_peak'] = self.in_flight_peak
+                if self.in_flight:
+                    stats['in_flight'] = self.in_flight   # API requests arrived and not yet answered (absent: none)
                 if self.held:
                     stats['holding'] = self.holding
                     stats['held'] = list(self.held)

@@ -18,7 +18,9 @@ Choices where the contract is silent (each is the strict reading, so a sloppy cl
 - Every call but ``/auth/login`` needs ``Authorization: Bearer <token>``; otherwise 401 with
   MISSING_TOKEN_MESSAGE, INVALID_TOKEN_MESSAGE or EXPIRED_TOKEN_MESSAGE. A refresh issues a new token
   and revokes the old one (``config['refresh_keeps_old_token']`` True leaves it valid until it expires).
-  Tokens live ``config['token_lifetime']`` seconds, judged when the request arrives. A login that carries
+  Tokens live ``config['token_lifetime']`` seconds, judged when the request is handled, after any delay
+  (``config['token_judged_at']`` ``arrival``: when it arrived, so a request a ``slow`` or ``late_commit`` fault
+  holds still commits with a token that expired meanwhile). A login that carries
   an Authorization header with a token that is not valid is 401 INVALID_TOKEN_MESSAGE
   (``config['login_checks_authorization']`` False ignores the header).
 
@@ -128,7 +130,7 @@ DUPLICATE_MESSAGE = 'a %s with %s %r already exists'
 # refresh, creates answered 201, a login carrying a bad token refused. A test that needs the kind behaviour asks
 # for it by name: ``config=dict(KIND)`` (or some of its keys).
 KIND = {'page_cap': None, 'order': 'stored', 'create_status': 200, 'filter_case': 'exact',
-        'refresh_keeps_old_token': True, 'login_checks_authorization': False}
+        'refresh_keeps_old_token': True, 'login_checks_authorization': False, 'token_judged_at': 'arrival'}
 
 NAME_PATTERN = re.compile(r'^[A-Za-z0-9 #*+@.,\-_]+\Z')
 NAME_MAX_LENGTH = 255
@@ -212,6 +214,7 @@ class ClearIPSimulator(SimServer):
             'filter_case': 'blind',
             'refresh_keeps_old_token': False,
             'login_checks_authorization': True,
+            'token_judged_at': 'answer',
         }
 
     def _seed(self, kind, item, operator_ids):
@@ -297,7 +300,7 @@ class ClearIPSimulator(SimServer):
             entry = self.tokens.get(token)
             if entry is None:
                 raise ApiError(401, {'message': INVALID_TOKEN_MESSAGE})
-            if request.arrived >= entry[1]:   # judged on arrival (base.Request.arrived)
+            if (request.arrived if self.config['token_judged_at'] == 'arrival' else time.time()) >= entry[1]:
                 del self.tokens[token]
                 raise ApiError(401, {'message': EXPIRED_TOKEN_MESSAGE})
             request.session = entry[2]

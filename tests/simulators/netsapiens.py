@@ -44,7 +44,8 @@ everything unless ``limit`` is given, since no source documents paging for them.
 
 Config (``config=`` or ``POST /_sim/config``):
 
-- ``token_lifetime`` seconds (3600); ``token_without_access_token`` (False): 200 without ``access_token``
+- ``token_lifetime`` seconds (3600), judged when the request is handled, after any fault's delay
+  (``token_judged_at`` ``"arrival"``: when it arrived); ``token_without_access_token`` (False): 200 without ``access_token``
 - ``page_cap`` (None): at most this many records per page whatever the limit asked
 - ``ignore_start_routes`` ([]): endpoints whose ``start`` is ignored, named ``"GET /ns-api/v2/domains"``
   or in the short v2 form ``"GET /domains"`` (v1: ``"POST /ns-api/ subscriber"``)
@@ -197,7 +198,7 @@ SUBSCRIPTION_POST_OK_MAX = 302
 # same on every page), and some routes serve fewer records than the limit asked, whatever it was. A test that
 # needs the kind behaviour asks for it by name: ``config=dict(KIND)`` (or some of its keys).
 UNKIND_ROUTE_PAGE_CAPS = {'GET /domains/{domain}/users': 37, 'GET /domains': 61}
-KIND = {'order': 'stored', 'route_page_caps': {}}
+KIND = {'order': 'stored', 'route_page_caps': {}, 'token_judged_at': 'arrival'}
 
 
 def subscription_expired(subscription, now=None):
@@ -320,6 +321,7 @@ class NetSapiensSimulator(SimServer):
             'order': 'shuffled',
             'order_seed': 0,
             'route_page_caps': dict(UNKIND_ROUTE_PAGE_CAPS),
+            'token_judged_at': 'answer',
             'default_limit': 100,
             'max_limit': 1000,
             'over_max_limit': 'error',
@@ -510,7 +512,7 @@ class NetSapiensSimulator(SimServer):
             entry = self.access_tokens.get(token)
         if entry is None:
             raise ApiError(401, {'code': 401, 'message': 'invalid access token'})
-        if entry[0] <= request.arrived_monotonic:   # judged on arrival (base.Request.arrived)
+        if entry[0] <= (request.arrived_monotonic if self.config['token_judged_at'] == 'arrival' else time.monotonic()):
             raise ApiError(401, {'code': 401, 'message': 'access token expired'})
 
     # -- shared list machinery -----------------------------------------------------------------
