@@ -22,6 +22,7 @@ class NetSapiensSimulator(netsapiens.NetSapiensSimulator):
     def default_config(self):
         return dict(super(NetSapiensSimulator, self).default_config(), **netsapiens.KIND)
 
+
 TOKEN_PATH = '/ns-api/oauth2/token/'
 V1_PATH = '/ns-api/'
 V2 = '/ns-api/v2'
