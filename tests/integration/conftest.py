@@ -278,7 +278,7 @@ def vendor_config(sims):
     return dataset_vendor_config(sims.dataset, sims.netsapiens.url, sims.clearip.url)
 
 
-def written_files(*roots, exclude=('config.json', 'vars.json')):
+def written_files(*roots, exclude=('config.json', 'vars.json', 'playbook.yml')):
     """Every file under ``roots`` but the inputs a test wrote itself (named in ``exclude``)."""
     return [p for root in roots for p in sorted(Path(root).rglob('*')) if p.is_file() and p.name not in exclude]
 
