@@ -52,9 +52,8 @@ def play(s, scheme='plain', exclude=(), include=(), service_provider=None):
 
 
 def secrets(s):
-    ns = s.dataset['netsapiens']
-    return [ns['oauth_clients'][0]['client_secret'], ns['api_users'][0]['password'],
-            s.dataset['clearip']['accounts'][0]['password']]
+    """The passwords, client secrets and API keys of the dataset, and every token the simulators issued so far."""
+    return s.secrets()
 
 
 def held(s):
