@@ -229,7 +229,8 @@ options:
   report_path:
     description:
       - When set, the JSON report (C(docs/report.md)) of the run is written there (mode 0600, atomically), whatever happens -
-        success, failed records, a fatal error, a cancel (SIGTERM, SIGINT or SIGHUP gives status V(cancelled)).
+        success, failed records, a fatal error, a cancel (SIGTERM, SIGINT or SIGHUP received by the module gives status V(cancelled); C(ansible-playbook)
+        passes SIGTERM and SIGINT on to it, not SIGHUP).
     type: path
   metrics_path:
     description: When set, the run's Prometheus text file is written there (mode 0644, atomically), except in check mode.

@@ -13,7 +13,9 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -72,6 +74,41 @@ class Sims(object):
     @staticmethod
     def reset_stats(sim):
         requests.post(sim.url + '/_sim/reset-stats', timeout=10).raise_for_status()
+
+    @staticmethod
+    def issued(sim):
+        """Every token the simulator handed out (access, refresh and session tokens)."""
+        return requests.get(sim.url + '/_sim/secrets', timeout=10).json()['issued']
+
+    @staticmethod
+    def sessions(sim):
+        """One entry per login: ``opened``, ``last_request``, ``writes``, ``first_write``, ``last_write`` (base.py)."""
+        return requests.get(sim.url + '/_sim/sessions', timeout=10).json()['sessions']
+
+    @staticmethod
+    def release(sim):
+        """Let every request a ``hold`` fault holds go on."""
+        requests.post(sim.url + '/_sim/release', timeout=10).raise_for_status()
+
+    def secrets(self, config=None):
+        """Every secret a run against these simulators could leak: each password, client secret and API key of the
+        dataset and of ``config``, the userinfo of each URL in ``config``, and every token both simulators issued."""
+        found = set()
+        ns = self.dataset.get('netsapiens', {})
+        found.update(c['client_secret'] for c in ns.get('oauth_clients', []))
+        found.update(u['password'] for u in ns.get('api_users', []))
+        found.update(ns.get('api_keys', []))
+        found.update(a['password'] for a in self.dataset.get('clearip', {}).get('accounts', []))
+        for section in (config or {}).values():
+            for key, value in (section.items() if isinstance(section, dict) else ()):
+                if key in ('password', 'clientSecret', 'client_secret', 'api_key') and value:
+                    found.add(value)
+                if key in ('host', 'url') and value and urlsplit(value).password:
+                    parts = urlsplit(value)
+                    found.update((parts.password, '%s:%s@' % (parts.username, parts.password)))
+        found.update(self.issued(self.netsapiens))
+        found.update(self.issued(self.clearip))
+        return sorted(secret for secret in found if secret)
 
 
 @pytest.fixture
@@ -239,3 +276,38 @@ def sync(collection_playbook):
 def vendor_config(sims):
     """The vendor binary's config.json for these simulators (plus clearip.url, which the vendor's lacks)."""
     return dataset_vendor_config(sims.dataset, sims.netsapiens.url, sims.clearip.url)
+
+
+def written_files(*roots, exclude=('config.json', 'vars.json', 'playbook.yml')):
+    """Every file under ``roots`` but the inputs a test wrote itself (named in ``exclude``)."""
+    return [p for root in roots for p in sorted(Path(root).rglob('*')) if p.is_file() and p.name not in exclude]
+
+
+def assert_no_secret(secrets, texts=(), files=()):
+    """Fail naming where each secret was found in ``texts`` (outputs) or ``files`` (paths); else return 0, the count
+    a results table records. Call it only after every run whose output it searches has ended."""
+    assert len(secrets) >= 3, secrets   # the credentials at least: an empty list would search for nothing
+    places = [('output %d' % index, text) for index, text in enumerate(texts)]
+    places += [(str(path), path.read_bytes().decode('utf-8', 'replace')) for path in files]
+    found = ['%s... in %s' % (secret[:4], where) for secret in secrets for where, text in places if secret in text]
+    assert found == [], found
+    return 0
+
+
+def wait_for(condition, what, timeout=300, proc=None):
+    """Wait until ``condition()`` is true (a simulator counter, a file), polling; fail naming ``what`` after
+    ``timeout`` seconds, or at once when ``proc`` (a Popen) ended first."""
+    end = time.time() + timeout
+    while not condition():
+        assert proc is None or proc.poll() is None, 'the run ended before: %s' % what
+        assert time.time() < end, 'not within %d s: %s' % (timeout, what)
+        time.sleep(0.05)
+
+
+def overlapped(sessions):
+    """Whether two runs were alive at once, from the ClearIP simulator's sessions (one per login): some session was
+    open (from its login to its last request) while another wrote (between its first and last write). Two runs
+    one after the other fail this."""
+    return any(writer is not other and writer['writes'] and other['last_request'] is not None
+               and other['opened'] < writer['last_write'] and other['last_request'] > writer['first_write']
+               for writer in sessions for other in sessions)

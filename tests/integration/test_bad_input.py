@@ -28,7 +28,8 @@ def test_malformed_users_fail_alone_in_the_users_tier_and_check_mode_predicts_it
                    {'list': 'users', 'domain': first, 'at': 2, 'record': {'user': '', 'domain': first, 'name-first-name': 'Ann'}},
                    {'list': 'users', 'domain': last, 'at': 0, 'record': {'domain': last, 'name-first-name': 'Ben'}},
                    {'list': 'users', 'domain': last, 'at': 4, 'record': 'not a record'})
-    s = sims(dataset)
+    # the records' positions are asserted, so the lists keep their stored order (asked for by name)
+    s = sims(dataset, netsapiens_config={'order': 'stored'})
     config = vendor_config(s)
 
     dry = sync(config, check=True)
@@ -68,7 +69,8 @@ def test_a_malformed_domain_fails_in_the_groups_tier_and_holds_back_only_its_own
     ns = dataset['netsapiens']
     with_malformed(dataset, {'list': 'domains', 'at': 1, 'record': {'domain': 'odd.example', 'reseller': ['x']}},
                    {'list': 'domains', 'at': 3, 'record': {'reseller': ns['resellers'][0]['reseller']}})
-    s = sims(dataset)
+    # the records' positions are asserted, so the lists keep their stored order (asked for by name)
+    s = sims(dataset, netsapiens_config={'order': 'stored'})
     run = sync(vendor_config(s))
     assert run.rc != 0, run
     # The malformed records are extra ones, with no user: every well-formed domain's Users are created.
@@ -85,7 +87,8 @@ def test_a_malformed_reseller_and_a_malformed_connection_fail_the_run_and_hold_b
     dataset = make_dataset(resellers=2, domains=2, users=4, seed=11)
     with_malformed(dataset, {'list': 'resellers', 'at': 0, 'record': {'reseller': None, 'description': 'x'}},
                    {'list': 'connections', 'at': 0, 'record': ['sip*@192.0.2.9']})
-    s = sims(dataset)
+    # the records' positions are asserted, so the lists keep their stored order (asked for by name)
+    s = sims(dataset, netsapiens_config={'order': 'stored'})
     run = sync(vendor_config(s))
     assert run.rc != 0, run
     assert holdings(s) == expected_plain(dataset)   # the malformed reseller is an extra one, with no domain

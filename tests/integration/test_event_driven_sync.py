@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.conftest import BIN, ansible_env, vendor_config
+from tests.integration.conftest import BIN, ansible_env, assert_no_secret, vendor_config
 from tests.simulators import dataset as D
 
 RULEBOOK = BIN / 'ansible-rulebook'
@@ -146,7 +146,9 @@ def test_new_subscribers_reach_clearip_within_seconds_without_duplicates(sims, p
     [posted] = env.state(env.netsapiens)['event_posts']
     assert posted['status'] == 202
     delay = created_at - posted['at']
-    assert delay > 0
+    # "within seconds" (README, docs/events.md): a generous bound a loaded 2-core machine meets; the figures in
+    # docs/events.md are what this prints on a quiet one
+    assert 0 < delay < 60, delay
     print('event to ClearIP User: %.1f s (target: under 10 s)' % delay)
     # The targeted sync read only that domain's users.
     read = env.stats(env.netsapiens)['requests']
@@ -182,4 +184,5 @@ def test_new_subscribers_reach_clearip_within_seconds_without_duplicates(sims, p
     assert len(ids) == before + 51
     assert proc.poll() is None, log.read_text()[-5000:]
     assert TOKEN not in log.read_text()
-    assert not any(Path(log).read_text().count(secret) for secret in (D.NS_CLIENT_SECRET, D.NS_PASSWORD))
+    # nor any password, client secret, API key or token either simulator issued to the runs
+    assert_no_secret(env.secrets(), [Path(log).read_text()])

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 import json
 
+from tests.integration.conftest import Sims
 from tests.simulators import dataset as D
 
 POST = 'POST /ns-api/v2/domains/{domain}/dialplans/{dialplan}/dialrules'
@@ -208,6 +209,7 @@ def test_a_create_whose_answer_is_lost_is_not_made_twice(sims, playbook):
     assert created['end_state']['parameter'] == HEADER
     assert len(stored(env)) == 1
     assert writes(env) == {POST: 1}
+    assert Sims.stats(env.netsapiens)['faults_fired'] == {'drop_after_commit': 1}   # the create committed, its answer lost
 
 
 def test_an_api_v1_server_is_refused_with_a_clear_message(sims, playbook):

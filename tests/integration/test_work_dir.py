@@ -88,7 +88,8 @@ def test_a_killed_run_leaves_no_files_and_the_next_run_finishes_without_duplicat
     assert orphans, 'the killed run left no module worker; the test cannot tell what it leaves'
     kill_all(orphans)
     wait_for(lambda: not processes_with_home(tmp_path / 'a' / 'home'), 30, 'the module worker to end')
-    time.sleep(2.5)   # a create the killed module had sent is committed by the slow simulator after its delay
+    # a create the killed module had sent is committed by the slow simulator after its delay: wait until none is in flight
+    wait_for(lambda: not Sims.stats(s.clearip).get('in_flight'), 60, 'the creates the killed run had sent to land')
     created_before = users_in(s)
     assert 2 <= created_before < 60
 

@@ -7,11 +7,27 @@ A simulator is a ``SimServer`` with routes. Everything the tests need to steer o
 under ``/_sim/`` and is never counted as API traffic:
 
 - ``GET  /_sim/state``   what the simulator holds (``SimServer.dump_state``)
-- ``GET  /_sim/stats``   ``{"requests": {endpoint: n}, "writes": {endpoint: n}, "faults_fired": {kind: n}}``
+- ``GET  /_sim/stats``   ``{"requests": {endpoint: n}, "writes": {endpoint: n}, "faults_fired": {kind: n},
+  "behaviours": {name: n}}`` (``behaviours``: the unkind default behaviours that took effect)
 - ``POST /_sim/faults``  ``{"faults": [fault, ...]}`` adds faults (see ``Fault``)
 - ``DELETE /_sim/faults`` removes every fault
 - ``POST /_sim/config``  updates ``SimServer.config`` keys (token lifetime, page cap, ...)
 - ``POST /_sim/reset-stats`` zeroes the counters
+- ``GET  /_sim/secrets`` ``{"issued": [...]}``: every token (access, refresh, session) this simulator issued, so a
+  test can search a run's output and files for each one
+- ``GET  /_sim/sessions`` ``{"sessions": [...]}``: one entry per login (a refresh stays in its login's session):
+  ``{"id", "account", "opened", "last_request", "requests", "writes", "first_write", "last_write"}`` (``time.time()``
+  seconds; ``first_write``/``last_write`` None before a write), so a test can show two runs overlapped
+- ``POST /_sim/release`` lets every request a ``hold`` fault holds (and any later one) go on
+
+A fault is counted in ``faults_fired`` when it takes effect, not when it is chosen: a ``drop_after_commit``
+or ``late_commit`` only when the request committed (answered 2xx inside), an ``ack_not_stored`` only when the
+create was acknowledged, an ``empty_list`` only when a list was emptied. A ``drop_after_commit``, ``late_commit``
+or ``ack_not_stored`` given to a request that did not commit (refused: an expired token, a missing parent) leaves
+that request's answer alone and goes to the next matching request. Whether the client had given up is
+counted apart, seen from the socket (the peer closed it): ``slow_client_gone`` (gone during the delay),
+``late_commit_client_gone`` (gone before the commit landed, so the commit came after the client timed out),
+``trickle_client_gone`` (gone before the whole body was sent).
 
 Every simulator has the config key ``answer_delay`` (seconds, default 0): each API answer (not the
 ``/_sim/`` ones) waits that long before the request is handled, as a WAN round trip would (the link-delay
@@ -30,6 +46,8 @@ from __future__ import annotations
 
 import json
 import re
+import select
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +68,8 @@ FAULT_KINDS = (
                           # (route handlers that create read ``request.fault``)
     'empty_list',         # perform the request, then answer its list empty ([] or {"<plural>": []}), as a
                           # source that glitched would
+    'hold',               # hold the request before any effect until ``POST /_sim/release`` (at most ``delay``
+                          # seconds), then perform it: a test makes two runs overlap on a condition, not a sleep
 )
 
 
@@ -96,6 +116,11 @@ class Fault(object):
             self.times -= 1
         return True
 
+    def give_back(self):
+        """A fault that could not take effect (the request it was given to did not commit) goes to the next one."""
+        if self.times >= 0:
+            self.times += 1
+
 
 def _emptied(payload):
     """A list answer with its list emptied: ``[]`` for a list, the one list of an object emptied."""
@@ -121,6 +146,11 @@ class Request(object):
         self.raw_body = body
         self.params = {}            # path parameters of the matched route
         self.fault = None           # the Fault that applies to this request, if any (see FAULT_KINDS)
+        self.session = None         # the session (SimServer.open_session) of its token, set by the handler
+        # When it arrived: with the simulator's config token_judged_at 'arrival', a token is judged as of then (a
+        # server that checks it on arrival, so a request a slow or late_commit fault holds still commits).
+        self.arrived = time.time()
+        self.arrived_monotonic = time.monotonic()
 
     def json(self):
         """The body as JSON, or raise ApiError(400)."""
@@ -181,6 +211,12 @@ class SimServer(object):
         self.requests = {}
         self.writes = {}
         self.faults_fired = {}
+        self.behaviours = {}        # unkind default behaviours that took effect (SimServer.behaved)
+        self.issued = []            # every token issued (GET /_sim/secrets)
+        self.sessions = []          # one per login (GET /_sim/sessions)
+        self.holding = 0            # requests a hold fault holds now
+        self.held = []              # each request a hold fault held: {"method", "path", "body"} (GET /_sim/stats)
+        self.released = threading.Event()
         self._host = host
         self._port = port
         self._httpd = None
@@ -233,12 +269,50 @@ class SimServer(object):
             self.in_flight -= 1
 
     def take_fault(self, method, path):
+        """The fault that applies to this request, if any (counted by ``fire`` when it takes effect)."""
         with self.lock:
             for fault in self.faults:
                 if fault.take(method, path):
-                    self.faults_fired[fault.kind] = self.faults_fired.get(fault.kind, 0) + 1
                     return fault
         return None
+
+    def fire(self, kind):
+        """Count one fault (or unkind behaviour) that took effect, in ``faults_fired``."""
+        with self.lock:
+            self.faults_fired[kind] = self.faults_fired.get(kind, 0) + 1
+
+    def behaved(self, kind):
+        """Count one unkind default behaviour that took effect (a list out of stored order, a page capped below the
+        limit, a filter blind to case...), in ``/_sim/stats`` ``behaviours`` (apart from the injected faults)."""
+        with self.lock:
+            self.behaviours[kind] = self.behaviours.get(kind, 0) + 1
+
+    def issue(self, token):
+        """Remember a token handed out (``GET /_sim/secrets``); returns it."""
+        with self.lock:
+            self.issued.append(token)
+        return token
+
+    def open_session(self, account):
+        """A new login's session id (``GET /_sim/sessions``)."""
+        with self.lock:
+            self.sessions.append({'id': len(self.sessions), 'account': account, 'opened': time.time(),
+                                  'last_request': None, 'requests': 0, 'writes': 0, 'first_write': None, 'last_write': None})
+            return len(self.sessions) - 1
+
+    def end_request(self, request, wrote):
+        """Note an answered request in its session (the handler set ``request.session``)."""
+        if request.session is None:
+            return
+        with self.lock:
+            session = self.sessions[request.session]
+            now = time.time()
+            session['last_request'] = now
+            session['requests'] += 1
+            if wrote:
+                session['writes'] += 1
+                session['first_write'] = session['first_write'] or now
+                session['last_write'] = now
 
     # -- admin -------------------------------------------------------------------------------
     def admin(self, method, path, request):
@@ -247,10 +321,25 @@ class SimServer(object):
                 return 200, self.dump_state()
         if method == 'GET' and path == '/_sim/stats':
             with self.lock:
-                stats = {'requests': dict(self.requests), 'writes': dict(self.writes), 'faults_fired': dict(self.faults_fired)}
+                stats = {'requests': dict(self.requests), 'writes': dict(self.writes), 'faults_fired': dict(self.faults_fired),
+                         'behaviours': dict(self.behaviours)}
                 if self.config.get('max_in_flight') is not None:
                     stats['in_flight_peak'] = self.in_flight_peak
+                if self.in_flight:
+                    stats['in_flight'] = self.in_flight   # API requests arrived and not yet answered (absent: none)
+                if self.held:
+                    stats['holding'] = self.holding
+                    stats['held'] = list(self.held)
                 return 200, stats
+        if method == 'GET' and path == '/_sim/secrets':
+            with self.lock:
+                return 200, {'issued': list(self.issued)}
+        if method == 'GET' and path == '/_sim/sessions':
+            with self.lock:
+                return 200, {'sessions': [dict(session) for session in self.sessions]}
+        if method == 'POST' and path == '/_sim/release':
+            self.released.set()
+            return 200, {}
         if method == 'POST' and path == '/_sim/faults':
             body = request.json() or {}
             with self.lock:
@@ -273,7 +362,9 @@ class SimServer(object):
                 self.requests.clear()
                 self.writes.clear()
                 self.faults_fired.clear()
+                self.behaviours.clear()
                 self.in_flight_peak = 0
+                self.held = []
             return 200, {}
         return 404, {'message': 'unknown admin call %s %s' % (method, path)}
 
@@ -362,17 +453,30 @@ class _Handler(BaseHTTPRequestHandler):
 
         fault = sim.take_fault(self.command, path)
         request.fault = fault
-        if fault is not None and fault.kind == 'server_error':
+        kind = fault.kind if fault is not None else None
+        if kind == 'hold':
+            self._hold(sim, fault, request)
+        if kind == 'server_error':
+            sim.fire(kind)
             return self._send_json(fault.status or 503, {'message': 'simulated server error'})
-        if fault is not None and fault.kind == 'rate_limit':
+        if kind == 'rate_limit':
+            sim.fire(kind)
             return self._send_json(429, {'message': 'too many requests'}, {'Retry-After': str(fault.retry_after)})
-        if fault is not None and fault.kind == 'malformed_json':
+        if kind == 'malformed_json':
+            sim.fire(kind)
             return self._send_raw(200, b'{"truncated": [', 'application/json')
-        if fault is not None and fault.kind == 'html_error':
+        if kind == 'html_error':
+            sim.fire(kind)
             return self._send_raw(fault.status or 502, b'<html><head><title>502 Bad Gateway</title></head>'
                                   b'<body><h1>Bad Gateway</h1></body></html>', 'text/html')
-        if fault is not None and fault.kind in ('slow', 'late_commit'):
+        gone_before = False
+        if kind in ('slow', 'late_commit'):
             time.sleep(fault.delay)
+            gone_before = self._peer_gone()
+            if kind == 'slow':
+                sim.fire(kind)
+                if gone_before:
+                    sim.fire('slow_client_gone')
 
         try:
             result = handler(request)
@@ -381,14 +485,34 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = result
         except ApiError as ex:
             status, payload, headers = ex.status, ex.body, ex.headers
-        if write and 200 <= status < 300 and not (fault is not None and fault.kind == 'ack_not_stored'):
+        committed = 200 <= status < 300
+        stored = committed and kind != 'ack_not_stored'
+        if write and stored:
             sim.count(sim.writes, endpoint)
-        if fault is not None and fault.kind == 'empty_list' and 200 <= status < 300:
-            payload = _emptied(payload)
-        if fault is not None and fault.kind == 'trickle':
-            return self._trickle(status, json.dumps(payload).encode('utf-8'), fault.delay)
+        sim.end_request(request, write and stored)
+        if kind == 'ack_not_stored' and committed and write:
+            sim.fire(kind)
+        if kind == 'empty_list' and committed:
+            emptied = _emptied(payload)
+            if emptied != payload:
+                sim.fire(kind)
+            payload = emptied
+        if kind == 'trickle':
+            sim.fire(kind)
+            if not self._trickle(status, json.dumps(payload).encode('utf-8'), fault.delay):
+                sim.fire('trickle_client_gone')
+            return None
 
-        if fault is not None and fault.kind in ('drop_after_commit', 'late_commit'):
+        if kind in ('drop_after_commit', 'late_commit', 'ack_not_stored') and not committed:
+            # Refused (a 401 with a token that expired, a 404, ...): nothing committed, so the fault could not take
+            # effect. The request is answered as it would be, and the fault goes to the next matching request.
+            with sim.lock:
+                fault.give_back()
+            kind = None
+        if kind in ('drop_after_commit', 'late_commit'):
+            sim.fire(kind)
+            if kind == 'late_commit' and gone_before:
+                sim.fire('late_commit_client_gone')
             self.close_connection = True
             try:
                 self.connection.shutdown(2)
@@ -399,8 +523,33 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_raw(payload.status, payload.body, payload.content_type, payload.headers)
         return self._send_json(status, payload, headers)
 
+    @staticmethod
+    def _hold(sim, fault, request):
+        try:
+            body = request.json()
+        except ApiError:
+            body = None
+        with sim.lock:
+            sim.holding += 1
+            sim.held.append({'method': request.method, 'path': request.path, 'body': body})
+        sim.fire('hold')
+        try:
+            sim.released.wait(fault.delay)
+        finally:
+            with sim.lock:
+                sim.holding -= 1
+
+    def _peer_gone(self):
+        """Whether the client closed its end (it timed out and gave up): readable, with nothing left to read."""
+        try:
+            readable = select.select([self.connection], [], [], 0)[0]
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b''
+        except OSError:
+            return True
+
     def _trickle(self, status, body, gap):
-        """The status and headers at once, then the body one byte every ``gap`` seconds, until the client gives up."""
+        """The status and headers at once, then the body one byte every ``gap`` seconds, until the client gives up.
+        True when the whole body went out, False when the client gave up first."""
         self.send_response(status)
         self.send_header('Content-Type', 'application/json')
         self.send_header('Content-Length', str(len(body)))
@@ -410,11 +559,13 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             for index in range(len(body)):
                 time.sleep(gap)
+                if self._peer_gone():
+                    return False
                 self.wfile.write(body[index:index + 1])
                 self.wfile.flush()
         except OSError:
-            pass   # the client gave up: what a stalled answer is for
-        return None
+            return False   # the client gave up: what a stalled answer is for
+        return True
 
     def _send_json(self, status, payload, headers=None):
         return self._send_raw(status, json.dumps(payload).encode('utf-8'), 'application/json', headers)

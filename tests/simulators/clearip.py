@@ -17,7 +17,15 @@ Choices where the contract is silent (each is the strict reading, so a sloppy cl
 
 - Every call but ``/auth/login`` needs ``Authorization: Bearer <token>``; otherwise 401 with
   MISSING_TOKEN_MESSAGE, INVALID_TOKEN_MESSAGE or EXPIRED_TOKEN_MESSAGE. A refresh issues a new token
-  and leaves the old one valid until it expires. Tokens live ``config['token_lifetime']`` seconds.
+  and revokes the old one (``config['refresh_keeps_old_token']`` True leaves it valid until it expires).
+  Tokens live ``config['token_lifetime']`` seconds, judged when the request is handled, after any delay
+  (``config['token_judged_at']`` ``arrival``: when it arrived, so a request a ``slow`` or ``late_commit`` fault
+  holds still commits with a token that expired meanwhile). A login that carries
+  an Authorization header with a token that is not valid is 401 INVALID_TOKEN_MESSAGE
+  (``config['login_checks_authorization']`` False ignores the header).
+
+The defaults are the unkind ones the contract allows (``page_cap`` 97, ``order`` shuffled, ``create_status``
+201, ``filter_case`` blind, the old token revoked, a login's header checked); ``KIND`` names the kind ones.
 - Login failures: unknown email or wrong password -> 401 BAD_CREDENTIALS_MESSAGE (a wrong password
   counts a failure; a successful login resets the count); MAX_FAILED_LOGINS failures lock the account
   -> 423 LOCKED_MESSAGE, even with the right password. Account states other than ``active`` answer
@@ -31,13 +39,17 @@ Choices where the contract is silent (each is the strict reading, so a sloppy cl
 - Lists: ``limit`` defaults to ``config['default_limit']`` (20) and is clamped to
   ``config['max_limit']`` (1000); ``limit`` < 1 or ``skip`` < 0 or non-integers are 400.
   ``sort`` is ``field [ASC|DESC]`` (comma-separated for several keys; field must exist).
-  Filters: ``where[field]=value`` (exact match) and ``where[field][op]=value`` with op one of
+  Filters: ``where[field]=value`` (equal, blind to case by default: ``config['filter_case']`` ``blind``, counted as
+  ``behaviours['case_blind_filter']`` when it matched what ``exact`` would not) and
+  ``where[field][op]=value`` with op one of
   ``>= > <= < !=``, or ``where=<JSON object>`` with the same meaning. Unknown query parameters and
   unknown fields are 400 (a client sending ``offset`` or ``where[service_provider]`` learns it).
   ``config['page_cap']`` (int or None) returns at most that many records per page whatever the
   limit. Without ``sort`` the order is ``config['order']``: ``stored`` (creation order),
-  ``reverse`` or ``shuffled`` (stable for a given ``config['shuffle_seed']``, so paging is coherent).
-- Creates answer ``config['create_status']`` (200) with the plural envelope holding one object that
+  ``reverse`` or ``shuffled`` (stable for a given ``config['shuffle_seed']``, so paging is coherent); with
+  ``sort``, records tied on the sort keys come in that order (counted as ``behaviours['tie_order']`` when it
+  differs from the stored order on an answer).
+- Creates answer ``config['create_status']`` (201) with the plural envelope holding one object that
   has ``id`` (uuid4), ``createdAt`` and ``updatedAt`` (Unix ms), ``operator`` and the fields given.
   The body must be exactly ``{"<singular>": {...}}`` plus ``operator``; other top-level keys, or
   fields outside CREATE_FIELDS, are 400. ``name`` is required; ``status`` defaults to ``active``
@@ -49,7 +61,7 @@ Choices where the contract is silent (each is the strict reading, so a sloppy cl
   contains ``v`` in any case, as a loose server's search would (counted as ``faults_fired['loose_name_filter']``).
 - Duplicates: ``config['duplicates']`` ``allow`` (default: a second create of a name makes a second
   object) or ``reject`` (409 DUPLICATE_MESSAGE when the operator already has an object of that kind
-  with that name, or a User with that non-empty ``userId``).
+  with that name, or a User with that non-empty ``userId``; counted as ``faults_fired['duplicate_refused']``).
 - ``config['delete_during_listing']`` (None, or ``{"kind": "users", "page": 2, "name": "..."}``): when
   the ``page``-th unfiltered list request of ``kind`` arrives (1 for the first), the object named
   ``name`` (default: the first by name) is deleted before that page is served, once (pages count
@@ -113,6 +125,13 @@ UNKNOWN_OPERATOR_MESSAGE = 'unknown operator id: %s'
 WRONG_OPERATOR_MESSAGE = 'this account is tied to one operator and cannot act for operator %s'
 DUPLICATE_MESSAGE = 'a %s with %s %r already exists'
 
+# Unkind by default, as far as the contract allows (issue 24): pages capped short (97 records whatever the limit),
+# records tied on the sort key in no particular order, text filters blind to case, the old token revoked by a
+# refresh, creates answered 201, a login carrying a bad token refused. A test that needs the kind behaviour asks
+# for it by name: ``config=dict(KIND)`` (or some of its keys).
+KIND = {'page_cap': None, 'order': 'stored', 'create_status': 200, 'filter_case': 'exact',
+        'refresh_keeps_old_token': True, 'login_checks_authorization': False, 'token_judged_at': 'arrival'}
+
 NAME_PATTERN = re.compile(r'^[A-Za-z0-9 #*+@.,\-_]+\Z')
 NAME_MAX_LENGTH = 255
 STATUSES = ('active', 'inactive')
@@ -164,7 +183,7 @@ class ClearIPSimulator(SimServer):
             self.accounts.append({'email': account['email'], 'password': account['password'], 'state': state,
                                   'operator': operator, 'whitelist': list(account.get('whitelist') or []),
                                   'failed_logins': int(account.get('failed_logins', 0))})
-        self.tokens = {}   # token -> (account email, expiry as time.time())
+        self.tokens = {}   # token -> (account email, expiry as time.time(), session id)
         self.store = {'serviceProviders': [], 'groups': [], 'users': []}
         for kind in ('serviceProviders', 'groups', 'users'):
             for item in section.get(kind, []):
@@ -183,15 +202,19 @@ class ClearIPSimulator(SimServer):
     def default_config(self):
         return {
             'token_lifetime': 300,
-            'page_cap': None,
-            'order': 'stored',
+            'page_cap': 97,
+            'order': 'shuffled',
             'shuffle_seed': 0,
             'duplicates': 'allow',
             'default_limit': 20,
             'max_limit': 1000,
-            'create_status': 200,
+            'create_status': 201,
             'delete_during_listing': None,
             'name_filter': 'exact',
+            'filter_case': 'blind',
+            'refresh_keeps_old_token': False,
+            'login_checks_authorization': True,
+            'token_judged_at': 'answer',
         }
 
     def _seed(self, kind, item, operator_ids):
@@ -236,12 +259,18 @@ class ClearIPSimulator(SimServer):
                 return account
         return None
 
-    def _issue_token(self, account):
-        token = 'sim-%s' % uuid.uuid4().hex
-        self.tokens[token] = (account['email'], time.time() + float(self.config['token_lifetime']))
+    def _issue_token(self, account, session):
+        token = self.issue('sim-%s' % uuid.uuid4().hex)
+        self.tokens[token] = (account['email'], time.time() + float(self.config['token_lifetime']), session)
         return token
 
     def login(self, request):
+        if self.config['login_checks_authorization'] and request.bearer() is not None:
+            with self.lock:
+                entry = self.tokens.get(request.bearer())
+            if entry is None or request.arrived >= entry[1]:
+                # A server that authenticates every route it can: a stale token sent with a login is refused.
+                raise ApiError(401, {'message': INVALID_TOKEN_MESSAGE})
         body = request.json()
         if not isinstance(body, dict) or not isinstance(body.get('email'), str) or not isinstance(body.get('password'), str):
             raise ApiError(400, {'message': 'body must be a JSON object with string fields "email" and "password"'})
@@ -261,7 +290,7 @@ class ClearIPSimulator(SimServer):
                                          'whitelist': ', '.join(account['whitelist']) or 'empty'}
                 raise ApiError(403, {'message': message})
             account['failed_logins'] = 0
-            return {'token': self._issue_token(account)}
+            return {'token': self._issue_token(account, self.open_session(account['email']))}
 
     def _authenticate(self, request):
         token = request.bearer()
@@ -271,9 +300,10 @@ class ClearIPSimulator(SimServer):
             entry = self.tokens.get(token)
             if entry is None:
                 raise ApiError(401, {'message': INVALID_TOKEN_MESSAGE})
-            if time.time() >= entry[1]:
+            if (request.arrived if self.config['token_judged_at'] == 'arrival' else time.time()) >= entry[1]:
                 del self.tokens[token]
                 raise ApiError(401, {'message': EXPIRED_TOKEN_MESSAGE})
+            request.session = entry[2]
             return self._account(entry[0])
 
     def refresh(self, request):
@@ -282,7 +312,9 @@ class ClearIPSimulator(SimServer):
         if body != {}:
             raise ApiError(400, {'message': 'body must be an empty JSON object {}'})
         with self.lock:
-            return {'token': self._issue_token(account)}
+            if not self.config['refresh_keeps_old_token']:
+                self.tokens.pop(request.bearer(), None)   # the old token is revoked by its refresh
+            return {'token': self._issue_token(account, request.session)}
 
     def _operator(self, account, given):
         """The operator a request acts for."""
@@ -332,7 +364,7 @@ class ClearIPSimulator(SimServer):
             candidates = [o for o in candidates if o['name'] == plan['name']]
         if candidates:
             self.store[kind].remove(candidates[0])
-            self.faults_fired['delete_during_listing'] = self.faults_fired.get('delete_during_listing', 0) + 1
+            self.fire('delete_during_listing')
 
     def list_sip_messages(self, request):
         account = self._authenticate(request)
@@ -372,12 +404,21 @@ class ClearIPSimulator(SimServer):
                 raise ApiError(400, {'message': 'unknown where operator %r for %s' % (op, field)})
             if field == 'name' and op == '=' and self.config['name_filter'] == 'contains':
                 # A loose server: where[name] matches every name that contains the value, in any case.
-                items = [item for item in items if str(value).lower() in str(item.get('name') or '').lower()]
-                self.faults_fired['loose_name_filter'] = self.faults_fired.get('loose_name_filter', 0) + 1
+                loose = [item for item in items if str(value).lower() in str(item.get('name') or '').lower()]
+                if len(loose) != len([item for item in items if _matches(item.get(field), op, value)]):
+                    self.fire('loose_name_filter')   # counted only when it matched a name exact matching would not
+                items = loose
                 continue
-            items = [item for item in items if _matches(item.get(field), op, value)]
+            exact = [item for item in items if _matches(item.get(field), op, value)]
+            if self.config['filter_case'] == 'blind' and op in ('=', '!='):
+                blind = [item for item in items if _matches(item.get(field), op, value, case_blind=True)]
+                if len(blind) != len(exact):
+                    self.behaved('case_blind_filter')   # it matched what an exact filter would not
+                exact = blind
+            items = exact
 
         sort = request.query.get('sort')
+        items_before_sort = items
         if sort:
             keys = []
             for part in sort.split(','):
@@ -388,8 +429,10 @@ class ClearIPSimulator(SimServer):
                 if direction not in ('ASC', 'DESC'):
                     raise ApiError(400, {'message': 'invalid sort direction %r' % words[1]})
                 keys.append((words[0], direction == 'DESC'))
-            for field, descending in reversed(keys):   # stable sorts, least significant key first
-                items = sorted(items, key=lambda item, f=field: _sort_key(item.get(f)), reverse=descending)
+            # Ties keep the configured order (``order``): a server owes no order among records equal on the sort keys.
+            items = self._sort_by(self._unsorted(items), keys)
+            if self.config['order'] != 'stored' and items != self._sort_by(items_before_sort, keys):
+                self.behaved('tie_order')   # the order took effect: records tied on the sort keys came in another order
         else:
             items = self._unsorted(items)
 
@@ -403,6 +446,12 @@ class ClearIPSimulator(SimServer):
         if self.config['page_cap'] is not None:
             limit = min(limit, int(self.config['page_cap']))
         return {kind: copy.deepcopy(items[skip:skip + limit])}
+
+    @staticmethod
+    def _sort_by(items, keys):
+        for field, descending in reversed(keys):   # stable sorts, least significant key first
+            items = sorted(items, key=lambda item, f=field: _sort_key(item.get(f)), reverse=descending)
+        return items
 
     @staticmethod
     def _json_where(text):
@@ -486,6 +535,13 @@ class ClearIPSimulator(SimServer):
             return int(self.config['create_status']), {kind: [copy.deepcopy(obj)]}
 
     def _reject_duplicate(self, kind, singular, operator, given):
+        try:
+            self._find_duplicate(kind, singular, operator, given)
+        except ApiError:
+            self.fire('duplicate_refused')
+            raise
+
+    def _find_duplicate(self, kind, singular, operator, given):
         for obj in self.store[kind]:
             if obj['operator'] != operator:
                 continue
@@ -515,15 +571,15 @@ def _sort_key(value):
     return (2, 0, str(value))
 
 
-def _matches(actual, op, wanted):
+def _matches(actual, op, wanted, case_blind=False):
     if isinstance(actual, (int, float)) and not isinstance(actual, bool):
         try:
             wanted = float(wanted)
         except (TypeError, ValueError):
             raise ApiError(400, {'message': 'where value %r is not a number' % (wanted,)})
     elif op == '=' or op == '!=':
-        actual = None if actual is None else str(actual)
-        wanted = None if wanted is None else str(wanted)
+        actual = None if actual is None else (str(actual).lower() if case_blind else str(actual))
+        wanted = None if wanted is None else (str(wanted).lower() if case_blind else str(wanted))
     else:
         raise ApiError(400, {'message': 'where operator %s needs a numeric field' % op})
     if op == '=':

@@ -44,13 +44,21 @@ everything unless ``limit`` is given, since no source documents paging for them.
 
 Config (``config=`` or ``POST /_sim/config``):
 
-- ``token_lifetime`` seconds (3600); ``token_without_access_token`` (False): 200 without ``access_token``
+- ``token_lifetime`` seconds (3600), judged when the request is handled, after any fault's delay
+  (``token_judged_at`` ``"arrival"``: when it arrived); ``token_without_access_token`` (False): 200 without ``access_token``
 - ``page_cap`` (None): at most this many records per page whatever the limit asked
 - ``ignore_start_routes`` ([]): endpoints whose ``start`` is ignored, named ``"GET /ns-api/v2/domains"``
   or in the short v2 form ``"GET /domains"`` (v1: ``"POST /ns-api/ subscriber"``)
 - ``v2_enabled`` (True): False makes every ``/ns-api/v2`` path answer 404 (the v2 token endpoint too), as an older core does
 - ``token_endpoints`` (``["v2", "legacy"]``): the token endpoints that exist
-- ``order`` ``"stored"`` | ``"reverse"`` | ``"shuffled"`` (seeded by ``order_seed``, the same order on every page)
+- ``order`` ``"stored"`` | ``"reverse"`` | ``"shuffled"`` (default; seeded by ``order_seed``, the same order on every
+  page; counted as ``behaviours['reordered']`` when a list left the stored order)
+- ``route_page_caps`` (default UNKIND_ROUTE_PAGE_CAPS: the users of a domain 37 a page, domains 61): endpoints, named as
+  in ``ignore_start_routes``, that serve at most that many records a page whatever the limit (counted as
+  ``behaviours['route_page_cap']``); ``{}`` honours the limit on every route
+
+The defaults are the unkind ones the contract allows; ``KIND`` names the kind ones (stored order, every limit
+honoured) for a test that needs them.
 - ``default_limit`` (100), ``max_limit`` (1000), ``over_max_limit`` (``"error"`` | ``"cap"``)
 
 Dial rules (API v2 only; dataset key ``dialrules``: records in v2 field names plus ``domain`` and
@@ -186,6 +194,13 @@ SUBSCRIPTION_API_KEY_LIFETIME = 20 * 365.25 * 86400
 SUBSCRIPTION_POST_OK_MAX = 302
 
 
+# Unkind by default, as far as the contract allows (issue 24): the lists come in no particular order (the
+# same on every page), and some routes serve fewer records than the limit asked, whatever it was. A test that
+# needs the kind behaviour asks for it by name: ``config=dict(KIND)`` (or some of its keys).
+UNKIND_ROUTE_PAGE_CAPS = {'GET /domains/{domain}/users': 37, 'GET /domains': 61}
+KIND = {'order': 'stored', 'route_page_caps': {}, 'token_judged_at': 'arrival'}
+
+
 def subscription_expired(subscription, now=None):
     """Whether ``subscription-expires-datetime`` (UTC ``YYYY-MM-DD HH:MM:SS``) has passed; without one it never does."""
     expires = subscription.get('subscription-expires-datetime')
@@ -303,8 +318,10 @@ class NetSapiensSimulator(SimServer):
             'v2_enabled': True,
             'token_endpoints': ['v2', 'legacy'],
             'dialrule_create_answer': 'rule',
-            'order': 'stored',
+            'order': 'shuffled',
             'order_seed': 0,
+            'route_page_caps': dict(UNKIND_ROUTE_PAGE_CAPS),
+            'token_judged_at': 'answer',
             'default_limit': 100,
             'max_limit': 1000,
             'over_max_limit': 'error',
@@ -458,8 +475,8 @@ class NetSapiensSimulator(SimServer):
                     raise error(400, 'invalid_grant', 'Invalid refresh token')
                 username = owner[1]
             lifetime = self.config['token_lifetime']
-            access_token = uuid.uuid4().hex
-            refresh_token = uuid.uuid4().hex
+            access_token = self.issue(uuid.uuid4().hex)
+            refresh_token = self.issue(uuid.uuid4().hex)
             self.access_tokens[access_token] = (time.monotonic() + lifetime, username)
             self.refresh_tokens[refresh_token] = (form['client_id'], username)
         account = self.api_users[username]
@@ -495,7 +512,7 @@ class NetSapiensSimulator(SimServer):
             entry = self.access_tokens.get(token)
         if entry is None:
             raise ApiError(401, {'code': 401, 'message': 'invalid access token'})
-        if entry[0] <= time.monotonic():
+        if entry[0] <= (request.arrived_monotonic if self.config['token_judged_at'] == 'arrival' else time.monotonic()):
             raise ApiError(401, {'code': 401, 'message': 'access token expired'})
 
     # -- shared list machinery -----------------------------------------------------------------
@@ -507,13 +524,16 @@ class NetSapiensSimulator(SimServer):
 
     def ordered(self, records):
         order = self.config['order']
-        records = list(records)
+        stored = list(records)
+        records = list(stored)
         if order == 'reverse':
             records.reverse()
         elif order == 'shuffled':
             random.Random(self.config['order_seed']).shuffle(records)
         elif order != 'stored':
             raise ApiError(500, {'code': 500, 'message': 'simulator misconfigured: order %r' % order})
+        if records != stored:
+            self.behaved('reordered')   # the order took effect: this list left the stored order
         return records
 
     def _int_param(self, params, name, default):
@@ -545,8 +565,13 @@ class NetSapiensSimulator(SimServer):
             limit = self.config['max_limit']
         if self.config['page_cap'] is not None:
             limit = min(limit, int(self.config['page_cap']))
+        caps = [int(cap) for name, cap in (self.config['route_page_caps'] or {}).items() if name in endpoint_names]
+        if caps and min(caps) < limit:
+            limit = min(caps)
+            self.behaved('route_page_cap')   # this route served fewer than the limit asked
         ignored = self.config['ignore_start_routes'] or []
-        if any(name in ignored for name in endpoint_names):
+        if any(name in ignored for name in endpoint_names) and start > 0:
+            self.fire('ignored_start')
             start = 0
         return self.ordered(records)[start:start + limit]
 

@@ -112,37 +112,56 @@ def test_wrapped_records(payload):
     assert events.parse_changes(json.dumps(payload).encode()) == ([{'domain': 'd1.example', 'user': '1'}], 0)
 
 
-def test_the_first_post_goes_at_once_and_the_burst_after_it_becomes_one_event_with_repeats_merged():
+class _HeldWindow:
+    """A window that ends when the test says so, not after a time: stands in for the call_later timer."""
+
+    def cancel(self):
+        pass
+
+
+def test_the_first_post_goes_at_once_and_the_burst_after_it_becomes_one_event_with_repeats_merged(monkeypatch):
+    # The window ends when the test ends it, after every post of the burst was answered: however slow the machine,
+    # the whole burst falls in one window. (The timer itself: test_a_change_after_a_quiet_window_goes_at_once_again.)
+    opened = []
+
+    def open_window(batcher):
+        batcher.timer = _HeldWindow()
+        opened.append(batcher)
+
+    monkeypatch.setattr(events.Batcher, '_open_window', open_window)
+
     async def scenario(base, queue, session):
         for number in range(50):
             assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'd%d.example' % (number % 2), 'user': str(number)}) == 202
         assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'd1.example', 'user': '1'}) == 202   # the same again
-        first = await asyncio.wait_for(queue.get(), 2)   # no window to wait for: the spell was quiet
-        waiting = drain(queue)
-        second = await asyncio.wait_for(queue.get(), 10)
-        await asyncio.sleep(0.5)
-        return first, waiting, second, drain(queue)
+        queued = drain(queue)
+        first, waiting = queued[0], queued[1:]   # no window to wait for: the spell was quiet
+        await opened[-1]._window_end()   # the window ends: what it gathered goes as one event, and a new window opens
+        second = drain(queue)
+        await opened[-1]._window_end()   # a window that gathered nothing
+        return first, waiting, second, drain(queue), len(opened)
 
-    # A window long enough that the 51 posts of the burst all fall in it, even on a loaded machine.
-    first, waiting, second, rest = run_source({'batch_seconds': 3}, scenario)
+    first, waiting, second, rest, windows = run_source({'batch_seconds': 3}, scenario)
     assert first['netsapiens']['changes'] == [{'domain': 'd0.example', 'user': '0'}] and first['netsapiens']['posts'] == 1
     assert waiting == []              # the rest of the burst waits for the window's end...
-    assert second['netsapiens']['domains'] == ['d0.example', 'd1.example']
-    assert len(second['netsapiens']['changes']) == 49 and second['netsapiens']['posts'] == 50   # ...as one event
+    assert len(second) == 1 and second[0]['netsapiens']['domains'] == ['d0.example', 'd1.example']
+    assert len(second[0]['netsapiens']['changes']) == 49 and second[0]['netsapiens']['posts'] == 50   # ...as one event
     assert rest == []                 # a window that gathered nothing emits nothing
+    assert windows == 2               # and opens no further window: the next change is a quiet spell's first
 
 
 def test_a_change_after_a_quiet_window_goes_at_once_again():
     async def scenario(base, queue, session):
         assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'd1.example', 'user': '1'}) == 202
-        first = await asyncio.wait_for(queue.get(), 0.2)
-        await asyncio.sleep(0.5)      # the window (0.2 s) ended with nothing in it
+        first = drain(queue)          # at once: queued before the post was answered
+        await asyncio.sleep(0.5)      # the window (0.2 s, a timer on this same loop, due first) ended with nothing in it
         assert await post(session, base + '/netsapiens/' + TOKEN, {'domain': 'd2.example', 'user': '2'}) == 202
-        second = await asyncio.wait_for(queue.get(), 0.2)
+        second = drain(queue)
         return first, second
 
     first, second = run_source({'batch_seconds': 0.2}, scenario)
-    assert [first['netsapiens']['domains'], second['netsapiens']['domains']] == [['d1.example'], ['d2.example']]
+    assert [[e['netsapiens']['domains'] for e in first], [e['netsapiens']['domains'] for e in second]] == [
+        [['d1.example']], [['d2.example']]]
 
 
 @pytest.mark.parametrize('url_suffix', ['/netsapiens/wrong-token', '/netsapiens/', '/', '/netsapiens/%s?token=nope' % TOKEN,

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
@@ -42,7 +43,10 @@ def make_dataset(**clearip_extra):
 def start():
     started = []
 
-    def run(dataset=None, config=None):
+    def run(dataset=None, config=None, kind=True):
+        # These tests check one rule at a time, on the kind behaviours asked for by name (clearip.KIND); the
+        # unkind defaults have tests of their own (kind=False).
+        config = dict(clearip.KIND if kind else {}, **(config or {}))
         sim = ClearIPSimulator(dataset=make_dataset() if dataset is None else dataset, config=config).start()
         started.append(sim)
         return sim
@@ -721,7 +725,7 @@ def test_state_shows_accounts_without_passwords(sim):
 
 
 def test_no_dataset_gives_documented_test_accounts(start):
-    sim = ClearIPSimulator().start()
+    sim = ClearIPSimulator(config=clearip.KIND).start()
     try:
         single = Api(sim, 'api@clearip.test', clearip.DEFAULT_PASSWORD)
         assert single.create_sp('R1')['operator'] == clearip.DEFAULT_OPERATOR_ID
@@ -774,3 +778,134 @@ def test_max_in_flight_refuses_what_arrives_beyond_the_limit_with_429_and_retry_
         assert stats['faults_fired'] == {'in_flight_limit': 3}
         assert stats['in_flight_peak'] == 2
         assert stats['requests'] == {'POST /auth/login': 5}
+
+
+# -- issue 24: faults counted when they take effect; what a test needs to show overlap and find secrets ------
+
+def test_late_commit_counts_the_commit_and_whether_the_client_had_already_given_up(sim):
+    api = Api(sim)
+    add_fault(sim, kind='late_commit', method='POST', path='^/serviceProviders$', delay=0.6)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(sim.url + '/serviceProviders', json={'serviceProvider': {'name': 'R1'}}, headers=api.headers(), timeout=0.2)
+    wait_for(lambda: admin(sim, 'GET', 'stats')['faults_fired'].get('late_commit'))
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'late_commit': 1, 'late_commit_client_gone': 1}
+    # A client that waits longer than the delay was still there when the commit landed: no "client gone".
+    add_fault(sim, kind='late_commit', method='POST', path='^/serviceProviders$', delay=0.3)
+    with pytest.raises(requests.ConnectionError):
+        requests.post(sim.url + '/serviceProviders', json={'serviceProvider': {'name': 'R2'}}, headers=api.headers(), timeout=5)
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'late_commit': 2, 'late_commit_client_gone': 1}
+
+
+def test_a_drop_goes_to_the_next_request_that_commits_and_is_counted_then(sim):
+    api = Api(sim)
+    add_fault(sim, kind='drop_after_commit', method='POST', path='^/serviceProviders$', times=1)
+    # refused (no name): nothing committed, so the fault cannot take effect; the refusal is answered as usual
+    assert api.post('/serviceProviders', {'serviceProvider': {'comment': 'no name'}}).status_code == 400
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {}
+    with pytest.raises(requests.ConnectionError):
+        api.post('/serviceProviders', {'serviceProvider': {'name': 'R1'}})
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'drop_after_commit': 1}
+    assert api.post('/serviceProviders', {'serviceProvider': {'name': 'R2'}}).status_code == 200   # used up
+
+
+def test_slow_counts_a_client_that_gave_up_during_the_delay(sim):
+    api = Api(sim)
+    add_fault(sim, kind='slow', method='GET', path='^/groups$', delay=0.5, times=2)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.get(sim.url + '/groups', headers=api.headers(), timeout=0.1)
+    wait_for(lambda: admin(sim, 'GET', 'stats')['faults_fired'].get('slow'))
+    assert api.get('/groups').status_code == 200
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'slow': 2, 'slow_client_gone': 1}
+
+
+def test_hold_keeps_requests_until_released(sim):
+    api = Api(sim)
+    add_fault(sim, kind='hold', method='POST', path='^/serviceProviders$', delay=60)
+    answers = []
+    worker = threading.Thread(target=lambda: answers.append(api.post('/serviceProviders', {'serviceProvider': {'name': 'R1'}})))
+    worker.start()
+    wait_for(lambda: admin(sim, 'GET', 'stats').get('holding') == 1)
+    assert admin(sim, 'GET', 'state')['serviceProviders'] == [] and answers == []
+    admin(sim, 'POST', 'release')
+    worker.join(10)
+    assert [a.status_code for a in answers] == [200]
+    assert admin(sim, 'GET', 'stats')['faults_fired'] == {'hold': 1}
+
+
+def test_every_issued_token_is_listed_and_sessions_record_each_login_and_its_writes(sim):
+    first = Api(sim)
+    refreshed = requests.post(sim.url + '/auth/refresh', json={}, headers=first.headers(), timeout=TIMEOUT).json()['token']
+    second = Api(sim)
+    assert admin(sim, 'GET', 'secrets')['issued'] == [first.token, refreshed, second.token]
+    first.token = refreshed
+    first.create_sp('R1')
+    second.names('serviceProviders')
+    sessions = admin(sim, 'GET', 'sessions')['sessions']
+    assert [(s['account'], s['requests'], s['writes']) for s in sessions] == [(SINGLE, 2, 1), (SINGLE, 1, 0)]
+    assert sessions[0]['opened'] <= sessions[0]['first_write'] == sessions[0]['last_write'] <= sessions[1]['last_request']
+    assert sessions[1]['first_write'] is None
+
+
+def test_shuffled_order_puts_records_tied_on_the_sort_key_in_another_order(start):
+    sps = seeded_sps(12)
+    for item in sps:
+        item['name'] = 'same'   # duplicates are allowed: ties on name ASC
+    sim = start(make_dataset(serviceProviders=sps))
+    api = Api(sim)
+
+    def ids():
+        return [item['id'] for item in api.get('/serviceProviders', limit=100, sort='name ASC').json()['serviceProviders']]
+    stored = [item['id'] for item in sps]
+    assert ids() == stored and admin(sim, 'GET', 'stats')['behaviours'] == {}
+    admin(sim, 'POST', 'config', {'order': 'shuffled'})
+    shuffled = ids()
+    assert shuffled != stored and sorted(shuffled) == sorted(stored)
+    assert admin(sim, 'GET', 'stats')['behaviours'] == {'tie_order': 1}
+
+
+def wait_for(condition, timeout=30):
+    """Wait until ``condition()`` is true (a counter the simulator keeps), failing after ``timeout`` seconds."""
+    end = time.time() + timeout
+    while not condition():
+        assert time.time() < end, 'condition not met within %d s' % timeout
+        time.sleep(0.02)
+
+
+# -- the unkind defaults (issue 24), each shown to take effect ------------------------------------------------
+
+def test_by_default_creates_answer_201_pages_are_capped_and_ties_come_in_no_stored_order(start):
+    sps = seeded_sps(150)
+    for item in sps[:12]:
+        item['name'] = 'AAA same'
+    sim = start(make_dataset(serviceProviders=sps), kind=False)
+    api = Api(sim)
+    answer = api.post('/serviceProviders', {'serviceProvider': {'name': 'new one'}})
+    assert answer.status_code == 201 and answer.json()['serviceProviders'][0]['name'] == 'new one'
+    page = api.get('/serviceProviders', limit=500, sort='name ASC').json()['serviceProviders']
+    assert len(page) == 97   # fewer than asked while more remain
+    tied = [item['id'] for item in page if item['name'] == 'AAA same']
+    assert len(tied) == 12 and tied != [item['id'] for item in sps[:12]]
+    assert admin(sim, 'GET', 'stats')['behaviours'] == {'tie_order': 1}
+
+
+def test_by_default_text_filters_are_blind_to_case(start):
+    sim = start(make_dataset(serviceProviders=seeded_sps(3)), kind=False)
+    api = Api(sim)
+    assert api.names('serviceProviders', **{'where[name]': 'sp 01'}) == ['SP 01']
+    assert admin(sim, 'GET', 'stats')['behaviours'] == {'case_blind_filter': 1}
+    assert api.names('serviceProviders', **{'where[name]': 'SP 01'}) == ['SP 01']
+    assert admin(sim, 'GET', 'stats')['behaviours'] == {'case_blind_filter': 1}   # counted only when it mattered
+
+
+def test_by_default_a_refresh_revokes_the_old_token_and_a_login_with_a_bad_token_is_refused(start):
+    sim = start(kind=False)
+    api = Api(sim)
+    old = api.token
+    new = requests.post(sim.url + '/auth/refresh', json={}, headers=api.headers(), timeout=TIMEOUT).json()['token']
+    assert requests.get(sim.url + '/serviceProviders', headers={'Authorization': 'Bearer ' + old},
+                        timeout=TIMEOUT).json() == {'message': clearip.INVALID_TOKEN_MESSAGE}
+    assert requests.get(sim.url + '/serviceProviders', headers={'Authorization': 'Bearer ' + new}, timeout=TIMEOUT).status_code == 200
+    refused = requests.post(sim.url + '/auth/login', json={'email': SINGLE, 'password': PASSWORD},
+                            headers={'Authorization': 'Bearer ' + old}, timeout=TIMEOUT)
+    assert (refused.status_code, refused.json()) == (401, {'message': clearip.INVALID_TOKEN_MESSAGE})
+    assert login(sim, SINGLE).status_code == 200   # without the header

@@ -12,7 +12,16 @@ import pytest
 import requests
 
 from tests.simulators import dataset as D
-from tests.simulators.netsapiens import NetSapiensSimulator
+from tests.simulators import netsapiens
+
+
+class NetSapiensSimulator(netsapiens.NetSapiensSimulator):
+    """The simulator with its kind behaviours asked for by name (netsapiens.KIND): these tests check one rule at a
+    time; the unkind defaults have tests of their own (netsapiens.NetSapiensSimulator)."""
+
+    def default_config(self):
+        return dict(super(NetSapiensSimulator, self).default_config(), **netsapiens.KIND)
+
 
 TOKEN_PATH = '/ns-api/oauth2/token/'
 V1_PATH = '/ns-api/'
@@ -580,7 +589,7 @@ def test_stats_count_requests_per_endpoint_template(sim, dataset):
     assert counted['v1'] == {'subscriber read': 1, 'domain count': 2}
     assert counted['writes'] == {}
     assert requests.post(sim.url + '/_sim/reset-stats', timeout=5).status_code == 200
-    assert stats(sim) == {'requests': {}, 'writes': {}, 'faults_fired': {}, 'v1': {}}
+    assert stats(sim) == {'requests': {}, 'writes': {}, 'faults_fired': {}, 'behaviours': {}, 'v1': {}}
 
 
 def test_state_lists_records_without_credentials(sim, dataset):
@@ -934,3 +943,19 @@ def test_move_domain_gives_it_another_reseller(dataset):
                              timeout=5).status_code == 404
         assert requests.post(server.url + '/_sim/move-domain', json={'domain': domain, 'reseller': 'No Such Reseller'},
                              timeout=5).status_code == 404
+
+
+# -- the unkind defaults (issue 24), each shown to take effect ------------------------------------------------
+
+def test_by_default_lists_leave_the_stored_order_and_some_routes_serve_fewer_than_the_limit():
+    dataset = D.make_dataset(resellers=2, domains=80, users=200, seed=5)
+    with netsapiens.NetSapiensSimulator(dataset) as sim:
+        token = requests.post(sim.url + '/ns-api/oauth2/token/', timeout=10, data={
+            'grant_type': 'password', 'client_id': D.NS_CLIENT_ID, 'client_secret': D.NS_CLIENT_SECRET,
+            'username': D.NS_USERNAME, 'password': D.NS_PASSWORD}).json()['access_token']
+        headers = {'Authorization': 'Bearer ' + token}
+        domains = requests.get(sim.url + '/ns-api/v2/domains', params={'limit': 500}, headers=headers, timeout=10).json()
+        assert len(domains) == 61   # fewer than asked while more remain
+        assert [d['domain'] for d in domains] != [d['domain'] for d in dataset['netsapiens']['domains'][:61]]
+        stats = requests.get(sim.url + '/_sim/stats', timeout=10).json()
+        assert stats['behaviours'] == {'route_page_cap': 1, 'reordered': 1} and stats['faults_fired'] == {}

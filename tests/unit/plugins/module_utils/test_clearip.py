@@ -441,6 +441,29 @@ def test_a_listing_read_in_parallel_against_the_simulator_that_loses_an_object_c
             assert len(names) == len(set(names))
 
 
+@pytest.mark.parametrize('users, page_cap', [(2020, None), (2020, 250), (201, None), (5, None)])
+def test_overlapped_paging_costs_a_few_requests_a_listing_beyond_a_minimal_reader(users, page_cap):
+    """docs/reliability.md ("Overlapping pages"), counted on the simulator: read page after page, a listing asks at
+    most 3 requests more than a minimal reader (ceil(n / page) pages and the empty one); read several pages at a
+    time, at most ``max_workers`` more pages beyond the end of the list."""
+    dataset = {'clearip': {'operators': sim.DEFAULT_OPERATORS, 'accounts': sim.DEFAULT_ACCOUNTS,
+                           'serviceProviders': [], 'groups': [], 'users': [
+                               {'id': 'u-%05d' % n, 'name': 'user %05d' % n, 'group': 'g1', 'userId': '',
+                                'operator': sim.DEFAULT_OPERATOR_ID} for n in range(users)]}}
+    asked = {}
+    for window in (1, None):
+        with ClearIPSimulator(dataset=copy.deepcopy(dataset), config={'page_cap': page_cap}) as server:
+            kwargs = {'page_window': window} if window else {}
+            client = ClearIPClient(server.url, 'api@clearip.test', sim.DEFAULT_PASSWORD, max_workers=4, **kwargs)
+            names = [r['name'] for r in client.list(USER)]
+            asked[window] = server.requests['GET /users']
+        assert sorted(names) == ['user %05d' % n for n in range(users)]
+    page = min(clearip.PAGE_LIMIT, page_cap or clearip.PAGE_LIMIT)
+    minimal = -(-users // page) + 1
+    assert minimal < asked[1] <= minimal + 3, (asked, minimal)
+    assert asked[1] <= asked[None] <= asked[1] + 4, (asked, minimal)
+
+
 def test_a_repeated_page_is_an_error_not_a_loop():
     records = [{'id': 'u%d' % n, 'name': 'n%d' % n} for n in range(7)]
     client, session, clock = make_client(paging_handler(records, cap=3, ignore_skip=True))
