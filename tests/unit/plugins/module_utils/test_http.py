@@ -72,6 +72,12 @@ def running_stub():
 
 @pytest.fixture
 def server(running_stub):
+    # A request of the test before (a slow answer the client gave up on) may still be answered: its faults would
+    # count in this test's faults_fired. Wait, bounded, until none is in flight.
+    deadline = time.monotonic() + 15
+    while running_stub.in_flight and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert running_stub.in_flight == 0, 'a request of the test before is still being answered after 15 s'
     with running_stub.lock:
         running_stub.script = []
         running_stub.seen = []
