@@ -25,7 +25,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._http import Ht
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import GROUP, PARENT_KIND, SERVICE_PROVIDER, USER
 from ansible_collections.clearip.netsapiens.plugins.module_utils._options import (
     CLEARIP_DEFAULT_URL, DEFAULT_MAX_WORKERS, DEFAULT_TIMEOUT, MAX_MAX_WORKERS)
-from ansible_collections.clearip.netsapiens.plugins.module_utils._urls import strip_userinfo
+from ansible_collections.clearip.netsapiens.plugins.module_utils._urls import shown_url, strip_userinfo
 
 DEFAULT_URL = CLEARIP_DEFAULT_URL
 LOGIN_PATH = '/auth/login'
@@ -146,9 +146,11 @@ class ClearIPClient(object):
             if resp.status in NOT_A_LOGIN_STATUSES:
                 # Nothing at /auth/login takes a POST: the URL is not ClearIP's API. Not a refused login, so it is
                 # not remembered as one (the account was never asked).
+                # The URL as reports show it: a token in its query is as secret as userinfo.
+                shown = shown_url(self.url).rstrip('/')
                 raise ClearIPLoginError('ClearIP login failed: POST %s%s answered HTTP %d: there is no ClearIP API at %s. '
                                         'Check url (config.json clearip.url, CLEARIP_URL; the default is %s)'
-                                        % (self.url, LOGIN_PATH, resp.status, self.url, DEFAULT_URL))
+                                        % (shown, LOGIN_PATH, resp.status, shown, DEFAULT_URL))
             if resp.status >= 400:
                 message = server_message(resp.text)
                 reason, fix = explain_login_refusal(resp.status, message)

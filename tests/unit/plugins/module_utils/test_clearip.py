@@ -140,6 +140,12 @@ def test_a_url_with_no_login_endpoint_is_named_as_the_wrong_url_not_a_refused_lo
                                'http://stub. Check url (config.json clearip.url, CLEARIP_URL; the default is '
                                'https://api.clearip.com)' % status)
     assert client._refused is None
+    # A token in the URL's query is a secret like userinfo: the message shows the URL without it.
+    client, session, clock = make_client(lambda call: (status, {'message': 'Not Found'}))
+    client.url = 'http://stub/?token=query-secret'
+    with pytest.raises(ClearIPLoginError) as info:
+        client.login()
+    assert 'query-secret' not in str(info.value) and 'there is no ClearIP API at http://stub.' in str(info.value)
 
 
 def test_login_without_token_is_an_error():
