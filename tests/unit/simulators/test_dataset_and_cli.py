@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 
 import pytest
@@ -189,11 +190,31 @@ def start_serve(tmp_path, *extra):
     return proc, urls_path
 
 
+def line_of(stream, timeout=30):
+    """The next line ``serve`` writes to ``stream`` ('' at its end), waiting at most ``timeout`` seconds: a serve that
+    hangs before printing fails the test instead of blocking it (the reader thread ends when ``stop`` kills serve)."""
+    got = []
+    reader = threading.Thread(target=lambda: got.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert got, 'serve wrote no whole line within %d s' % timeout
+    return got[0]
+
+
+def stop(proc):
+    """Kill ``serve`` if it still runs, and close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=10)
+    proc.stdout.close()
+    proc.stderr.close()
+
+
 @pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT])
 def test_cli_serve_runs_both_simulators_and_stops_on_signal(tmp_path, signum):
     proc, urls_path = start_serve(tmp_path, '--ns-config', '{"page_cap": 1}')
     try:
-        line = proc.stdout.readline()
+        line = line_of(proc.stdout)
         urls = json.loads(line)
         assert sorted(urls) == ['clearip', 'config', 'netsapiens', 'rules']
         assert urls['netsapiens'].startswith('http://127.0.0.1:')
@@ -216,11 +237,7 @@ def test_cli_serve_runs_both_simulators_and_stops_on_signal(tmp_path, signum):
         proc.send_signal(signum)
         assert proc.wait(timeout=10) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        stop(proc)
 
 
 def test_every_cli_option_has_help():
@@ -239,7 +256,7 @@ def test_cli_serve_writes_a_ready_private_config_json_and_rules(tmp_path):
     config_path.chmod(0o644)   # an existing file must end up private too
     proc, urls_path = start_serve(tmp_path, '--config-file', str(config_path))
     try:
-        urls = json.loads(proc.stdout.readline())
+        urls = json.loads(line_of(proc.stdout))
         assert urls['config'] == str(config_path)
         assert os.stat(urls['config']).st_mode & 0o777 == 0o600
         config = json.loads(config_path.read_text())
@@ -274,20 +291,16 @@ def test_cli_serve_writes_a_ready_private_config_json_and_rules(tmp_path):
                                           '-e @%s' % config_path in c for c in commands), told
         assert any('clearip.netsapiens.drift' in c for c in commands)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        stop(proc)
 
 
 def test_cli_serve_shows_how_to_make_drift_and_its_commands_work(tmp_path):
     proc, urls_path = start_serve(tmp_path, '--config-file', str(tmp_path / 'config.json'))
     try:
-        urls = json.loads(proc.stdout.readline())
+        urls = json.loads(line_of(proc.stdout))
         told = []
         while not any('clearip.netsapiens.drift' in line for line in told):
-            told.append(proc.stderr.readline())
+            told.append(line_of(proc.stderr))
             assert told[-1], 'serve ended its guide without the drift command: %s' % ''.join(told)
         curls = [re.match(r"^\s*curl -sS -X POST (\S+) -d '(.*)'$", line) for line in told if line.strip().startswith('curl ')]
         assert len(curls) == 2 and all(curls), told
@@ -297,11 +310,7 @@ def test_cli_serve_shows_how_to_make_drift_and_its_commands_work(tmp_path):
         domain = json.loads(curls[1].group(2))
         assert moved.json()['reseller'] == domain['reseller']
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        stop(proc)
 
 
 def test_cli_serve_without_a_dataset_writes_the_default_credentials(tmp_path):
@@ -309,7 +318,7 @@ def test_cli_serve_without_a_dataset_writes_the_default_credentials(tmp_path):
     proc = subprocess.Popen([sys.executable, '-m', 'tests.simulators.cli', 'serve'], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        urls = json.loads(proc.stdout.readline())
+        urls = json.loads(line_of(proc.stdout))
         assert os.path.dirname(urls['config']) == str(tmp_path)
         assert os.stat(urls['config']).st_mode & 0o777 == 0o600
         assert urls['rules'] is None
