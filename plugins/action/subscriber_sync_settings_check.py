@@ -9,7 +9,14 @@ variables came from (ansible-playbook's ``-e @FILE`` arguments), so they are loo
 module runs: each such file that holds a ``netsapiens`` or ``clearip`` object (config.json's format) and
 that every user of the machine can read (mode o+r) gets a warning naming it, its mode and the fix. A
 file that is vault-encrypted as a whole holds no secret in the clear and gets none. Its contents are
-never shown. Then the module runs like any other.
+never shown.
+
+Then the check itself. It is pure Python (``_sync_settings.run_check``): on a local connection without become - the
+sync on the control node, as the collection's playbooks and the event-driven path run it - it runs here, on the
+controller, with the environment the module would get (this process's, plus the task's ``environment``), and no
+module process is started (issue 23: that process cost the event-driven path most of a second before the sync could
+start). On any other connection, or with become (which may change the environment), the module runs on the host,
+where the sync will run, as any module does; the result is the same either way.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,7 +29,11 @@ import stat
 from ansible import context
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_settings import argument_spec, run_check
+
 MODULE = 'clearip.netsapiens.subscriber_sync_settings_check'
+# The connections whose modules run on the controller itself, in an environment this process can tell.
+LOCAL_TRANSPORTS = ('local', 'ansible.builtin.local', 'ansible.legacy.local')
 # A top-level-looking "netsapiens": or clearip: key, in JSON or YAML (not subscriber_sync_netsapiens_host:).
 SETTINGS_OBJECT = re.compile(r'''(?<![\w.-])["']?(netsapiens|clearip)["']?\s*:''')
 
@@ -58,11 +69,29 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
 
+    def _runs_on_controller(self):
+        """Whether the module would run on the controller, in this process's environment plus the task's."""
+        return getattr(self._connection, 'transport', None) in LOCAL_TRANSPORTS and not self._play_context.become
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         warnings = [warning(*found) for found in readable_settings_files(context.CLIARGS.get('extra_vars'), os.getcwd())]
-        result.update(self._execute_module(module_name=MODULE, module_args=self._task.args, task_vars=task_vars))
+        if self._runs_on_controller():
+            # The module's own validation (types, defaults, required), then the module's own check.
+            dummy, params = self.validate_argument_spec(argument_spec=argument_spec())
+            environ = dict(os.environ)
+            task_environment = {}
+            self._compute_environment_string(raw_environment_out=task_environment)
+            environ.update((str(name), str(value)) for name, value in task_environment.items())
+            checked = run_check(params, environ)
+            if checked['problems']:
+                checked['failed'] = True
+            # As a module shows its arguments at -vvvv: the settings' shapes, no secret (the task gives none).
+            checked['invocation'] = {'module_args': params}
+            result.update(checked)
+        else:
+            result.update(self._execute_module(module_name=MODULE, module_args=self._task.args, task_vars=task_vars))
         if warnings:
             result['warnings'] = list(result.get('warnings') or []) + warnings
         return result

@@ -161,7 +161,7 @@ class Subscriptions(object):
         self._subscription_call('DELETE', subscriptions_path(domain, subscription_id), expect=(200, 202, 204))
 
 
-def subscription_health(record, now, post_url, domain=None, planned=False, unlisted=False):
+def subscription_health(record, now, post_url, domain=None, planned=False, unlisted=False, missing=False):
     """Whether events flow, from what NetSapiens reports of the normalised subscription ``record`` at Unix time
     ``now``: ``{up, status, error_count, posts_count, current_active_server, expires, hours_left, problem}``.
 
@@ -169,7 +169,7 @@ def subscription_health(record, now, post_url, domain=None, planned=False, unlis
     expired; else ``problem`` says what is wrong and how to look into it (the post URL shown without its
     secret). ``domain`` is the scope of the subscription (None: system-wide); ``planned``: it would be created
     (check mode), so it does not exist yet; ``unlisted``: its create answered SUBSCRIPTION_EXISTS_STATUS but
-    the list does not show it.
+    the list does not show it; ``missing``: the list has none for the post URL (``read_health``).
     """
     record = record or {}
     found = dict((name, record.get(name)) for name in HEALTH_FIELDS)
@@ -180,6 +180,10 @@ def subscription_health(record, now, post_url, domain=None, planned=False, unlis
                % subscriptions_path(domain, sub_id or None))
     if planned:
         problem = 'no event subscription for %s with these filters is registered yet (check mode)' % where
+    elif missing:
+        problem = ('no event subscription for %s is registered (GET %s lists none with this post URL): run the events entry '
+                   'point (playbooks/events.yml, or the role with tasks_from: events) to register it'
+                   % (where, subscriptions_path(domain)))
     elif unlisted:
         problem = ('NetSapiens answered HTTP %d to the create of the event subscription for %s (it exists) but does not list '
                    'it at GET %s, so its status and expiry cannot be read or renewed: check the scope of the NetSapiens user '
@@ -205,6 +209,25 @@ def subscription_health(record, now, post_url, domain=None, planned=False, unlis
     found['up'] = not problem
     found['problem'] = problem
     return found
+
+
+def read_health(client, post_url, now, scope_domain=None, model='subscriber'):
+    """The health (``subscription_health``) of the ``model`` subscription posting to ``post_url`` as NetSapiens lists it
+    at Unix time ``now``: one ``GET /subscriptions`` (under ``/domains/{scope_domain}`` when given) through ``client``,
+    nothing written. Unlike the module in check mode, it reports the subscription as it is (an expired one is down,
+    not "would be renewed"); one with other filters than the events entry point's still posts, so it counts.
+
+    Never raises for NetSapiens' answers: a read that fails is reported in ``problem`` (``up`` False), since the
+    subscription's health must never fail the sync that reads it. A stopped run (``RunStopped``) is let through.
+    """
+    try:
+        found = Subscriptions(client).find(scope_domain, model, post_url)
+    except (NetSapiensError, HttpError) as exc:
+        failed = dict((name, None) for name in HEALTH_FIELDS)
+        failed.update(hours_left=None, up=False, problem='reading the event subscription for %s failed: %s'
+                      % (shown_post_url(post_url), exc))
+        return failed
+    return subscription_health(found[0] if found else None, now, post_url, scope_domain, missing=not found)
 
 
 def _count(value):

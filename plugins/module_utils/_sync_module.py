@@ -13,6 +13,7 @@ __metaclass__ = type
 import functools
 import os
 import signal
+import threading
 import time
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors import ClearIPLoginError
@@ -25,6 +26,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import T
 from ansible_collections.clearip.netsapiens.plugins.module_utils._memory import limit_malloc_arenas
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens import NetSapiensError
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_module import client_from_options as netsapiens_client
+from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_subscriptions import read_health
 from ansible_collections.clearip.netsapiens.plugins.module_utils._options import clearip_options, netsapiens_options, netsapiens_rules
 from ansible_collections.clearip.netsapiens.plugins.module_utils._progress import ProgressLog
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_absence import DEFAULT_MINIMUM, AbsenceLimits
@@ -62,6 +64,10 @@ def sync_options():
         started=dict(type='float'),
         versions=dict(type='dict', default={}),
         events=dict(type='dict'),
+        events_subscription=dict(type='dict', options=dict(
+            post_url=dict(type='str', required=True, no_log=True),
+            scope_domain=dict(type='str'),
+        )),
         **creating_options()
     )
 
@@ -97,6 +103,7 @@ class _Run(object):
         self.control = RunControl(max_duration=self.params['max_duration'])
         self.state = None
         self.login_memory = None
+        self.events = EventsHealthRead(self.params['events'])
 
     def fail(self, results, msg, stage=None, cancelled=False):
         """End with a failure: the report and metrics written (if asked), then ``fail_json``."""
@@ -147,7 +154,7 @@ class _Run(object):
             tier_results=dict((name, results.get(name)) for name in TIERS), error=error, versions=params['versions'],
             netsapiens_host=params['netsapiens'].get('host'), clearip_url=params['clearip'].get('url'),
             drift=results.get('drift'), suspect_reads=results.get('suspect_reads'), clearip_login_refused=refusal,
-            events=params['events'])
+            events=self.events.health())
         written = write_report_files(report, ended, params['report_path'], params['metrics_path'], self.module.check_mode)
         # The sync itself went as its status says, so a report that could not be written does not fail it; but a
         # summary line alone is easily missed (a cron job's log), so it is a warning too.
@@ -157,6 +164,48 @@ class _Run(object):
                'summary': _sync_report.summary_lines(report) + where_written(written, params['metrics_path'], self.module.check_mode)}
         out.update(written)
         return out
+
+
+class EventsHealthRead(object):
+    """The event subscription's health for the report, read in this process beside the sync (issue 23: a module
+    process of its own cost the event-driven path most of a second before the sync could start).
+
+    ``start`` reads it in a thread of its own through the sync's NetSapiens client (one ``GET /subscriptions``; the
+    token is the sync's), so it adds no time to the run; ``health`` waits for it (the client's timeouts and the run's
+    stop bound the wait) and returns None when events are not set up. ``given``: a health read elsewhere (the
+    module's ``events`` option), used when no subscription is named.
+    """
+
+    def __init__(self, given):
+        self.given = given
+        self.thread = None
+        self.found = {}
+
+    def start(self, netsapiens, options):
+        if not options:
+            return
+
+        def read():
+            try:
+                self.found['health'] = read_health(netsapiens, options['post_url'], time.time(),
+                                                   scope_domain=options['scope_domain'])
+            except Exception as exc:   # pylint: disable=broad-except
+                # The run was stopped (cancel, max_duration) or the client failed in a way of its own: the subscription's
+                # health stays unknown, which is reported, and never fails the sync.
+                self.found['health'] = {'up': False, 'problem': 'the event subscription was not read: %s' % exc}
+        self.thread = threading.Thread(target=read, name='events-health')
+        self.thread.daemon = True
+        self.thread.start()
+
+    def wait(self):
+        if self.thread is not None:
+            self.thread.join()
+
+    def health(self):
+        if self.thread is None:
+            return self.given
+        self.wait()
+        return self.found.get('health')
 
 
 def absence_limits(shares, minimum):
@@ -200,6 +249,7 @@ def run_sync_module(module):
     old_handlers = _on_signals(run.control)
     params = module.params
     naming, limits, netsapiens, clearip = run.settings()
+    run.events.start(netsapiens, params['events_subscription'])
     # label -> a ProgressLog of one tier, or None
     progress = functools.partial(ProgressLog, params['progress_path'], interval=params['progress_interval']) \
         if params['progress_path'] else None
@@ -223,6 +273,7 @@ def run_sync_module(module):
     finally:
         # Everything this run writes is written (or it failed): another run of the account may start.
         lock.release()
+        run.events.wait()   # it uses the NetSapiens client, closed next
         netsapiens.close()
         for number, handler in old_handlers.items():
             signal.signal(number, handler)

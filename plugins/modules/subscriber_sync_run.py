@@ -242,14 +242,35 @@ options:
     description: Versions to name in the report (the role gives the collection's and ansible-core's).
     type: dict
     default: {}
+  events_subscription:
+    description:
+      - When events are set up (C(docs/events.md)), the NetSapiens event subscription whose health the run reads and reports:
+        one C(GET /ns-api/v2/subscriptions) (under C(/domains/{scope_domain}) when set) through the sync's own NetSapiens
+        connection, in a thread beside the sync, so it adds no module process and no wait; nothing is written. The role sets it
+        from C(subscriber_sync_events_post_url).
+      - The health is that of the C(subscriber) subscription posting to O(events_subscription.post_url), as NetSapiens lists it
+        now - its C(status), C(error-count), C(posts-count), C(current-active-server) and expiry; none listed, in error, without an
+        active server, expired, or a read that failed make it down, with a C(problem) saying what to do.
+      - Recorded in the report under C(events), summarised, and written to the metrics as
+        C(clearip_netsapiens_events_subscription_up), C(_error_count), C(_posts_count) and C(_hours_left). It never changes the
+        run's status. Omit it when events are not set up.
+    type: dict
+    suboptions:
+      post_url:
+        description: The subscription's post URL (a secret - the token at its end - never shown; see M(clearip.netsapiens.netsapiens_event_subscription)).
+        type: str
+        required: true
+      scope_domain:
+        description:
+          - The domain the subscription was made under, as the
+            O(clearip.netsapiens.netsapiens_event_subscription#module:scope_domain) of
+            M(clearip.netsapiens.netsapiens_event_subscription); unset for a system-wide one.
+        type: str
   events:
     description:
-      - The health of the NetSapiens event subscription (the RV(clearip.netsapiens.netsapiens_event_subscription#module:health)
-        of M(clearip.netsapiens.netsapiens_event_subscription), read in check mode), when events are set up (docs/events.md);
-        the role reads it just before the sync.
-      - Recorded in the report under C(events), summarised, and written to the metrics as
-        C(clearip_netsapiens_events_subscription_up), C(_error_count), C(_posts_count) and C(_hours_left). It never changes
-        the run's status. Omit it when events are not set up.
+      - A health of the event subscription read elsewhere (the RV(clearip.netsapiens.netsapiens_event_subscription#module:health)
+        of M(clearip.netsapiens.netsapiens_event_subscription)), reported as for O(events_subscription); ignored when
+        O(events_subscription) is set.
     type: dict
 notes:
   - Memory grows with the platform - about 1.2 MiB per 1,000 users for the module process on a no-change run, 1.5 on a first sync (C(docs/performance.md)).

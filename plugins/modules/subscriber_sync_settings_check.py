@@ -21,6 +21,9 @@ description:
     settings that are not secret (host, URL, API version, choices, booleans, numbers).
   - Talks to no API. The first task of each entry point of the P(clearip.netsapiens.subscriber_sync#role) role, and of the
     collection's playbooks before the role's argument validation, is this module.
+  - On a local connection without become (the sync on the control node, as the collection's playbooks and the event-driven
+    path run it) its action plugin runs the check on the controller itself, with the environment the module would get, and
+    starts no module process; on any other connection the module runs on the host, where the sync will run. The result is the same.
 author:
   - clearip.netsapiens contributors (@clearip)
 extends_documentation_fragment:

@@ -242,48 +242,57 @@ def test_a_sync_without_events_has_no_events_figures(sims, sync, tmp_path):
     assert 'GET /ns-api/v2/subscriptions' not in env.stats(env.netsapiens)['requests']
 
 
-# The sync module writes the report itself (main.yml hands it the health read just before it); report.yml's report
-# module writes it only when the sync module left none. The health read before must reach that report too.
-FALLBACK_PLAY = '''
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: As main.yml starts a run
-      ansible.builtin.set_fact:
-        __subscriber_sync_started: "{{ now().timestamp() }}"
-        __subscriber_sync_error: null
-        __subscriber_sync_events_health: null
-        __subscriber_sync_versions: {collection: test}
-    - name: Connection settings, as main.yml collects them
-      ansible.builtin.include_role:
-        name: clearip.netsapiens.subscriber_sync
-        tasks_from: connection_settings
-    - name: The health read before the sync
-      ansible.builtin.include_role:
-        name: clearip.netsapiens.subscriber_sync
-        tasks_from: events_health
-    - name: A sync module that failed without a report, as main.yml's rescue notes it
-      ansible.builtin.set_fact:
-        __subscriber_sync_error: {stage: setup, task: sync, msg: the sync module failed without a report}
-    - name: The end of every run
-      ansible.builtin.include_role:
-        name: clearip.netsapiens.subscriber_sync
-        tasks_from: report
-'''
+# Issue 23: the sync module reads the health itself, beside the sync, through its own NetSapiens connection (no module
+# process of its own before the sync, which cost the event-driven path most of a second).
+def test_the_health_is_read_by_the_sync_through_its_own_connection(sims, sync, tmp_path):
+    env = sims(sync_dataset([subscription()]))
+    result, samples = sync_with_events(sync, env, tmp_path)
+    assert result.out['report']['events']['up'] is True and samples['clearip_netsapiens_events_subscription_up'] == 1
+    seen = env.stats(env.netsapiens)['requests']
+    # One list of subscriptions, and no token or version probe of its own: the sync's one token serves both.
+    assert seen['GET /ns-api/v2/subscriptions'] == 1
+    assert sum(count for endpoint, count in seen.items() if 'token' in endpoint) == 1, seen
+    assert "Read the event subscription's health" not in result.stdout
+    assert 'netsapiens_event_subscription' not in result.stdout
 
 
-def test_the_health_reaches_the_report_the_report_module_writes_when_the_sync_module_wrote_none(sims, playbook, tmp_path):
-    env = sims(sync_dataset([subscription(**{'status': 'error', 'error-count': 2, 'posts-count': 3})]))
+def test_an_expired_subscription_is_reported_down_as_it_is_not_as_it_would_be_renewed(sims, sync, tmp_path):
+    env = sims(sync_dataset([subscription(**{'subscription-expires-datetime': at(-2)})]))
+    result, samples = sync_with_events(sync, env, tmp_path)
+    health = result.out['report']['events']
+    # The simulator, like a core, lists no expired subscription: down, saying how to register it again (a check-mode
+    # read of the module would have called it up, planning its renewal).
+    assert health['up'] is False and 'is registered' in health['problem'] and 'events entry point' in health['problem']
+    assert samples['clearip_netsapiens_events_subscription_up'] == 0
+    assert env.stats(env.netsapiens)['writes'] == {}   # the sync reports it; the events entry point renews it
+
+
+def test_a_failed_health_read_is_the_subscriptions_problem_never_the_syncs(sims, sync, tmp_path):
+    env = sims(sync_dataset([subscription()]))
+    env.add_fault(env.netsapiens, kind='server_error', path='/ns-api/v2/subscriptions$', method='GET', times=-1, status=403)
+    result, samples = sync_with_events(sync, env, tmp_path)
+    stats = env.stats(env.netsapiens)
+    assert stats['faults_fired'].get('server_error', 0) >= 1, stats['faults_fired']
+    report = result.out['report']
+    assert report['status'] == 'ok' and report['events']['up'] is False
+    assert report['events']['problem'].startswith('reading the event subscription for ')
+    assert '403' in report['events']['problem'] and SECRET not in report['events']['problem']
+    assert samples['clearip_netsapiens_events_subscription_up'] == 0
+    assert 'Events: subscription DOWN' in result.stdout
+    # The sync itself went through: every user is in ClearIP.
+    assert len(env.clearip.dump_state()['users']) == 4
+
+
+def test_a_run_refused_before_the_sync_reads_no_subscription(sims, sync, tmp_path):
+    env = sims(sync_dataset([subscription()]))
     config = vendor_config(env)
     config['netsapiens']['eventsPostUrl'] = POST_URL
-    report_path = tmp_path / 'fallback-report.json'
-    variables = dict(config, subscriber_sync_report_path=str(report_path))
-    result = playbook(FALLBACK_PLAY, extra_vars=variables)
-    assert result.rc != 0, result   # the run's status is failed: report.yml fails the play after writing the report
+    del config['netsapiens']['clientSecret']
+    report_path = tmp_path / 'refused-report.json'
+    result = sync(config, extra_vars={'subscriber_sync_report_path': str(report_path)})
+    assert result.rc != 0, result
     assert SECRET not in result.stdout + result.stderr
-    assert 'The sync stopped at stage setup: the sync module failed without a report' in result.stdout
     report = json.loads(report_path.read_text())
-    assert report['status'] == 'failed' and report['events']['up'] is False
-    assert (report['events']['status'], report['events']['error_count'], report['events']['posts_count']) == ('error', 2, 3)
-    assert 'Events: subscription DOWN' in result.stdout
-    assert env.stats(env.netsapiens)['writes'] == {}
+    assert report['status'] == 'failed' and report['error']['stage'] == 'settings'
+    assert report['events'] is None   # not read: nothing is sent when the settings are refused
+    assert sum(env.stats(env.netsapiens)['requests'].values()) == 0

@@ -58,9 +58,10 @@ def test_missing_client_secret_names_the_key(env, sync):
 def test_a_misspelt_key_is_named_with_the_right_one(env, sync):
     config = vendor_config(env)
     config['netsapiens']['clientSecrets'] = config['netsapiens'].pop('clientSecret')
-    # At the highest verbosity Ansible shows each module's arguments: the check is given no secret.
+    # At the highest verbosity Ansible shows each module's arguments, and so does the check when it runs on the
+    # controller (a local connection): the shape of each setting, never a secret (assert_refused looks for them).
     run = sync(config, args=('-vvvv',))
-    assert '"clientSecrets": {' in output(run) and 'subscriber_sync_settings_check' in output(run), run
+    assert '"module_args": {' in output(run) and '"clientSecrets": {' in output(run), run
     assert_refused(run, env, 'netsapiens.clientSecrets: is not a key of config.json',
                    'did you mean netsapiens.clientSecret?', 'rename or remove it')
 
@@ -211,3 +212,31 @@ def test_a_config_json_others_can_read_gets_a_warning_unless_vaulted(env, collec
                                    args=('-i', 'localhost,', '--vault-password-file', str(password_file)))
     assert vaulted.returncode == 0, vaulted.stdout[-3000:]
     assert '[WARNING]' not in vaulted.stdout + vaulted.stderr
+
+
+CHECK_ONLY = '''
+- hosts: localhost
+  gather_facts: false
+  become: "{{ use_become }}"
+  become_method: ansible.builtin.su
+  tasks:
+    - ansible.builtin.include_role:
+        name: clearip.netsapiens.subscriber_sync
+        tasks_from: settings_check
+      vars:
+        __subscriber_sync_settings_entry_point: verify
+        __subscriber_sync_settings_require: true
+'''
+
+
+@pytest.mark.parametrize('use_become', [False, True])
+def test_the_check_runs_on_the_controller_on_a_local_connection_and_as_a_module_elsewhere(env, playbook, use_become):
+    """Issue 23: on a local connection without become the action plugin checks on the controller and starts no module
+    process (it cost the event-driven path most of a second); with become (or any other connection) the module runs
+    where the sync will. Both refuse the same mistake with the same words, and neither sees a secret."""
+    config = vendor_config(env)
+    config['clearip']['pasword'] = config['clearip'].pop('password')
+    run = playbook(CHECK_ONLY, extra_vars=dict(config, use_become=use_become), args=('-vvv',))
+    assert_refused(run, env, 'clearip.pasword: is not a key', 'did you mean clearip.password?')
+    started = 'AnsiballZ_subscriber_sync_settings_check.py' in output(run)
+    assert started is use_become, output(run)[-3000:]

@@ -8,11 +8,12 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
+from ansible_collections.clearip.netsapiens.plugins.module_utils._control import RunStopped
 from ansible_collections.clearip.netsapiens.plugins.module_utils._http import OutcomeUnknown
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens import NetSapiensClient
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_records import format_subscription_time
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_subscriptions import (
-    NetSapiensSubscriptionExists, Subscriptions, subscription_health, subscriptions_path)
+    NetSapiensSubscriptionExists, Subscriptions, read_health, subscription_health, subscriptions_path)
 from tests.unit.plugins.module_utils.test_netsapiens_dialrules import API_KEY, ScriptedHttp
 
 LIST = '/ns-api/v2/subscriptions'
@@ -119,3 +120,37 @@ def test_health_up_and_each_way_events_stop_flowing():
     unlisted = subscription_health({}, now, POST_URL, unlisted=True)
     assert 'answered HTTP 409' in unlisted['problem'] and 'Super User' in unlisted['problem']
     assert all('s3cret' not in health['problem'] for health in (error, idle, expired, unknown, unlisted))
+
+
+def test_read_health_reports_the_subscription_as_listed_with_one_read_and_no_write():
+    now = 1000000.0
+    listed = wire('a1', **{'subscription-expires-datetime': format_subscription_time(now - 7200), 'status': 'active',
+                           'error-count': 0, 'posts-count': 9, 'current-active-server': 'core1'})
+    subs, http = client({('GET', LIST): [(200, [wire('a0', model='call'), listed])]})
+    health = read_health(subs.client, POST_URL, now)
+    # As it is: expired two hours ago (the module in check mode would have planned a renewal and called it up).
+    assert health['up'] is False and health['hours_left'] == -2.0 and 'expired at' in health['problem']
+    assert http.methods() == [('GET', LIST)]
+    up, http = client({('GET', LIST): [(200, [dict(listed, **{'subscription-expires-datetime': format_subscription_time(now + 3600)})])]})
+    assert read_health(up.client, POST_URL, now)['up'] is True
+
+
+def test_read_health_of_none_listed_says_how_to_register_it_and_reads_under_the_scope_domain():
+    subs, http = client({('GET', '/ns-api/v2/domains/d1/subscriptions'): [(200, [wire('a1', **{'post-url': POST_URL + 'x'})])]})
+    health = read_health(subs.client, POST_URL, 1000000.0, scope_domain='d1')
+    assert health['up'] is False and 'is registered' in health['problem'] and 'events entry point' in health['problem']
+    assert 'GET /ns-api/v2/domains/d1/subscriptions' in health['problem'] and 's3cret' not in health['problem']
+    assert http.methods() == [('GET', '/ns-api/v2/domains/d1/subscriptions')]
+
+
+def test_read_health_never_raises_for_an_answer_but_lets_a_stopped_run_through():
+    subs, _http = client({('GET', LIST): [(403, {'message': 'forbidden'})]})
+    health = read_health(subs.client, POST_URL, 1000000.0)
+    assert health['up'] is False and health['problem'].startswith('reading the event subscription for ')
+    assert 'HTTP 403' in health['problem'] and 's3cret' not in health['problem']
+    assert health['status'] is None and health['hours_left'] is None
+    garbled, _http = client({('GET', LIST): [(200, {'not': 'a list'})]})
+    assert 'a list of subscriptions was expected' in read_health(garbled.client, POST_URL, 1000000.0)['problem']
+    stopped, _http = client({('GET', LIST): [RunStopped('the run was cancelled by SIGTERM', True)]})
+    with pytest.raises(RunStopped):
+        read_health(stopped.client, POST_URL, 1000000.0)

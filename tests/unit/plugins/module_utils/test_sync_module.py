@@ -45,3 +45,24 @@ def test_nothing_asked_for_gives_no_line_and_a_missing_directory_is_named(tmp_pa
     lines = sync_module.where_written(written, None, False, names=('path', 'metrics_path'))
     assert lines == ['Not written: cannot write path (the role variable subscriber_sync_report_path) %s: its directory does not exist; '
                      'create it or choose another path' % missing]
+
+
+class _StoppedClient(object):
+    """A NetSapiens client whose every call finds the run stopped (a cancel)."""
+    api_version = 'v2'
+
+    def call(self, *args, **kwargs):
+        from ansible_collections.clearip.netsapiens.plugins.module_utils._control import RunStopped
+        raise RunStopped('the run was cancelled by SIGTERM', True)
+
+
+def test_the_events_health_read_beside_the_sync_reports_a_stopped_run_and_falls_back_to_a_given_health():
+    read = sync_module.EventsHealthRead({'up': True, 'problem': ''})
+    read.start(_StoppedClient(), None)   # events not set up: nothing read, the given health (or None) reported
+    assert read.thread is None and read.health() == {'up': True, 'problem': ''}
+    assert sync_module.EventsHealthRead(None).health() is None
+    stopped = sync_module.EventsHealthRead({'up': True, 'problem': ''})
+    stopped.start(_StoppedClient(), {'post_url': 'https://eda.example/netsapiens/s3cret', 'scope_domain': None})
+    health = stopped.health()
+    assert health['up'] is False and health['problem'] == 'the event subscription was not read: the run was cancelled by SIGTERM'
+    assert not stopped.thread.is_alive()
