@@ -244,7 +244,7 @@ options:
     default: {}
   events_subscription:
     description:
-      - When events are set up (C(docs/events.md)), the NetSapiens event subscription whose health the run reads and reports:
+      - When events are set up (C(docs/events.md)), the NetSapiens event subscription whose health the run reads and reports -
         one C(GET /ns-api/v2/subscriptions) (under C(/domains/{scope_domain}) when set) through the sync's own NetSapiens
         connection, in a thread beside the sync, so it adds no module process and no wait; nothing is written. The role sets it
         from C(subscriber_sync_events_post_url).
