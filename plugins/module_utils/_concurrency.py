@@ -95,7 +95,7 @@ class AdaptiveLimit(object):
         self._epoch = 0               # rounds of decrease so far
         self._cond = threading.Condition()
         self.stats = {'peak_limit': int(self.limit), 'peak_in_flight': 0, 'decreases': 0, 'latency_decreases': 0,
-                      'pauses': 0}
+                      'pauses': 0, 'refusals': 0, 'drops': 0}
 
     # -- the gate ---------------------------------------------------------------------------------
     def try_acquire(self, ignore_pause=False):
@@ -152,9 +152,11 @@ class AdaptiveLimit(object):
             if outcome == SUCCESS:
                 self._success(slot, seconds)
             elif outcome == OVERLOAD:
+                self.stats['refusals'] += 1
                 self._refused(slot)
                 self._decrease(slot, self.backoff)
             elif outcome == DROPPED:
+                self.stats['drops'] += 1
                 self._decrease(slot, self.backoff)
             self._cond.notify_all()
 
