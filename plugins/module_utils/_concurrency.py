@@ -204,6 +204,13 @@ class AdaptiveLimit(object):
         self.stats['decreases'] += 1
         return True
 
+    def figures(self):
+        """What the sync report keeps of this limit: ``{peak_limit, final_limit, refusals, drops}`` (requests in flight;
+        answers: 429/503 refusals, timeouts/resets/502/504 drops)."""
+        with self._cond:
+            return {'peak_limit': self.stats['peak_limit'], 'final_limit': int(self.limit),
+                    'refusals': self.stats['refusals'], 'drops': self.stats['drops']}
+
     def snapshot(self):
         """The current figures, for a report or a test."""
         with self._cond:

@@ -93,6 +93,17 @@ def item_failure_message(results):
     return '%d record(s) could not be synced: %s%s' % (len(reasons), shown, more)
 
 
+def limit_figures(clients):
+    """``{api: AdaptiveLimit.figures()}`` of the clients made (their HTTP session's limit), for the report."""
+    figures = {}
+    for api, client in clients.items():
+        session = getattr(client, 'http', None) or getattr(client, 'session', None)
+        limit = getattr(session, 'limit', None)
+        if limit is not None and hasattr(limit, 'figures'):
+            figures[api] = limit.figures()
+    return figures or None
+
+
 class _Run(object):
     """One life of subscriber_sync_run: its settings, its end (result, report, metrics), whatever happens."""
 
@@ -104,6 +115,7 @@ class _Run(object):
         self.state = None
         self.login_memory = None
         self.events = EventsHealthRead(self.params['events'])
+        self.clients = {}   # api -> its client, once made: the report gives their concurrency limits' figures
 
     def fail(self, results, msg, stage=None, cancelled=False):
         """End with a failure: the report and metrics written (if asked), then ``fail_json``."""
@@ -137,6 +149,7 @@ class _Run(object):
                                         retry=params['retry_refused_login'])
         clearip = clearip_client(dict(cip, max_workers=params['max_workers']), control=self.control,
                                  login_guard=self.login_memory)
+        self.clients = {'netsapiens': netsapiens, 'clearip': clearip}
         return naming, limits, netsapiens, clearip
 
     def report(self, results, error):
@@ -154,7 +167,7 @@ class _Run(object):
             tier_results=dict((name, results.get(name)) for name in TIERS), error=error, versions=params['versions'],
             netsapiens_host=params['netsapiens'].get('host'), clearip_url=params['clearip'].get('url'),
             drift=results.get('drift'), suspect_reads=results.get('suspect_reads'), clearip_login_refused=refusal,
-            events=self.events.health())
+            events=self.events.health(), concurrency=limit_figures(self.clients))
         written = write_report_files(report, ended, params['report_path'], params['metrics_path'], self.module.check_mode)
         # The sync itself went as its status says, so a report that could not be written does not fail it; but a
         # summary line alone is easily missed (a cron job's log), so it is a warning too.

@@ -36,6 +36,9 @@ DRIFT_KINDS = ('gone', 'moved')
 SIDES = ('netsapiens', 'clearip')
 # The NetSapiens event subscription's health (the ``health`` of netsapiens_event_subscription), when events are set up.
 EVENTS_METRIC_PREFIX = 'clearip_netsapiens_events_subscription'
+# The adaptive concurrency limit of each API's client (_concurrency.AdaptiveLimit.figures), in the report and metrics.
+APIS = ('netsapiens', 'clearip')
+CONCURRENCY_FIELDS = ('peak_limit', 'final_limit', 'refusals', 'drops')
 EVENTS_FIELDS = ('up', 'status', 'error_count', 'posts_count', 'current_active_server', 'expires', 'hours_left', 'problem')
 
 
@@ -104,9 +107,17 @@ def events_entry(events):
     return entry
 
 
+def concurrency_entry(concurrency):
+    """The report's ``concurrency``: per API (``netsapiens``, ``clearip``) the adaptive limit's figures, or None."""
+    if not concurrency:
+        return None
+    return dict((api, dict((name, int((concurrency.get(api) or {}).get(name) or 0)) for name in CONCURRENCY_FIELDS))
+                for api in APIS if concurrency.get(api) is not None)
+
+
 def build_report(started, ended, check_mode, plan=None, tier_results=None, error=None, versions=None,
                  netsapiens_host=None, clearip_url=None, drift=None, suspect_reads=None, clearip_login_refused=None,
-                 events=None):
+                 events=None, concurrency=None):
     """The report dict (docs/report.md) and nothing else; ``started``/``ended`` are Unix times in seconds.
 
     ``error`` is None or ``{'stage': ..., 'message': ..., 'task': ..., 'cancelled': bool}``: a fatal error, so
@@ -115,7 +126,9 @@ def build_report(started, ended, check_mode, plan=None, tier_results=None, error
     changes the status. ``suspect_reads``: the reads that lacked too much (``_sync_absence``);
     ``clearip_login_refused``: ``{at, reason, sent}`` when ClearIP refused this run's login, or a remembered
     refusal kept it from sending one. ``events``: None when events are not set up, else the ``health`` of
-    netsapiens_event_subscription (see events_entry); like drift, it never changes the status. Otherwise the
+    netsapiens_event_subscription (see events_entry); like drift, it never changes the status. ``concurrency``:
+    None (the run made no client) or ``{api: {peak_limit, final_limit, refusals, drops}}`` for ``netsapiens`` and
+    ``clearip`` (``_concurrency.AdaptiveLimit.figures``). Otherwise the
     status is ``partial`` when any record failed or a tier was skipped, else ``ok``.
     """
     tier_results = tier_results or {}
@@ -153,6 +166,7 @@ def build_report(started, ended, check_mode, plan=None, tier_results=None, error
         'suspect_reads': list(suspect_reads or []),
         'clearip_login_refused': clearip_login_refused,
         'events': events_entry(events),
+        'concurrency': concurrency_entry(concurrency),
         'errors': errors,
     }
 
@@ -267,6 +281,16 @@ def prometheus_text(report, ended, last_success):
     gauge(METRIC_PREFIX + '_clearip_login_refused', 'Whether ClearIP refused the last run\'s login, or a refusal of the same '
           'credentials kept it from sending one (1) or not (0); an alert should fire at once: each refused login counts '
           'towards the lock of the account.', [((), bool(report.get('clearip_login_refused')))])
+    concurrency = report.get('concurrency') or {}
+    if concurrency:
+        apis = sorted(concurrency)
+        gauge(METRIC_PREFIX + '_concurrency_limit', 'Requests in flight the adaptive limit of the last sync run allowed, '
+              'per API: its peak and its final value (max_workers is the ceiling).',
+              [((('api', api), ('value', value)), concurrency[api][value + '_limit']) for api in apis for value in ('peak', 'final')])
+        gauge(METRIC_PREFIX + '_concurrency_refusals', 'Answers of the last sync run refused for load (429, 503), per API.',
+              [((('api', api),), concurrency[api]['refusals']) for api in apis])
+        gauge(METRIC_PREFIX + '_concurrency_drops', 'Attempts of the last sync run that timed out, were reset or got 502/504, '
+              'per API.', [((('api', api),), concurrency[api]['drops']) for api in apis])
     events = report.get('events')
     if events:
         gauge(EVENTS_METRIC_PREFIX + '_up', '1 when the NetSapiens event subscription exists, is not in error, has a current '

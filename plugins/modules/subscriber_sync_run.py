@@ -149,8 +149,10 @@ options:
     description:
       - The most requests in flight at once on each API - the NetSapiens reads (a domain each), the pages of a ClearIP
         listing and the ClearIP creates.
-      - A ceiling - each API starts at 4 and grows towards it while answers stay fast and successful, and shrinks at once
-        on HTTP 429, 503, timeouts or rising latency; a C(Retry-After) holds back every request to that API.
+      - A ceiling - each API starts at 4 and grows towards it while answers stay fast and successful and more requests in
+        flight still raise the answers per second (on a slow link they do; on loopback or a busy server they soon do not,
+        and the limit settles, not below 4); it shrinks at once on HTTP 429, 503, timeouts or rising latency; a
+        C(Retry-After) holds back every request to that API. The report's C(concurrency) says where each API's limit went.
       - At most 64 on the ClearIP side.
     type: int
     default: 16
@@ -344,7 +346,12 @@ stage:
   type: str
   sample: clearip_login
 report:
-  description: The report of the run (C(docs/report.md)), also when the module fails.
+  description:
+    - The report of the run (C(docs/report.md)), also when the module fails.
+    - >-
+      Its C(concurrency) gives, per API (C(netsapiens), C(clearip)), the adaptive concurrency limit's C(peak_limit) and
+      C(final_limit) (requests in flight; O(max_workers) is the ceiling), C(refusals) (answers 429 or 503) and C(drops)
+      (timeouts, resets, 502 or 504); V(null) when the run stopped before it made its clients.
   returned: always, but when the options themselves are refused
   type: dict
 status:

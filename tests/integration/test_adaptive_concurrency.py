@@ -36,6 +36,13 @@ def test_servers_refusing_more_than_3_in_flight_get_a_clean_sync_at_16_workers(s
     assert refused[0] >= 1 and refused[1] >= 1, refused
     assert sum(refused) <= 20, refused
     assert all(Sims.stats(sim)['in_flight_peak'] <= 3 for sim in (s.netsapiens, s.clearip))
+    # The report says so, per API: the refusals the client met (each one the simulator counted; a login's refusal is
+    # outside the limit) and a limit that ended at or below the server's 3.
+    concurrency = first.out['report']['concurrency']
+    for api, sim_refused in zip(('netsapiens', 'clearip'), refused):
+        assert 1 <= concurrency[api]['refusals'] <= sim_refused, (api, concurrency)
+        assert concurrency[api]['final_limit'] <= 3 and 4 <= concurrency[api]['peak_limit'] <= 16, (api, concurrency)
+        assert concurrency[api]['drops'] == 0, (api, concurrency)
 
     for sim in (s.netsapiens, s.clearip):
         Sims.reset_stats(sim)

@@ -10,6 +10,7 @@ import math
 from prometheus_client.parser import text_string_to_metric_families
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils import _sync_report as sync_report
+from ansible_collections.clearip.netsapiens.plugins.module_utils._concurrency import DROPPED, OVERLOAD, AdaptiveLimit
 
 PLAN = {'errors': {'service_providers': [], 'groups': [], 'users': [], 'connections': []},
         'counts': {'service_providers_wanted': 2, 'groups_wanted': 3, 'users_wanted': 4}}
@@ -131,3 +132,29 @@ def test_the_event_subscription_health_is_recorded_summarised_and_exported_but_n
     found = samples(sync_report.prometheus_text(down, 101.0, None))
     assert found['clearip_netsapiens_events_subscription_up'] == [0.0]
     assert math.isnan(found['clearip_netsapiens_events_subscription_hours_left'][0])
+
+
+def test_the_concurrency_limits_are_recorded_and_exported_per_api():
+    tiers = {'service_providers': tier(['A']), 'groups': tier([], 3), 'users': tier([], 4)}
+    without = sync_report.build_report(100.0, 101.0, False, PLAN, tiers)
+    assert without['concurrency'] is None
+    assert not any('concurrency' in name for name in families(sync_report.prometheus_text(without, 101.0, None)))
+
+    # The figures of real limits: one that grew and was refused once, one that grew and dropped a connection.
+    netsapiens, clearip = AdaptiveLimit(16, clock=lambda: 0.0), AdaptiveLimit(16, clock=lambda: 0.0)
+    netsapiens.limit = clearip.limit = 16.0
+    netsapiens.stats['peak_limit'] = clearip.stats['peak_limit'] = 16
+    netsapiens.release(netsapiens.try_acquire(), OVERLOAD)
+    clearip.release(clearip.try_acquire(), DROPPED)
+    clearip.release(clearip.try_acquire(), DROPPED)   # sent after the first drop: a second halving
+    report = sync_report.build_report(100.0, 101.0, False, PLAN, tiers,
+                                      concurrency={'netsapiens': netsapiens.figures(), 'clearip': clearip.figures()})
+    assert report['status'] == 'ok'
+    assert report['concurrency'] == {'netsapiens': {'peak_limit': 16, 'final_limit': 8, 'refusals': 1, 'drops': 0},
+                                     'clearip': {'peak_limit': 16, 'final_limit': 4, 'refusals': 0, 'drops': 2}}
+    parsed = families(sync_report.prometheus_text(report, 101.0, None))
+    limits = dict(((s.labels['api'], s.labels['value']), s.value) for s in parsed['clearip_netsapiens_sync_concurrency_limit'].samples)
+    assert limits == {('netsapiens', 'peak'): 16, ('netsapiens', 'final'): 8, ('clearip', 'peak'): 16, ('clearip', 'final'): 4}
+    refusals = dict((s.labels['api'], s.value) for s in parsed['clearip_netsapiens_sync_concurrency_refusals'].samples)
+    drops = dict((s.labels['api'], s.value) for s in parsed['clearip_netsapiens_sync_concurrency_drops'].samples)
+    assert refusals == {'netsapiens': 1, 'clearip': 0} and drops == {'netsapiens': 0, 'clearip': 2}
