@@ -262,8 +262,10 @@ def measure_pair(dataset, client, link, delay, args, out_dir):
             for sim in (ns, cip):
                 sim_call(sim, 'POST', '/_sim/reset-stats')
             timings_path = os.path.join(out_dir, 'timings-%s-%s.json' % (link, label))
+            report_path = os.path.join(out_dir, 'report-%s-%s.json' % (link, label))
             if client == 'role':
-                argv, env = role_argv(config_path, args.role_workers), role_env(timings_path)
+                argv = role_argv(config_path, args.role_workers, {'subscriber_sync_report_path': report_path})
+                env = role_env(timings_path)
             else:
                 argv = [sys.executable, os.path.join(HERE, 'minimal_client.py'), config_path,
                         '--workers', str(minimal_workers), '--page-size', str(args.page_size)]
@@ -284,11 +286,20 @@ def measure_pair(dataset, client, link, delay, args, out_dir):
             if client == 'role' and os.path.exists(timings_path):
                 with open(timings_path, encoding='utf-8') as handle:
                     run['task_timings'] = json.load(handle)
+            if client == 'role' and os.path.exists(report_path):
+                with open(report_path, encoding='utf-8') as handle:
+                    # Where each API's adaptive limit went: its peak, its end, the refusals and drops it met.
+                    run['concurrency'] = json.load(handle).get('concurrency')
             elif client == 'minimal':
                 run['result'] = json.loads(output.strip().splitlines()[-1])
             runs.append(run)
             print('  %-2s %-8s %-9s %-8s %8.2f s  %7.2f CPU s  %7.1f MiB  %7d requests  %6d writes'
                   % (label, client, phase, link, seconds, cpu['client_tree'], peak, run['requests_total'], run['writes']), flush=True)
+            if run.get('concurrency'):
+                print('     concurrency limits: %s' % ', '.join(
+                    '%s peak %d final %d (%d refused, %d dropped)' % (api, figures['peak_limit'], figures['final_limit'],
+                                                                     figures['refusals'], figures['drops'])
+                    for api, figures in sorted(run['concurrency'].items())), flush=True)
         names = held_names(cip)
     return runs, names
 

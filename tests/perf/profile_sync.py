@@ -141,6 +141,7 @@ def main(argv=None):
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
         print('subscriber_sync_run: %.2f s, %.2f CPU s, %d requests, %d created, peak RSS of this process %.0f MiB'
               % (seconds, cpu, requests, created, peak), flush=True)
+        print('concurrency limits (report): %s' % json.dumps((result.get('report') or {}).get('concurrency')), flush=True)
         stream = io.StringIO()
         stats.stream = stream
         stats.sort_stats('tottime').print_stats(args.top)
