@@ -296,10 +296,10 @@ def measure_pair(dataset, client, link, delay, args, out_dir):
             print('  %-2s %-8s %-9s %-8s %8.2f s  %7.2f CPU s  %7.1f MiB  %7d requests  %6d writes'
                   % (label, client, phase, link, seconds, cpu['client_tree'], peak, run['requests_total'], run['writes']), flush=True)
             if run.get('concurrency'):
-                print('     concurrency limits: %s' % ', '.join(
-                    '%s peak %d final %d (%d refused, %d dropped)' % (api, figures['peak_limit'], figures['final_limit'],
-                                                                     figures['refusals'], figures['drops'])
-                    for api, figures in sorted(run['concurrency'].items())), flush=True)
+                shown = ['%s peak %d final %d (%d refused, %d dropped)'
+                         % (api, figures['peak_limit'], figures['final_limit'], figures['refusals'], figures['drops'])
+                         for api, figures in sorted(run['concurrency'].items())]
+                print('     concurrency limits: %s' % ', '.join(shown), flush=True)
         names = held_names(cip)
     return runs, names
 
