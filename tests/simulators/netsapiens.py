@@ -300,7 +300,10 @@ class NetSapiensSimulator(SimServer):
         domains = self._with_malformed('domains', lambda sim, r: sim.domains)
         users = self._with_malformed('users', lambda sim, r: sim.domain_users(r))
         connections = self._with_malformed('connections', lambda sim, r: sim.filtered_connections(r))
-        plan_rules = lambda sim, r: sim.plan_rules(r)   # noqa: E731
+
+        def plan_rules(sim, request):
+            return sim.plan_rules(request)
+
         self._v2_route('/resellers/count', self.v2_count, resellers)
         self._v2_route('/resellers', self.v2_list, resellers, 'resellers')
         self._v2_route('/domains/count', self.v2_count, domains)
