@@ -186,6 +186,7 @@ def test_server_errors_and_rate_limits_are_retried_without_loss(sims, playbook):
     assert stats(flaky.netsapiens)['faults_fired'] == {'server_error': 4, 'rate_limit': 1, 'html_error': 1,
                                                        'drop_after_commit': 1}
     assert out['broken']['failed'] is True
+    assert stats(broken.netsapiens)['faults_fired'] == {'malformed_json': 6}   # every attempt met the broken body
     # an unreadable body is retried like a 5xx (issue 9, item 8), so one that never heals fails after every attempt
     assert out['broken']['msg'] == ('NetSapiens request failed: GET %s/ns-api/v2/domains?start=0&limit=500 answered '
                                     'HTTP 200 with a body that is not JSON: \'{"truncated": [\' (6 attempts)' % broken.netsapiens.url)
@@ -202,6 +203,7 @@ def test_tokens_expiring_during_a_long_read_are_renewed(sims, playbook):
     _run, out = run_play(playbook, [task('users', 'user', 'ns', '        max_workers: 1\n        page_size: 3\n')],
                          {'ns': sim.ns_vars()})
     assert out['users']['users'] == want['users']
+    assert stats(sim.netsapiens)['faults_fired'] == {'slow': 2}   # both slow answers were given
     requests_seen = stats(sim.netsapiens)['requests']
     # 4 users per domain in pages of 3: 3 calls per domain, plus the 2 refused calls repeated
     assert requests_seen['GET /ns-api/v2/domains/{domain}/users'] == 3 * 16 + 2
