@@ -15,6 +15,7 @@ import re
 import socket
 import stat
 
+from tests.integration.conftest import assert_no_secret
 from tests.simulators.dataset import NS_API_KEY, make_dataset
 
 MODULES = ('reseller', 'domain', 'user', 'connection')
@@ -135,7 +136,10 @@ def test_api_key_reads_v2_and_is_refused_for_v1(sims, playbook):
     assert 'POST /ns-api/oauth2/token/' not in sim_stats['requests']
     # the key implies v2: no version probe, one list call per page
     assert sim_stats['requests']['GET /ns-api/v2/domains'] == 2
-    assert NS_API_KEY not in run.stdout + run.stderr
+    # The shared check: the API key, the OAuth credentials and every token the simulator issued, in the output.
+    secrets = sim.secrets()
+    assert NS_API_KEY in secrets
+    assert_no_secret(secrets, [run.stdout, run.stderr, json.dumps(out)])
 
 
 def test_page_cap_lower_than_asked_and_a_route_ignoring_start(sims, playbook):
@@ -246,10 +250,11 @@ def test_wrong_credentials_say_which_and_never_show_secrets(sims, playbook):
     assert out['unreachable']['msg'].startswith(
         'getting a NetSapiens access token failed: POST http://127.0.0.1:%d/ns-api/v2/tokens failed: cannot connect to the '
         'server' % port)
-    for secret in ('WRONG-client-secret-4711', 'WRONG-user-password-4711', good['client_secret'], good['password']):
-        assert secret not in run.stdout
-        assert secret not in run.stderr
-        assert secret not in json.dumps(out)
+    # The shared check: every credential given (the wrong ones too) and every token either simulator issued.
+    secrets = sorted(set(sim.secrets({'bad_client': bad_client, 'bad_user': bad_user, 'unreachable': unreachable}))
+                     | set(legacy.secrets({'bad_client': legacy_bad_client, 'bad_user': legacy_bad_user})))
+    assert {'WRONG-client-secret-4711', 'WRONG-user-password-4711', good['client_secret'], good['password']} <= set(secrets)
+    assert_no_secret(secrets, [run.stdout, run.stderr, json.dumps(out)])
     # a rejected login is never retried, nor tried again at the other endpoint
     assert stats(sim.netsapiens)['requests'] == {'POST /ns-api/v2/tokens': 2}
     assert stats(legacy.netsapiens)['requests'] == {'POST /ns-api/v2/tokens': 2, 'POST /ns-api/oauth2/token/': 2}
