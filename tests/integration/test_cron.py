@@ -39,6 +39,7 @@ def private_dataset():
     ns = dataset['netsapiens']
     ns['oauth_clients'] = [{'client_id': 'cron-client', 'client_secret': 'cs-' + secrets.token_hex(12)}]
     ns['api_users'] = [{'username': 'cron@ns.example', 'password': 'np-' + secrets.token_hex(12)}]
+    ns['api_keys'] = ['nss_' + secrets.token_hex(16)]   # the default one is written in the collection's own test files
     dataset['clearip']['accounts'][0]['password'] = 'cp-' + secrets.token_hex(12)
     return dataset
 
