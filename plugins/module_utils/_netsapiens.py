@@ -76,6 +76,15 @@ class NetSapiensTokenError(NetSapiensError):
     """
 
 
+def _record_key(item):
+    """What makes two raw records of a list the same record when paging: their JSON, with a null field counted as
+    absent, since a server may leave a field without a value out or send it null (api-contract.md) and need not do
+    it the same way on every page."""
+    if isinstance(item, dict):
+        item = dict((k, v) for k, v in item.items() if v is not None)
+    return json.dumps(item, sort_keys=True, default=str)
+
+
 def normalize_base_url(host):
     """``pbx.example.com`` -> ``https://pbx.example.com``; a full URL keeps its scheme and port.
 
@@ -407,7 +416,7 @@ class NetSapiensClient(object):
             page, source = fetch_page(start, self.page_size)
             if not page:
                 break
-            keys = [json.dumps(item, sort_keys=True, default=str) for item in page]
+            keys = [_record_key(item) for item in page]
             fresh = [k for k in keys if k not in seen]
             if page == previous or not fresh:
                 # Either the server ignores start (so it may hide records past its first page) or it

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import BIN, Sims, run_ansible_playbook, write_json
+from tests.integration.conftest import BIN, Sims, assert_no_secret, run_ansible_playbook, write_json, written_files
 from tests.simulators.dataset import make_dataset
 
 VENV = BIN.parent
@@ -39,6 +39,7 @@ def private_dataset():
     ns = dataset['netsapiens']
     ns['oauth_clients'] = [{'client_id': 'cron-client', 'client_secret': 'cs-' + secrets.token_hex(12)}]
     ns['api_users'] = [{'username': 'cron@ns.example', 'password': 'np-' + secrets.token_hex(12)}]
+    ns['api_keys'] = ['nss_' + secrets.token_hex(16)]   # the default one is written in the collection's own test files
     dataset['clearip']['accounts'][0]['password'] = 'cp-' + secrets.token_hex(12)
     return dataset
 
@@ -50,10 +51,6 @@ def config_for(sims):
                            'clientSecret': ns['oauth_clients'][0]['client_secret'],
                            'username': ns['api_users'][0]['username'], 'password': ns['api_users'][0]['password']},
             'clearip': {'url': sims.clearip.url, 'email': account['email'], 'password': account['password']}}
-
-
-def secrets_of(config):
-    return [config['netsapiens']['clientSecret'], config['netsapiens']['password'], config['clearip']['password']]
 
 
 class Layout(object):
@@ -161,8 +158,6 @@ def test_install_run_and_remove(sims, cron, tmp_path):
     assert first.returncode == 0, first.stdout + first.stderr
     assert recap(first)['changed'] == recap(dry)['changed']
     assert layout.cron_file.read_text() == '#Ansible: %s\n%s\n' % (CRON_NAME, line)
-    for proc in (dry, first):
-        assert not any(secret in proc.stdout + proc.stderr for secret in secrets_of(config))
 
     # The settings file: config.json format, owned by the sync user, 0600, in a 0700 directory.
     assert stat.S_IMODE(os.stat(layout.settings).st_mode) == 0o600
@@ -205,7 +200,7 @@ def test_install_run_and_remove(sims, cron, tmp_path):
     assert stat.S_IMODE(os.stat(last_ok).st_mode) == 0o600
 
     # No secret anywhere the role or the run wrote, but in the settings file.
-    holding = files_holding(str(layout.root), secrets_of(config))
+    holding = files_holding(str(layout.root), s.secrets(config))
     assert holding == [str(layout.settings)]
 
     # The lock: while another run holds it, the job exits at once and does nothing.
@@ -231,6 +226,7 @@ def test_install_run_and_remove(sims, cron, tmp_path):
     Sims.add_fault(s.clearip, kind='server_error', status=403, method='GET', path=r'^/users', times=-1)
     failed = as_cron_runs_it(fields[6], layout)
     assert failed.returncode != 0
+    assert Sims.stats(s.clearip)['faults_fired'].get('server_error', 0) >= 1   # the 403 was answered, not some other failure
     latest = json.loads((layout.state / 'report.json').read_text())
     assert latest['status'] == 'failed' and latest['error']['stage'] == 'users'
     assert json.loads(last_ok.read_text()) == good
@@ -246,7 +242,16 @@ def test_install_run_and_remove(sims, cron, tmp_path):
     assert recap(removed)['changed'] == 2
     assert not layout.cron_file.exists() and not layout.wrapper.exists()
     assert layout.settings.exists()   # kept unless subscriber_sync_cron_purge
-    assert recap(cron(config, absent))['changed'] == 0
+    again_removed = cron(config, absent)
+    assert recap(again_removed)['changed'] == 0
+
+    # The shared check: no password, client secret or token either simulator issued in any run's output or in any
+    # file under the test's directory but the settings file (and the inputs the test wrote).
+    leak_candidates = s.secrets(config)
+    assert Sims.issued(s.netsapiens) and Sims.issued(s.clearip)
+    runs = (dry, first, second, ran, blocked, again, failed, dry_remove, removed, again_removed)
+    assert_no_secret(leak_candidates, [proc.stdout + proc.stderr for proc in runs],
+                     [path for path in written_files(tmp_path) if path != layout.settings])
 
 
 def test_schedule_and_logrotate(sims, cron, tmp_path):
@@ -421,7 +426,12 @@ def test_the_manual_steps_of_the_docs_run_as_written(sims, tmp_path):
     assert line == '0 * * * * clearip-sync flock -n %(r)s/var/lib/clearip-sync/sync.lock %(r)s/opt/clearip-sync/bin/clearip-sync ' \
                    '>> %(r)s/var/log/clearip-sync/sync.log 2>&1' % {'r': root}
     assert stat.S_IMODE(os.stat(root / 'etc' / 'clearip-sync' / 'config.json').st_mode) == 0o600
-    assert not any(secret in done.stdout + done.stderr + log.read_text() for secret in secrets_of(config))
+    # The shared check: every credential and issued token, in the steps' output and every file they wrote (the log,
+    # the report, the wrapper, the cron file) but the settings file the steps copy (config.json, an input).
+    assert Sims.issued(s.netsapiens) and Sims.issued(s.clearip)
+    files = written_files(tmp_path)
+    assert log in files and root / 'etc' / 'clearip-sync' / 'config.json' not in files
+    assert_no_secret(s.secrets(config), [done.stdout, done.stderr], files)
 
 
 def path_without(tmp_path, program):

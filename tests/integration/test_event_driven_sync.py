@@ -118,6 +118,20 @@ def runs(log):
     return log.read_text().count('PLAY RECAP')
 
 
+def accepted_posts(sims, count):
+    """The simulator's event posts once ``count`` of them have been answered, each 202 (the source took it); else None."""
+    posts = sims.state(sims.netsapiens)['event_posts']
+    if len(posts) < count:
+        return None
+    assert [p.get('status') for p in posts] == [202] * len(posts), posts
+    return posts
+
+
+def idle(log):
+    """Whether no playbook run is under way: every PLAY started since the last PLAY RECAP has ended."""
+    return 'PLAY [' not in log.read_text().rsplit('PLAY RECAP', 1)[-1]
+
+
 def add_users(sims, users):
     answer = requests.post(sims.netsapiens.url + '/_sim/users', json={'users': users}, timeout=10)
     answer.raise_for_status()
@@ -163,19 +177,24 @@ def test_new_subscribers_reach_clearip_within_seconds_without_duplicates(sims, p
     wanted_burst = set('%s@%s' % (u['user'], domain) for u in burst)
     wait_for('the 50 burst Users in ClearIP', lambda: wanted_burst <= set(clearip_user_ids(env)), 180)
     wait_for('the run that created them to end', lambda: runs(log) > runs_before, 120)
-    time.sleep(batch_seconds + 1)   # a run for a later batch would have started by now
-    wait_for('every started run to end', lambda: 'PLAY [' not in log.read_text().rsplit('PLAY RECAP', 1)[-1], 180)
+    # Every burst post answered by the source (the simulator posts them in the background), then the source's window
+    # after the last one closed (that wait is the point: a batch is emitted at the end of its window), then every
+    # run started for the burst ended.
+    wait_for('the source to accept the 51 posts', lambda: accepted_posts(env, 51), 120)
+    answered = time.time()   # each post was received before its answer, so its window ends before this + batch_seconds
+    wait_for('the window after the last post to close', lambda: time.time() > answered + batch_seconds, batch_seconds + 5)
+    wait_for('every started run to end', lambda: idle(log), 180)
     burst_runs = runs(log) - runs_before
     print('50 users in one burst: %d targeted sync run(s)' % burst_runs)
     assert 1 <= burst_runs <= 5
 
-    # The same event posted twice, in two separate batches: two runs, still one User.
+    # The same event posted twice, in two separate batches (the second posted after the first's run ended, so no
+    # window can hold both): two runs, still one User.
     runs_before = runs(log)
-    same = {'user': '700', 'domain': domain}
-    for _attempt in range(2):
+    same = [{'user': '700', 'domain': domain}]
+    for attempt in (1, 2):
         assert requests.post(post_url, json=same, timeout=10).status_code == 202
-        time.sleep(batch_seconds + 0.5)
-    wait_for('two targeted runs', lambda: runs(log) - runs_before >= 2, 240)
+        wait_for('targeted run %d of the repeated event' % attempt, lambda: runs(log) - runs_before >= attempt, 240)
 
     ids = clearip_user_ids(env)
     duplicates = [key for key, count in collections.Counter(ids).items() if count > 1]

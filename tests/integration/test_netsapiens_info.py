@@ -15,6 +15,7 @@ import re
 import socket
 import stat
 
+from tests.integration.conftest import assert_no_secret
 from tests.simulators.dataset import NS_API_KEY, make_dataset
 
 MODULES = ('reseller', 'domain', 'user', 'connection')
@@ -135,7 +136,10 @@ def test_api_key_reads_v2_and_is_refused_for_v1(sims, playbook):
     assert 'POST /ns-api/oauth2/token/' not in sim_stats['requests']
     # the key implies v2: no version probe, one list call per page
     assert sim_stats['requests']['GET /ns-api/v2/domains'] == 2
-    assert NS_API_KEY not in run.stdout + run.stderr
+    # The shared check: the API key, the OAuth credentials and every token the simulator issued, in the output.
+    secrets = sim.secrets()
+    assert NS_API_KEY in secrets
+    assert_no_secret(secrets, [run.stdout, run.stderr, json.dumps(out)])
 
 
 def test_page_cap_lower_than_asked_and_a_route_ignoring_start(sims, playbook):
@@ -186,6 +190,7 @@ def test_server_errors_and_rate_limits_are_retried_without_loss(sims, playbook):
     assert stats(flaky.netsapiens)['faults_fired'] == {'server_error': 4, 'rate_limit': 1, 'html_error': 1,
                                                        'drop_after_commit': 1}
     assert out['broken']['failed'] is True
+    assert stats(broken.netsapiens)['faults_fired'] == {'malformed_json': 6}   # every attempt met the broken body
     # an unreadable body is retried like a 5xx (issue 9, item 8), so one that never heals fails after every attempt
     assert out['broken']['msg'] == ('NetSapiens request failed: GET %s/ns-api/v2/domains?start=0&limit=500 answered '
                                     'HTTP 200 with a body that is not JSON: \'{"truncated": [\' (6 attempts)' % broken.netsapiens.url)
@@ -202,6 +207,7 @@ def test_tokens_expiring_during_a_long_read_are_renewed(sims, playbook):
     _run, out = run_play(playbook, [task('users', 'user', 'ns', '        max_workers: 1\n        page_size: 3\n')],
                          {'ns': sim.ns_vars()})
     assert out['users']['users'] == want['users']
+    assert stats(sim.netsapiens)['faults_fired'] == {'slow': 2}   # both slow answers were given
     requests_seen = stats(sim.netsapiens)['requests']
     # 4 users per domain in pages of 3: 3 calls per domain, plus the 2 refused calls repeated
     assert requests_seen['GET /ns-api/v2/domains/{domain}/users'] == 3 * 16 + 2
@@ -244,10 +250,11 @@ def test_wrong_credentials_say_which_and_never_show_secrets(sims, playbook):
     assert out['unreachable']['msg'].startswith(
         'getting a NetSapiens access token failed: POST http://127.0.0.1:%d/ns-api/v2/tokens failed: cannot connect to the '
         'server' % port)
-    for secret in ('WRONG-client-secret-4711', 'WRONG-user-password-4711', good['client_secret'], good['password']):
-        assert secret not in run.stdout
-        assert secret not in run.stderr
-        assert secret not in json.dumps(out)
+    # The shared check: every credential given (the wrong ones too) and every token either simulator issued.
+    secrets = sorted(set(sim.secrets({'bad_client': bad_client, 'bad_user': bad_user, 'unreachable': unreachable}))
+                     | set(legacy.secrets({'bad_client': legacy_bad_client, 'bad_user': legacy_bad_user})))
+    assert {'WRONG-client-secret-4711', 'WRONG-user-password-4711', good['client_secret'], good['password']} <= set(secrets)
+    assert_no_secret(secrets, [run.stdout, run.stderr, json.dumps(out)])
     # a rejected login is never retried, nor tried again at the other endpoint
     assert stats(sim.netsapiens)['requests'] == {'POST /ns-api/v2/tokens': 2}
     assert stats(legacy.netsapiens)['requests'] == {'POST /ns-api/v2/tokens': 2, 'POST /ns-api/oauth2/token/': 2}

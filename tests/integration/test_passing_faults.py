@@ -204,6 +204,7 @@ def test_a_run_longer_than_its_maximum_duration_stops_reports_and_frees_the_lock
     assert took < 60, took
     held = set(u['name'] for u in Sims.state(s.clearip)['users'])
     assert set(created) <= held
+    assert Sims.stats(s.clearip)['faults_fired'].get('slow', 0) >= len(created)   # every stored create was slowed
     # The lock is free at once: a run that may not wait for it gets it, and finishes the job without a duplicate.
     Sims.clear_faults(s.clearip)
     assert lock_is_free(s, tmp_path)
@@ -315,6 +316,7 @@ def test_a_cancelled_run_writes_its_report_and_metrics_and_frees_the_lock(sims, 
     created = report['tiers']['users']['created']
     held = set(u['name'] for u in Sims.state(s.clearip)['users'])
     assert len(created) >= 40 and set(created) <= held
+    assert Sims.stats(s.clearip)['faults_fired'].get('slow', 0) >= len(created)   # every stored create was slowed
     assert 'clearip_netsapiens_sync_status{status="cancelled"} 1' in (work / 'sync.prom').read_text()
     # The cancelled run counts as a run: its output and its report are searched for secrets too (assert_exact).
     cancelled = type('Run', (), {'stdout': stdout + (work / 'report.json').read_text(), 'stderr': stderr, 'rc': proc.returncode})

@@ -331,6 +331,7 @@ def test_kill_during_the_users_tier_then_rerun(sims, sync, collections_path, tmp
     config = vendor_config(s)
     proc = start_sync(collections_path, tmp_path / ('%s-%d' % (how, point)), config)
     wait_for(lambda: Sims.stats(s.clearip)['writes'].get('POST /users', 0) >= point, '%d Users written' % point, proc=proc)
+    assert Sims.stats(s.clearip)['faults_fired'].get('slow', 0) >= 1   # the creates are slowed, so the kill meets some
     os.kill(proc.pid, signal.SIGSTOP)          # frozen, it starts no new worker while the tree is read
     tree = descendants(proc.pid)
     if how == 'tree':

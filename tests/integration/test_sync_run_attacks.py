@@ -85,6 +85,7 @@ def test_check_after_a_partial_sync_predicts_exactly_what_the_real_run_creates(s
     Sims.add_fault(s.clearip, kind='server_error', status=403, method='POST', path='^/groups$', times=2)
     first = playbook(play(s, scheme, **scope))
     assert first.out['result']['failed'] is True, first
+    assert Sims.stats(s.clearip)['faults_fired'].get('server_error') == 2   # both Group creates were refused with 403
     # Only the Users of the two Groups ClearIP refused wait (held back); the others are created.
     held_back = first.out['result']['users']['failed_items']
     assert held_back and all('held back, because its group' in item['reason'] for item in held_back), first

@@ -7,9 +7,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from tests.integration.conftest import Sims, vendor_config
+from tests.integration.conftest import Sims, assert_no_secret, vendor_config, written_files
 from tests.integration.test_subscriber_sync import expected_plain, holdings
 from tests.simulators.dataset import make_dataset
 
@@ -20,11 +19,6 @@ CIP_PROXY_PASSWORD = 'CipPr0xyPw-2b9c'
 def with_userinfo(url, user, password):
     scheme, rest = url.split('://', 1)
     return '%s://%s:%s@%s' % (scheme, user, password, rest)
-
-
-def written_files(root, exclude):
-    """Every file under ``root`` except the inputs the test wrote itself."""
-    return [p for p in Path(root).rglob('*') if p.is_file() and p.name not in exclude]
 
 
 def test_userinfo_in_host_and_url_is_used_nowhere_and_never_shown(sims, collection_playbook, tmp_path):
@@ -45,15 +39,14 @@ def test_userinfo_in_host_and_url_is_used_nowhere_and_never_shown(sims, collecti
 
     # The warning names the option, never the value.
     assert 'ignored the user name and password written into netsapiens.host and clearip.url' in run.stdout + run.stderr
-    texts = {'stdout': run.stdout, 'stderr': run.stderr}
-    work = tmp_path / 'sync1'
-    for path in written_files(work, exclude=('config.json', 'vars.json')):
-        texts[str(path)] = path.read_text(errors='replace')
-    assert str(work / 'report.json') in texts
-    for secret in (NS_PROXY_PASSWORD, CIP_PROXY_PASSWORD, 'proxyuser:', 'cipproxy:'):
-        found = dict((where, text.count(secret)) for where, text in texts.items() if secret in text)
-        assert found == {}, 'secret %r found in %s: %s' % (secret, found, [
-            text[max(0, text.index(secret) - 300):text.index(secret) + 100] for text in texts.values() if secret in text])
+    # The shared check: every password, client secret, URL userinfo and token both simulators issued, in the output
+    # and every file the run wrote (the report among them).
+    secrets = s.secrets(config)
+    assert {NS_PROXY_PASSWORD, CIP_PROXY_PASSWORD, 'proxyuser:%s@' % NS_PROXY_PASSWORD} <= set(secrets)
+    assert len(Sims.issued(s.netsapiens)) >= 1 and len(Sims.issued(s.clearip)) >= 1
+    files = written_files(tmp_path / 'sync1')
+    assert tmp_path / 'sync1' / 'report.json' in files
+    assert_no_secret(secrets, [run.stdout, run.stderr], files)
 
 
 def test_userinfo_in_the_verify_and_user_id_header_entry_points_is_never_shown(sims, collection_playbook, tmp_path):
@@ -63,6 +56,7 @@ def test_userinfo_in_the_verify_and_user_id_header_entry_points_is_never_shown(s
     config = vendor_config(s)
     config['netsapiens']['host'] = with_userinfo(s.netsapiens.url, 'proxyuser', NS_PROXY_PASSWORD)
     config['clearip']['url'] = with_userinfo(s.clearip.url, 'cipproxy', CIP_PROXY_PASSWORD)
+    header_config = json.loads(json.dumps(config))
 
     header = collection_playbook('user_id_header', config, extra_vars={'subscriber_sync_user_id_header_rules': LISTED},
                                  check=True, diff=True, args=('-vvv',))
@@ -76,14 +70,13 @@ def test_userinfo_in_the_verify_and_user_id_header_entry_points_is_never_shown(s
     assert verify.rc == 0, verify.stdout[-3000:]
     assert verify.out['report']['messages'] == 0
 
-    texts = {'header stdout': header.stdout, 'header stderr': header.stderr, 'verify stdout': verify.stdout,
-             'verify stderr': verify.stderr}
-    for path in written_files(tmp_path, exclude=('config.json', 'vars.json')):
-        texts[str(path)] = path.read_text(errors='replace')
-    for secret in (NS_PROXY_PASSWORD, CIP_PROXY_PASSWORD, 'proxyuser:', 'cipproxy:'):
-        found = dict((where, text.count(secret)) for where, text in texts.items() if secret in text)
-        assert found == {}, 'secret %r found in %s: %s' % (secret, found, [
-            text[max(0, text.index(secret) - 300):text.index(secret) + 100] for text in texts.values() if secret in text])
+    # The shared check, over both simulator pairs: their credentials, the URL userinfo of both configs and every
+    # token they issued, in every output and every file written under the test's directory.
+    secrets = sorted(set(s.secrets(header_config)) | set(other.secrets(config)))
+    assert {NS_PROXY_PASSWORD, CIP_PROXY_PASSWORD} <= set(secrets)
+    assert Sims.issued(s.netsapiens) and Sims.issued(other.clearip)
+    assert_no_secret(secrets, [header.stdout, header.stderr, verify.stdout, verify.stderr],
+                     written_files(tmp_path, exclude=('config.json', 'vars.json')))
 
 
 def test_every_module_hides_userinfo_in_its_url_at_v(sims, playbook):
@@ -105,5 +98,6 @@ def test_every_module_hides_userinfo_in_its_url_at_v(sims, playbook):
     # ansible-core shows a repeated warning once: one for the modules' url, one for their host.
     for option in ('url', 'host'):
         assert 'ignored the user name and password written into %s (user:password@' % option in run.stdout + run.stderr
-    for secret in (NS_PROXY_PASSWORD, CIP_PROXY_PASSWORD, 'proxyuser:', 'cipproxy:'):
-        assert secret not in run.stdout + run.stderr, secret
+    secrets = s.secrets({'netsapiens': ns, 'clearip': cip})
+    assert {NS_PROXY_PASSWORD, CIP_PROXY_PASSWORD} <= set(secrets) and Sims.issued(s.netsapiens) and Sims.issued(s.clearip)
+    assert_no_secret(secrets, [run.stdout, run.stderr])

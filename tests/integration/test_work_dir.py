@@ -92,6 +92,7 @@ def test_a_killed_run_leaves_no_files_and_the_next_run_finishes_without_duplicat
     wait_for(lambda: not Sims.stats(s.clearip).get('in_flight'), 60, 'the creates the killed run had sent to land')
     created_before = users_in(s)
     assert 2 <= created_before < 60
+    assert Sims.stats(s.clearip)['faults_fired'].get('slow', 0) >= created_before   # every stored create was slowed
 
     # Nothing of the sync's in TMPDIR: at most the module's code that ansible-core unpacked there (AnsiballZ), no record.
     assert [p.name for p in tmpdir.iterdir() if not p.name.startswith('ansible_clearip.netsapiens.subscriber_sync_run_payload_')] == []

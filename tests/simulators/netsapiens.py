@@ -57,8 +57,20 @@ Config (``config=`` or ``POST /_sim/config``):
   in ``ignore_start_routes``, that serve at most that many records a page whatever the limit (counted as
   ``behaviours['route_page_cap']``); ``{}`` honours the limit on every route
 
+- ``count_lag`` (default 1): every ``/count`` (v2 ``.../count`` and v1 ``action=count``) answers for the platform as it
+  was before its ``count_lag`` most recent admin changes (``/_sim/remove``, ``/_sim/move-domain``, a
+  ``/_sim/users`` that added someone), as a server whose counts come from a snapshot refreshed later than its lists
+  (the contract has counts only as ``{"total": N}`` and never says they are current). Counted as
+  ``behaviours['count_lag']`` for each count that differed from the list as it is now; 0 makes counts current.
+- ``optional_fields`` ``"sparse"`` (default) | ``"as_stored"``: in v2 list and one-record answers (resellers, domains,
+  users, connections, dial rules), a field that the description's answer schema does not require
+  (``ANSWER_REQUIRED``) and that holds no value ('' or null) is left out of records at even places of the answer
+  and null at odd ones, as the contract allows ("A record may lack a field or carry null"); a field with a value
+  is always sent. Counted as ``behaviours['optional_field_omitted']`` and ``['optional_field_null']``. The v1 reads
+  (no published answer schema) answer every field.
+
 The defaults are the unkind ones the contract allows; ``KIND`` names the kind ones (stored order, every limit
-honoured) for a test that needs them.
+honoured, current counts, optional fields as stored) for a test that needs them.
 - ``default_limit`` (100), ``max_limit`` (1000), ``over_max_limit`` (``"error"`` | ``"cap"``)
 
 Dial rules (API v2 only; dataset key ``dialrules``: records in v2 field names plus ``domain`` and
@@ -143,6 +155,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import copy
 import json
 import random
 import threading
@@ -198,7 +211,21 @@ SUBSCRIPTION_POST_OK_MAX = 302
 # same on every page), and some routes serve fewer records than the limit asked, whatever it was. A test that
 # needs the kind behaviour asks for it by name: ``config=dict(KIND)`` (or some of its keys).
 UNKIND_ROUTE_PAGE_CAPS = {'GET /domains/{domain}/users': 37, 'GET /domains': 61}
-KIND = {'order': 'stored', 'route_page_caps': {}, 'token_judged_at': 'arrival'}
+KIND = {'order': 'stored', 'route_page_caps': {}, 'token_judged_at': 'arrival', 'count_lag': 0,
+        'optional_fields': 'as_stored'}
+
+# What the published v2 description (v45.0) requires in each list's (and one record's) answer schema: every
+# other field is optional, so a server may leave it out or send null (config optional_fields).
+ANSWER_REQUIRED = {
+    'resellers': ('reseller',),
+    'domains': ('domain', 'reseller', 'description'),
+    'users': ('domain', 'user', 'name-first-name', 'name-last-name', 'email-address', 'user-scope'),
+    'connections': ('connection-orig-match-pattern', 'domain'),
+    'dialrules': ('domain', 'dialrule', 'dial-rule-matching-to-uri', 'dial-rule-dial-plan',
+                  'dial-rule-translation-destination-user'),
+}
+# The platform's state that the counts are computed from (config count_lag).
+PLATFORM_LISTS = ('resellers', 'domains', 'users', 'connections', 'dialrules')
 
 
 def subscription_expired(subscription, now=None):
@@ -252,6 +279,7 @@ class NetSapiensSimulator(SimServer):
         self.access_tokens = {}     # token -> (expires_at monotonic, username)
         self.refresh_tokens = {}    # token -> (client_id, username)
         self.v1_requests = {}
+        self._before_changes = []   # the platform before each of the count_lag latest admin changes, oldest first
         self._token_lock = threading.Lock()
         self.subscriptions = [self._subscription_record(dict(x)) for x in section.get('subscriptions', [])]
         # id -> list answers that still leave the subscription out (config subscription_list_lag; the dataset's too)
@@ -266,23 +294,29 @@ class NetSapiensSimulator(SimServer):
         self.route('POST', V2 + '/tokens', self.v2_token)
         self.route('POST', '/ns-api/oauth2/token/', self.token)
         self.route('POST', '/ns-api/', self.v1)
-        resellers = self._with_malformed('resellers', lambda r: self.resellers)
-        domains = self._with_malformed('domains', lambda r: self.domains)
-        users = self._with_malformed('users', self.domain_users)
-        connections = self._with_malformed('connections', self.filtered_connections)
+        # Each select is (platform, request) -> records: the platform is this simulator, or for a count the
+        # lagging view of it (config count_lag).
+        resellers = self._with_malformed('resellers', lambda sim, r: sim.resellers)
+        domains = self._with_malformed('domains', lambda sim, r: sim.domains)
+        users = self._with_malformed('users', lambda sim, r: sim.domain_users(r))
+        connections = self._with_malformed('connections', lambda sim, r: sim.filtered_connections(r))
+
+        def plan_rules(sim, request):
+            return sim.plan_rules(request)
+
         self._v2_route('/resellers/count', self.v2_count, resellers)
-        self._v2_route('/resellers', self.v2_list, resellers)
+        self._v2_route('/resellers', self.v2_list, resellers, 'resellers')
         self._v2_route('/domains/count', self.v2_count, domains)
-        self._v2_route('/domains', self.v2_list, domains)
+        self._v2_route('/domains', self.v2_list, domains, 'domains')
         self._v2_route('/domains/{domain}/users/count', self.v2_count, users)
-        self._v2_route('/domains/{domain}/users', self.v2_list, users)
+        self._v2_route('/domains/{domain}/users', self.v2_list, users, 'users')
         self._v2_route('/connections/count', self.v2_count, connections)
-        self._v2_route('/connections', self.v2_list, connections)
+        self._v2_route('/connections', self.v2_list, connections, 'connections')
         # One record (the v2 description: GET /domains/{domain}, GET /resellers/{reseller}; 404 when absent).
-        self.route('GET', V2 + '/domains/{domain}', lambda request: self.v2_one(request, 'domain', 'domain', domains))
-        self.route('GET', V2 + '/resellers/{reseller}', lambda request: self.v2_one(request, 'reseller', 'reseller', resellers))
-        self._v2_route('/domains/{domain}/dialplans/{dialplan}/dialrules/count', self.v2_count, self.plan_rules)
-        self._v2_route('/domains/{domain}/dialplans/{dialplan}/dialrules', self.dialrule_list, self.plan_rules)
+        self.route('GET', V2 + '/domains/{domain}', lambda request: self.v2_one(request, 'domain', 'domains', domains))
+        self.route('GET', V2 + '/resellers/{reseller}', lambda request: self.v2_one(request, 'reseller', 'resellers', resellers))
+        self._v2_route('/domains/{domain}/dialplans/{dialplan}/dialrules/count', self.v2_count, plan_rules)
+        self._v2_route('/domains/{domain}/dialplans/{dialplan}/dialrules', self.dialrule_list, plan_rules)
         self.route('POST', DIALRULES, self.dialrule_create, write=True)
         self.route('GET', DIALRULES + '/{dialrule}', self.dialrule_read)
         self.route('PUT', DIALRULES + '/{dialrule}', self.dialrule_update, write=True)
@@ -296,18 +330,18 @@ class NetSapiensSimulator(SimServer):
 
     def _with_malformed(self, kind, select):
         """``select`` with the dataset's ``malformed`` records of list ``kind`` inserted (v2 lists only)."""
-        def selected(request):
-            records = list(select(request))
+        def selected(sim, request):
+            records = list(select(sim, request))
             for item in self.malformed:
                 if item['list'] == kind and (kind != 'users' or item.get('domain') == request.params.get('domain')):
                     records.insert(min(int(item.get('at', len(records))), len(records)), item['record'])
             return records
         return selected
 
-    def _v2_route(self, template, answer, select):
-        """Route ``GET /ns-api/v2<template>`` to ``answer(request, names, select)``."""
+    def _v2_route(self, template, answer, select, *extra):
+        """Route ``GET /ns-api/v2<template>`` to ``answer(request, names, select, *extra)``."""
         names = ('GET ' + V2 + template, 'GET ' + template)
-        self.route('GET', V2 + template, lambda request: answer(request, names, select))
+        self.route('GET', V2 + template, lambda request: answer(request, names, select, *extra))
 
     def default_config(self):
         return {
@@ -331,6 +365,8 @@ class NetSapiensSimulator(SimServer):
             'subscription_list_lag': 0,
             'event_post_shape': 'list',
             'contract_validation': False,
+            'count_lag': 1,
+            'optional_fields': 'sparse',
         }
 
     def dump_state(self):
@@ -392,6 +428,7 @@ class NetSapiensSimulator(SimServer):
                     if u is None or not any((x.get('user'), x.get('domain')) == u for x in self.users)]
         if unknown:
             return 404, {'message': 'not found, nothing removed: %s' % ', '.join(unknown)}
+        self._changing()
         gone_domains = set(domains)
         self.resellers = [x for x in self.resellers if x.get('reseller') not in resellers]
         self.domains = [x for x in self.domains if x.get('domain') not in gone_domains]
@@ -407,6 +444,7 @@ class NetSapiensSimulator(SimServer):
             return 404, {'message': 'reseller %r not found' % reseller}
         for record in self.domains:
             if record.get('domain') == domain:
+                self._changing()
                 record['reseller'] = reseller
                 return 200, dict(record)
         return 404, {'message': 'domain %r not found' % domain}
@@ -581,22 +619,79 @@ class NetSapiensSimulator(SimServer):
             raise ApiError(404, {'code': 404, 'message': 'Not Found'})
         self.authorize(request, allow_api_key=True)
 
-    def v2_list(self, request, names, select):
+    def v2_list(self, request, names, select, kind):
         self._v2_guard(request)
-        return [dict(r) if isinstance(r, dict) else r for r in self.page(select(request), request.query, names)]
+        page = self.page(select(self, request), request.query, names)
+        return [self.answered(kind, r, place) for place, r in enumerate(page)]
 
-    def v2_one(self, request, param, field, select):
+    def v2_one(self, request, field, kind, select):
         """``GET /domains/{domain}``, ``GET /resellers/{reseller}``: the one record of that name, or 404."""
         self._v2_guard(request)
-        wanted = request.params[param]
-        for record in select(request):
+        wanted = request.params[field]
+        for record in select(self, request):
             if isinstance(record, dict) and record.get(field) == wanted:
-                return dict(record)
+                return self.answered(kind, record, 0)
         raise ApiError(404, {'code': 404, 'message': '%s %s not found' % (field, wanted)})
+
+    def answered(self, kind, record, place):
+        """A copy of ``record`` as a list or read answers it: with config ``optional_fields`` ``"sparse"``, each
+        field the description does not require (ANSWER_REQUIRED) and that holds no value ('' or null) is left out
+        at even places of the answer and null at odd ones (counted as ``behaviours['optional_field_omitted']``
+        and ``['optional_field_null']``)."""
+        if not isinstance(record, dict):
+            return record
+        record = dict(record)
+        if self.config['optional_fields'] == 'as_stored':
+            return record
+        if self.config['optional_fields'] != 'sparse':
+            raise ApiError(500, {'code': 500, 'message': 'simulator misconfigured: optional_fields %r' % self.config['optional_fields']})
+        for name in [n for n, v in record.items() if v in ('', None) and n not in ANSWER_REQUIRED[kind]]:
+            if place % 2 == 0:
+                del record[name]
+                self.behaved('optional_field_omitted')
+            elif record[name] is not None:
+                record[name] = None
+                self.behaved('optional_field_null')
+        return record
+
+    def lagging(self):
+        """The platform the counts see (config ``count_lag``): this simulator as it was before its ``count_lag``
+        most recent changes (``/_sim/remove``, ``/_sim/move-domain``, ``/_sim/users``), or as it is."""
+        with self.lock:
+            if not self._before_changes or int(self.config['count_lag'] or 0) <= 0:
+                return self
+            view = copy.copy(self)
+            state = self._before_changes[0]
+        for name in PLATFORM_LISTS:
+            setattr(view, name, state[name])
+        view.dialplans = state['dialplans']
+        return view
+
+    def _changing(self):
+        """Keep the platform as it is before an admin change, for the lagging counts (call with the lock held)."""
+        lag = int(self.config['count_lag'] or 0)
+        if lag <= 0:
+            self._before_changes = []
+            return
+        state = dict((name, [dict(r) for r in getattr(self, name)]) for name in PLATFORM_LISTS)
+        state['dialplans'] = set(self.dialplans)
+        self._before_changes = (self._before_changes + [state])[-lag:]
+
+    def count_of(self, select, request):
+        """``len(select(platform, request))`` on the lagging platform; counted as ``behaviours['count_lag']`` when
+        it differs from the list as it is now."""
+        total = len(select(self.lagging(), request))
+        try:
+            now = len(select(self, request))
+        except ApiError:
+            now = None   # gone from the platform, still in the lagging one
+        if total != now:
+            self.behaved('count_lag')
+        return total
 
     def v2_count(self, request, names, select):
         self._v2_guard(request)
-        return {'total': len(select(request))}
+        return {'total': self.count_of(select, request)}
 
     def domain_users(self, request):
         domain = request.params['domain']
@@ -631,7 +726,8 @@ class NetSapiensSimulator(SimServer):
 
     def dialrule_list(self, request, names, select):
         self._v2_guard(request)
-        return [self.rule_answer(r) for r in self.page(select(request), request.query, names)]
+        page = self.page(select(self, request), request.query, names)
+        return [self.answered('dialrules', self.rule_answer(r), place) for place, r in enumerate(page)]
 
     def _one_rule(self, request):
         self._v2_guard(request)
@@ -659,7 +755,7 @@ class NetSapiensSimulator(SimServer):
 
     def dialrule_read(self, request):
         with self.lock:
-            return self.rule_answer(self._one_rule(request))
+            return self.answered('dialrules', self.rule_answer(self._one_rule(request)), 0)
 
     @staticmethod
     def _require(body, names):
@@ -852,7 +948,10 @@ class NetSapiensSimulator(SimServer):
             for user in users:
                 if not isinstance(user, dict):
                     raise ApiError(400, {'message': 'each user must be an object'})
+            for user in users:
                 if not any(u.get('domain') == user.get('domain') and u.get('user') == user.get('user') for u in self.users):
+                    if not added:
+                        self._changing()   # one admin change, however many users it adds
                     self.users.append(dict(user))
                     added.append(dict(user))
             posts = []
@@ -914,10 +1013,10 @@ class NetSapiensSimulator(SimServer):
             raise ApiError(400, {'code': 400, 'message': 'unsupported action %r for %s' % (action, obj)})
         if obj == 'subscriber' and not params.get('domain'):
             raise ApiError(400, {'code': 400, 'message': 'domain is required for object=subscriber'})
-        records = getattr(self, '_v1_' + obj)(params)
         if action == 'count':
-            answer = {'total': len(records)}
+            answer = {'total': self.count_of(lambda sim, _request: getattr(sim, '_v1_' + obj)(params), request)}
         else:
+            records = getattr(self, '_v1_' + obj)(params)
             names = (V1_ENDPOINT + ' ' + obj,)
             answer = self.page(records, params, names, paged_by_default=(obj == 'subscriber'))
         if params.get('format') == 'json':

@@ -959,3 +959,75 @@ def test_by_default_lists_leave_the_stored_order_and_some_routes_serve_fewer_tha
         assert [d['domain'] for d in domains] != [d['domain'] for d in dataset['netsapiens']['domains'][:61]]
         stats = requests.get(sim.url + '/_sim/stats', timeout=10).json()
         assert stats['behaviours'] == {'route_page_cap': 1, 'reordered': 1} and stats['faults_fired'] == {}
+
+
+def _unkind_token(sim):
+    return requests.post(sim.url + TOKEN_PATH, data=password_form(), timeout=10).json()['access_token']
+
+
+def _all_domains(sim, token):
+    found, start = [], 0
+    while True:
+        page = get(sim, '/domains', token, start=start, limit=1000).json()
+        if not page:
+            return found
+        found += page
+        start += len(page)
+
+
+def test_by_default_counts_lag_the_list_by_one_admin_change_and_kind_counts_agree():
+    dataset = D.make_dataset(resellers=2, domains=5, users=20, seed=5)
+    names = [d['domain'] for d in dataset['netsapiens']['domains']]
+    with netsapiens.NetSapiensSimulator(dataset) as sim:
+        token = _unkind_token(sim)
+
+        def totals():
+            return (get(sim, '/domains/count', token).json()['total'],
+                    v1(sim, token, 'domain', action='count').json()['total'],
+                    get(sim, '/domains/%s/users/count' % names[1], token).json()['total'])
+
+        users_of_1 = len([u for u in dataset['netsapiens']['users'] if u['domain'] == names[1]])
+        assert totals() == (5, 5, users_of_1)   # no change yet: the counts agree with the lists
+        assert requests.get(sim.url + '/_sim/stats', timeout=10).json()['behaviours'].get('count_lag') is None
+        assert requests.post(sim.url + '/_sim/remove', json={'domains': [names[0]]}, timeout=10).status_code == 200
+        assert len(_all_domains(sim, token)) == 4
+        assert totals() == (5, 5, users_of_1)   # the count still sees the removed domain
+        assert requests.get(sim.url + '/_sim/stats', timeout=10).json()['behaviours']['count_lag'] == 2
+        added = {'user': '9999', 'domain': names[1], 'name-first-name': 'A', 'name-last-name': 'B'}
+        assert requests.post(sim.url + '/_sim/users', json={'users': [added]}, timeout=10).json()['added'] == 1
+        # One change later the counts see the removal, not yet the new user.
+        assert totals() == (4, 4, users_of_1)
+        assert len(get(sim, '/domains/%s/users' % names[1], token, limit=1000).json()) == users_of_1 + 1
+    with netsapiens.NetSapiensSimulator(dataset, config={'count_lag': netsapiens.KIND['count_lag']}) as sim:
+        token = _unkind_token(sim)
+        assert requests.post(sim.url + '/_sim/remove', json={'domains': [names[0]]}, timeout=10).status_code == 200
+        assert get(sim, '/domains/count', token).json()['total'] == 4
+        assert v1(sim, token, 'domain', action='count').json()['total'] == 4
+        assert requests.get(sim.url + '/_sim/stats', timeout=10).json()['behaviours'].get('count_lag') is None
+
+
+def test_by_default_optional_fields_without_a_value_are_left_out_or_null_and_kind_answers_them_as_stored():
+    dataset = D.make_dataset(resellers=1, domains=1, users=6, system_users=1, seed=5)
+    domain = dataset['netsapiens']['domains'][0]['domain']
+    required = netsapiens.ANSWER_REQUIRED['users']
+    with netsapiens.NetSapiensSimulator(dataset, config={'order': 'stored'}) as sim:
+        token = _unkind_token(sim)
+        users = get(sim, '/domains/%s/users' % domain, token).json()
+        stored = [u for u in dataset['netsapiens']['users'] if u['domain'] == domain]
+        assert len(users) == len(stored) == 7
+        for place, (answered, record) in enumerate(zip(users, stored)):
+            assert all(answered[name] == record[name] for name in required if name in record)
+            if record['service-code']:
+                assert answered['service-code'] == record['service-code']   # a value is never lost
+            elif place % 2 == 0:
+                assert 'service-code' not in answered
+            else:
+                assert answered['service-code'] is None
+        ordinary = len([u for u in stored if not u['service-code']])
+        behaviours = requests.get(sim.url + '/_sim/stats', timeout=10).json()['behaviours']
+        assert behaviours['optional_field_omitted'] + behaviours['optional_field_null'] == ordinary
+        assert behaviours['optional_field_null'] >= 1 and behaviours['optional_field_omitted'] >= 1
+    with netsapiens.NetSapiensSimulator(dataset, config={'optional_fields': netsapiens.KIND['optional_fields']}) as sim:
+        users = get(sim, '/domains/%s/users' % domain, _unkind_token(sim)).json()
+        assert all(u['service-code'] is not None for u in users) and '' in [u['service-code'] for u in users]
+        assert 'optional_field_omitted' not in requests.get(sim.url + '/_sim/stats', timeout=10).json()['behaviours']

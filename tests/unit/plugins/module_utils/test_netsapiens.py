@@ -44,6 +44,7 @@ class FakeNetSapiens(object):
         self.page_cap = None
         self.ignore_start = set()       # kinds whose start is ignored
         self.one_based = False
+        self.sparse = False             # a field without a value: left out at even places of a page, null at odd ones
         self.v2_enabled = True
         self.unpaged = set()            # kinds answered in full whatever start/limit
         self.token_lifetime = 3600
@@ -140,7 +141,10 @@ class FakeNetSapiens(object):
             start = 0
         if self.one_based:
             start = max(start - 1, 0)
-        return records[start:start + limit]
+        page = records[start:start + limit]
+        if self.sparse:
+            page = [dict((k, None if v == '' else v) for k, v in r.items() if v != '' or place % 2) for place, r in enumerate(page)]
+        return page
 
     def v2(self, path, params):
         parts = path[len('/ns-api/v2/'):].split('/')
@@ -258,6 +262,17 @@ def test_overlapping_pages_from_a_one_based_start_are_not_doubled():
     fake.one_based = True
     records = make_client(fake, page_size=4).domains()
     assert domain_names(records) == ['d%02d.example' % i for i in range(10)]
+
+
+def test_a_record_sent_once_without_an_empty_field_and_once_with_it_null_is_not_doubled():
+    # A server may leave a field without a value out or send it null (api-contract.md), and need not do it the same
+    # way each time: overlapping pages (a 1-based start) show a record once each way, and it is still one record.
+    fake = FakeNetSapiens(domains=[{'domain': 'd%02d.example' % i, 'reseller': 'R', 'description': ''} for i in range(10)])
+    fake.one_based = True
+    fake.sparse = True
+    records = make_client(fake, page_size=4).domains()
+    assert domain_names(records) == ['d%02d.example' % i for i in range(10)]
+    assert all(r['description'] == '' for r in records)
 
 
 def test_unpaged_resellers_are_read_when_the_server_pages_them():
