@@ -7,6 +7,10 @@ Reports, metrics and the records the info modules and the sync keep are written 
 file in the same directory and a rename, so a reader (a person, node_exporter, the next task) sees
 the old file or the new one, never half of one; the mode is set before any byte is written, whatever
 the umask or the old file's mode.
+
+A path that is not a regular file is never replaced: a rename onto ``/dev/null`` (an operator who sends the
+metrics nowhere) or onto a named pipe would put a regular file in its place - for a module running as root,
+in place of the system's ``/dev/null``. Such a path is written into as it is; a directory is refused.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +18,7 @@ __metaclass__ = type
 
 import json
 import os
+import stat
 import tempfile
 
 PRIVATE = 0o600
@@ -28,6 +33,17 @@ def write_atomically(path, text, mode=PRIVATE):
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         raise OSError('directory %s does not exist' % directory)
+    try:
+        kind = os.stat(path).st_mode
+    except OSError:
+        kind = None   # nothing there yet (or a dangling link): the rename makes it
+    if kind is not None and stat.S_ISDIR(kind):
+        raise OSError('%s is a directory, not a file: name a file in it' % path)
+    if kind is not None and not stat.S_ISREG(kind):
+        # A device or a named pipe: written into, never replaced (the module docstring says why).
+        with open(path, 'w') as handle:
+            handle.write(text)
+        return path
     fd, temporary = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
     try:
         os.fchmod(fd, mode)

@@ -42,3 +42,30 @@ def test_write_atomically_sets_the_mode_and_leaves_no_temporary_file(tmp_path):
         os.umask(old_umask)
     assert path.read_text() == 'new\n' and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert os.listdir(str(tmp_path)) == ['report.json']
+
+
+def test_a_named_pipe_or_device_is_written_into_never_replaced(tmp_path):
+    """A rename onto /dev/null (metrics sent nowhere) would, as root, put a regular file in place of the device: the
+    path is written into as it is. Shown on a named pipe, which the rename would replace the same way."""
+    import threading
+    pipe = tmp_path / 'metrics.fifo'
+    os.mkfifo(str(pipe))
+    got = []
+
+    def read():
+        with open(str(pipe)) as handle:
+            got.append(handle.read())
+    reader = threading.Thread(target=read)
+    reader.daemon = True
+    reader.start()
+    assert write_atomically(str(pipe), 'up 1\n', 0o644) == str(pipe)
+    reader.join(10)
+    assert stat.S_ISFIFO(os.stat(str(pipe)).st_mode), 'the named pipe was replaced by a regular file'
+    assert got == ['up 1\n']
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['metrics.fifo']   # no temporary file left either
+
+
+def test_a_directory_is_refused_naming_it(tmp_path):
+    with pytest.raises(OSError) as caught:
+        write_atomically(str(tmp_path), 'x')
+    assert 'is a directory, not a file' in str(caught.value) and str(tmp_path) in str(caught.value)
