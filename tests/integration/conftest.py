@@ -283,10 +283,11 @@ def written_files(*roots, exclude=('config.json', 'vars.json', 'playbook.yml')):
     return [p for root in roots for p in sorted(Path(root).rglob('*')) if p.is_file() and p.name not in exclude]
 
 
-def assert_no_secret(secrets, texts=(), files=()):
+def assert_no_secret(secrets, texts=(), files=(), least=3):
     """Fail naming where each secret was found in ``texts`` (outputs) or ``files`` (paths); else return 0, the count
-    a results table records. Call it only after every run whose output it searches has ended."""
-    assert len(secrets) >= 3, secrets   # the credentials at least: an empty list would search for nothing
+    a results table records. Call it only after every run whose output it searches has ended. ``least``: how many
+    secrets there must be at the least (the credentials, and for a ClearIP-only test its password and a token)."""
+    assert len(secrets) >= least, secrets   # an empty list would search for nothing
     places = [('output %d' % index, text) for index, text in enumerate(texts)]
     places += [(str(path), path.read_bytes().decode('utf-8', 'replace')) for path in files]
     found = ['%s... in %s' % (secret[:4], where) for secret in secrets for where, text in places if secret in text]

@@ -10,6 +10,8 @@ import json
 import os
 import stat
 
+from tests.integration.conftest import assert_no_secret
+
 OP = '11111111-1111-4111-8111-111111111111'
 EMAIL = 'api@clearip.example'
 PASSWORD = 'Info-Passw0rd-5521'
@@ -100,7 +102,8 @@ def run_info(sims, playbook, check=False):
     env = sims(dataset(), clearip_config={'page_cap': 2})   # two records a page whatever the limit: paging must go on
     run = playbook(PLAYBOOK, {'cip': {'url': env.clearip.url, 'email': EMAIL, 'password': PASSWORD}}, check=check)
     assert run.rc == 0, run
-    assert PASSWORD not in run.stdout + run.stderr
+    # The shared check (conftest): the password and every token the ClearIP simulator issued, in the output.
+    assert_no_secret(env.secrets(), [run.stdout, run.stderr], least=2)
     assert env.total_writes(env.clearip) == 0
     return env, run.out['info'], run
 
