@@ -185,8 +185,14 @@ def _create(client, kind, jobs, shape, progress, opening, limits, held_by_name=N
         unknown = again
     if stopped is not None:
         return acknowledged, unknown, failed, stopped
+    listed_records = shape is not None
+    if listed_records:
+        # The closing listing's records (the same shape) stand for the answers', which go before it is read: else a
+        # first sync holds every created User twice while the tier is listed again, its peak of memory
+        # (docs/performance.md). Only the id stays, for a failure message.
+        acknowledged = [(job, _id(record)) for job, record in acknowledged]
     created, confirm_failed, unknown = confirm_tier(client, kind, acknowledged, unknown, opening=opening, limits=limits,
-                                                    held_by_name=held_by_name)
+                                                    held_by_name=held_by_name, listed_records=listed_records)
     return created, unknown, failed + confirm_failed, None
 
 
@@ -247,7 +253,7 @@ class SuspectListing(ClearIPError):
         self.finding = finding
 
 
-def confirm_tier(client, kind, created, unknown, opening=None, limits=None, held_by_name=None):
+def confirm_tier(client, kind, created, unknown, opening=None, limits=None, held_by_name=None, listed_records=False):
     """Check, by listing the tier again, that each object this run created is held once, under its parent.
 
     Only ClearIP's own listing proves a create. ``created``: ``(job, record)`` pairs ClearIP acknowledged (or a
@@ -259,6 +265,8 @@ def confirm_tier(client, kind, created, unknown, opening=None, limits=None, held
     tier's listing before the creates held: a closing listing that lacks more than ``limits`` allow of them
     raises ``SuspectListing`` instead, since then its absences prove nothing. ``held_by_name(client, kind, asked)``:
     ``(name -> records, how many objects the tier holds or None)``; default ``_held_by_name``, a fresh listing.
+    ``listed_records``: each confirmed pair carries the record as listed, not as acknowledged (then the acknowledged
+    "record" may be only its id).
     """
     if not created and not unknown:
         return created, [], unknown
@@ -276,7 +284,7 @@ def confirm_tier(client, kind, created, unknown, opening=None, limits=None, held
         if problem:
             failed.append(problem)
         elif records:
-            confirmed.append((job, record))
+            confirmed.append((job, records[0] if listed_records else record))
         else:
             failed.append({'name': job['name'], 'reason': (
                 '%s %r: ClearIP acknowledged the create%s but does not list it after the creates, so it is not counted '
@@ -295,8 +303,13 @@ def confirm_tier(client, kind, created, unknown, opening=None, limits=None, held
     return confirmed, failed, still_unknown
 
 
+def _id(record):
+    """The id of an acknowledged record (a record, or already its id)."""
+    return record.get('id') if hasattr(record, 'get') else record
+
+
 def _id_of(record):
-    record_id = record.get('id') if hasattr(record, 'get') else None
+    record_id = _id(record)
     return ' (id %s)' % record_id if record_id else ''
 
 

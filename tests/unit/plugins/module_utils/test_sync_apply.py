@@ -126,6 +126,29 @@ def test_confirm_tier_fails_a_duplicate_and_counts_a_late_unknown_as_created():
     assert [j['name'] for j, e in still] == ['d']
 
 
+def test_confirm_tier_with_listed_records_keeps_the_listing_s_record_and_needs_only_the_answer_s_id():
+    # The sync drops the acknowledged records before the closing listing (the first sync's peak of memory): the
+    # confirmed pairs then carry what ClearIP lists, and a failure still names the id ClearIP acknowledged.
+    held = [{'id': 'c1', 'name': 'c', 'group': 'g1'}]
+
+    def handler(call):
+        if call['path'] == '/auth/login':
+            return 200, {'token': 'tok'}
+        return 200, {'users': held[call['params']['skip']:]}
+    client, session, clock = make_client(handler)
+    created = [({'name': 'c', 'parent_id': 'g1'}, 'c1'), ({'name': 'e', 'parent_id': 'g1'}, 'e1')]
+    confirmed, failed, still = confirm_tier(client, USER, created, [], listed_records=True)
+    assert [(job['name'], dict(record.items())) for job, record in confirmed] == [
+        ('c', {'id': 'c1', 'name': 'c', 'parent_id': 'g1', 'user_id': None, 'comment': None})]   # the listing's, shaped
+    assert [f['name'] for f in failed] == ['e']
+    assert "ClearIP acknowledged the create (id e1) but does not list it after the creates" in failed[0]['reason']
+    assert still == []
+    # Without it, the acknowledged record is what a confirmed pair carries (the tier modules' end_state).
+    answered = {'id': 'c1', 'name': 'c', 'group': 'g1', 'answered': True}
+    confirmed, failed, still = confirm_tier(client, USER, [({'name': 'c', 'parent_id': 'g1'}, answered)], [])
+    assert confirmed[0][1] is answered
+
+
 # -- only ClearIP's listing proves a create; unknown outcomes resolved in the run (issue 19) ---------
 
 class UserTier(object):
