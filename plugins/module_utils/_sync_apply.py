@@ -53,7 +53,7 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
 
 def apply_tier(client, kind, desired, records, parent_records=None, check_mode=False, pending_parents=None,
                comment_source=None, return_objects=True, want_diff=False, progress=None, held_back=None, limits=None,
-               held_by_name=None):
+               held_by_name=None, hand_over=False):
     """Plan one tier against listings already made, and (unless ``check_mode``) create what is missing.
 
     ``desired``: items ``{name, parent, comment, user_id}`` (``parent`` the parent's name);
@@ -62,8 +62,10 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
     ``{parent name: why}`` of parents that failed, whose children fail with that reason without being
     planned (per-parent gating). ``limits``: ``_sync_absence.AbsenceLimits`` for the closing listing (None:
     the defaults). ``held_by_name``: how the creates are confirmed (``confirm_tier``; default: the tier listed
-    again; a targeted run's exact lookups, ``_sync_lookups``). The caller holds the account lock from before
-    the listings until after this returns.
+    again; a targeted run's exact lookups, ``_sync_lookups``). ``hand_over``: the caller is done with ``desired``,
+    which is emptied once planned (the plan and the create jobs hold what the creates need: 100,000 desired
+    Users need not be held through the creates and the closing listing). The caller holds the account lock from
+    before the listings until after this returns.
 
     Returns ``(result, created records)``: the result dict (``changed``, ``created`` names, ``existing`` count,
     ``failed_items``, ``outcome_unknown``; ``proposed``/``end_state`` with ``return_objects``; ``operator``;
@@ -71,8 +73,12 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
     as listed records (none in check mode, where the next tier takes ``pending_parents`` instead), for the
     next tier's ``parent_records``. Raises ``SuspectListing`` when the closing listing lacks too much.
     """
+    given = desired
     desired, failed = _hold_back(kind, desired, held_back)
     plan, parent_ids_by_name = _plan(kind, desired, records, parent_records, pending_parents if check_mode else ())
+    if hand_over:
+        del given[:]
+        desired = None
     default = default_comment(comment_source)
     proposed = [_predicted(kind, item, item.get('comment') or default) for item in plan.to_create] if return_objects else None
     failed.extend(plan.failed)
