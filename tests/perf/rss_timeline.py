@@ -193,7 +193,6 @@ def main(argv=None):
     for task in timings['tasks']:
         if task['seconds'] > 0.3:
             print('  %7.2f  %s' % (task['seconds'], task['task']))
-    print('(playbook clock started %.2f s after the sampler)' % 0.0)
     if args.json:
         with open(args.json, 'w', encoding='utf-8') as handle:
             json.dump({'start': start, 'samples': [(t, dict((str(k), v) for k, v in s.items())) for t, s in sampler.samples],
