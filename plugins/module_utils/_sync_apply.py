@@ -53,7 +53,7 @@ def run_tier(client, kind, desired, check_mode=False, pending_parents=None, comm
 
 def apply_tier(client, kind, desired, records, parent_records=None, check_mode=False, pending_parents=None,
                comment_source=None, return_objects=True, want_diff=False, progress=None, held_back=None, limits=None,
-               held_by_name=None):
+               held_by_name=None, hand_over=False):
     """Plan one tier against listings already made, and (unless ``check_mode``) create what is missing.
 
     ``desired``: items ``{name, parent, comment, user_id}`` (``parent`` the parent's name);
@@ -62,8 +62,10 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
     ``{parent name: why}`` of parents that failed, whose children fail with that reason without being
     planned (per-parent gating). ``limits``: ``_sync_absence.AbsenceLimits`` for the closing listing (None:
     the defaults). ``held_by_name``: how the creates are confirmed (``confirm_tier``; default: the tier listed
-    again; a targeted run's exact lookups, ``_sync_lookups``). The caller holds the account lock from before
-    the listings until after this returns.
+    again; a targeted run's exact lookups, ``_sync_lookups``). ``hand_over``: the caller is done with ``desired``,
+    which is emptied once planned (the plan and the create jobs hold what the creates need: 100,000 desired
+    Users need not be held through the creates and the closing listing). The caller holds the account lock from
+    before the listings until after this returns.
 
     Returns ``(result, created records)``: the result dict (``changed``, ``created`` names, ``existing`` count,
     ``failed_items``, ``outcome_unknown``; ``proposed``/``end_state`` with ``return_objects``; ``operator``;
@@ -71,8 +73,12 @@ def apply_tier(client, kind, desired, records, parent_records=None, check_mode=F
     as listed records (none in check mode, where the next tier takes ``pending_parents`` instead), for the
     next tier's ``parent_records``. Raises ``SuspectListing`` when the closing listing lacks too much.
     """
+    given = desired
     desired, failed = _hold_back(kind, desired, held_back)
     plan, parent_ids_by_name = _plan(kind, desired, records, parent_records, pending_parents if check_mode else ())
+    if hand_over:
+        del given[:]
+        desired = None
     default = default_comment(comment_source)
     proposed = [_predicted(kind, item, item.get('comment') or default) for item in plan.to_create] if return_objects else None
     failed.extend(plan.failed)
@@ -185,8 +191,14 @@ def _create(client, kind, jobs, shape, progress, opening, limits, held_by_name=N
         unknown = again
     if stopped is not None:
         return acknowledged, unknown, failed, stopped
+    listed_records = shape is not None
+    if listed_records:
+        # The closing listing's records (the same shape) stand for the answers', which go before it is read: else a
+        # first sync holds every created User twice while the tier is listed again, its peak of memory
+        # (docs/performance.md). Only the id stays, for a failure message.
+        acknowledged = [(job, _id(record)) for job, record in acknowledged]
     created, confirm_failed, unknown = confirm_tier(client, kind, acknowledged, unknown, opening=opening, limits=limits,
-                                                    held_by_name=held_by_name)
+                                                    held_by_name=held_by_name, listed_records=listed_records)
     return created, unknown, failed + confirm_failed, None
 
 
@@ -247,7 +259,7 @@ class SuspectListing(ClearIPError):
         self.finding = finding
 
 
-def confirm_tier(client, kind, created, unknown, opening=None, limits=None, held_by_name=None):
+def confirm_tier(client, kind, created, unknown, opening=None, limits=None, held_by_name=None, listed_records=False):
     """Check, by listing the tier again, that each object this run created is held once, under its parent.
 
     Only ClearIP's own listing proves a create. ``created``: ``(job, record)`` pairs ClearIP acknowledged (or a
@@ -259,6 +271,8 @@ def confirm_tier(client, kind, created, unknown, opening=None, limits=None, held
     tier's listing before the creates held: a closing listing that lacks more than ``limits`` allow of them
     raises ``SuspectListing`` instead, since then its absences prove nothing. ``held_by_name(client, kind, asked)``:
     ``(name -> records, how many objects the tier holds or None)``; default ``_held_by_name``, a fresh listing.
+    ``listed_records``: each confirmed pair carries the record as listed, not as acknowledged (then the acknowledged
+    "record" may be only its id).
     """
     if not created and not unknown:
         return created, [], unknown
@@ -276,7 +290,7 @@ def confirm_tier(client, kind, created, unknown, opening=None, limits=None, held
         if problem:
             failed.append(problem)
         elif records:
-            confirmed.append((job, record))
+            confirmed.append((job, records[0] if listed_records else record))
         else:
             failed.append({'name': job['name'], 'reason': (
                 '%s %r: ClearIP acknowledged the create%s but does not list it after the creates, so it is not counted '
@@ -295,8 +309,13 @@ def confirm_tier(client, kind, created, unknown, opening=None, limits=None, held
     return confirmed, failed, still_unknown
 
 
+def _id(record):
+    """The id of an acknowledged record (a record, or already its id)."""
+    return record.get('id') if hasattr(record, 'get') else record
+
+
 def _id_of(record):
-    record_id = record.get('id') if hasattr(record, 'get') else None
+    record_id = _id(record)
     return ' (id %s)' % record_id if record_id else ''
 
 

@@ -377,7 +377,8 @@ class SyncRun(object):
                     pending_parents=pending, comment_source=self.comment_source, return_objects=False,
                     want_diff=self.want_diff, progress=self.progress('%s' % tier.replace('_', ' ')) if self.progress else None,
                     held_back=held_back, limits=None if self.trust_listings else self.limits,
-                    held_by_name=self.targeted.held_by_name if self.targeted is not None else None)
+                    held_by_name=self.targeted.held_by_name if self.targeted is not None else None,
+                    hand_over=True)   # the desired items of a tier are not read again once it is planned
             except SuspectListing as exc:
                 results['suspect_reads'].append(exc.finding)
                 results[tier] = {'failed': True, 'msg': exc.message}

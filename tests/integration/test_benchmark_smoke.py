@@ -79,6 +79,20 @@ def test_the_module_profile_runs_small_and_covers_the_worker_threads(tmp_path):
     assert any(name == 'domain_users' for path, line, name in functions)
 
 
+def test_the_rss_timeline_runs_small_and_places_the_peak_in_a_process(tmp_path):
+    out = tmp_path / 'timeline.json'
+    proc = subprocess.run([sys.executable, str(ROOT / 'tests' / 'perf' / 'rss_timeline.py'), '--resellers', str(RESELLERS),
+                           '--domains', str(DOMAINS), '--users', str(USERS), '--json', str(out)],
+                          cwd=str(ROOT), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert 'users: %d of %d done (%d created, 0 failed)' % (USERS, USERS, USERS) in proc.stdout, proc.stdout
+    peak = float(proc.stdout.split('peak tree RSS ')[1].split(' MiB')[0])
+    samples = json.loads(out.read_text())['samples']
+    # The peak printed is the largest sum of one sample, and some sample saw the sync's module process.
+    assert '%.1f' % peak == '%.1f' % (max(sum(v[1] for v in sample.values()) for t, sample in samples) / 1048576.0)
+    assert any('AnsiballZ_subscriber_sync_run' in v[0] and v[2] > 10 * 1048576 for t, sample in samples for v in sample.values())
+
+
 def test_the_issue_23_parts_run_small(tmp_path):
     """The server that refuses load, and the targeted runs (with the health read counted), at 200 and 400 users."""
     out = tmp_path / 'benchmark.json'
