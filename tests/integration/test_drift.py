@@ -263,3 +263,14 @@ def test_users_of_a_malformed_domain_are_not_reported_gone_by_the_sync_or_the_dr
     report = collection_playbook('drift', vendor_config(s), report_var='subscriber_sync_drift_report_path')
     assert report.rc == 0, report
     assert report.out['report']['counts']['total'] == 0, report.out['report']
+
+
+def test_the_drift_playbook_changes_nothing_and_says_so_when_a_sync_would_create(sims, collection_playbook):
+    """ClearIP holds nothing yet, so a sync would create every object: the drift entry point, which writes to neither
+    system, still reports changed=0 in the play recap (it said changed=1, what the check-mode sync would do)."""
+    s = sims(make_dataset(resellers=1, domains=2, users=4, seed=31))
+    run = collection_playbook('drift', vendor_config(s), report_var='subscriber_sync_drift_report_path')
+    assert run.rc == 0, run
+    recap = [line for line in run.stdout.splitlines() if line.startswith('localhost') and 'ok=' in line]
+    assert recap and 'changed=0' in recap[-1], recap
+    assert_read_only(s)
