@@ -131,6 +131,9 @@ class NetSapiensClient(object):
                                         ca_path=ca_path, sleep=sleep, control=control, max_in_flight=self.max_workers)
         self.clock = clock
         self._lock = threading.Lock()
+        # Held while the version is probed, so that threads asking at once (the sync's readers, the event subscription's
+        # health read beside them) wait for one probe instead of each sending their own.
+        self._probe_lock = threading.Lock()
         self._version = 'v2' if api_key else (None if api_version == 'auto' else api_version)
         self._access_token = None
         self._refresh_token = None
@@ -313,14 +316,15 @@ class NetSapiensClient(object):
 
     @property
     def api_version(self):
-        """``v2`` or ``v1``; decided once per client (``auto`` probes the v2 API)."""
+        """``v2`` or ``v1``; decided once per client (``auto`` probes the v2 API once, whatever the threads asking)."""
         if self._version is None:
-            with self._lock:
-                decided = self._version
-            if decided is None:
-                decided = self._probe_version()
+            with self._probe_lock:
                 with self._lock:
-                    self._version = decided
+                    decided = self._version
+                if decided is None:
+                    decided = self._probe_version()
+                    with self._lock:
+                        self._version = decided
         return self._version
 
     def prepare(self):

@@ -252,6 +252,7 @@ def test_the_health_is_read_by_the_sync_through_its_own_connection(sims, sync, t
     # One list of subscriptions, and no token or version probe of its own: the sync's one token serves both.
     assert seen['GET /ns-api/v2/subscriptions'] == 1
     assert sum(count for endpoint, count in seen.items() if 'token' in endpoint) == 1, seen
+    assert seen['GET /ns-api/v2/domains/count'] == 1, seen   # one version probe, whichever thread asked first
     assert "Read the event subscription's health" not in result.stdout
     assert 'netsapiens_event_subscription' not in result.stdout
 

@@ -386,6 +386,29 @@ def test_auto_uses_v2_when_present_and_probes_once():
     assert len(fake.list_calls('/ns-api/v2/domains/count')) == 1
 
 
+def test_threads_asking_for_the_version_at_once_wait_for_one_probe():
+    """The sync's readers and the event subscription's health read ask at once: one probe, not one each."""
+    import threading
+    import time as time_module
+    fake = FakeNetSapiens(domains=make_domains(2))
+    answer = fake.request
+
+    def slow_probe(method, path, *args, **kwargs):
+        if path.endswith('/domains/count'):
+            time_module.sleep(0.2)   # a probe long enough for every thread to ask meanwhile
+        return answer(method, path, *args, **kwargs)
+    fake.request = slow_probe
+    client = make_client(fake, api_version='auto')
+    versions = []
+    threads = [threading.Thread(target=lambda: versions.append(client.api_version)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert versions == ['v2'] * 4
+    assert len(fake.list_calls('/ns-api/v2/domains/count')) == 1
+
+
 def test_auto_falls_back_to_v1_on_a_404_v2_base():
     fake = FakeNetSapiens(domains=make_domains(3))
     fake.v2_enabled = False
