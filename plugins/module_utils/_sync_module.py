@@ -184,10 +184,14 @@ class EventsHealthRead(object):
     process of its own cost the event-driven path most of a second before the sync could start).
 
     ``start`` reads it in a thread of its own through the sync's NetSapiens client (one ``GET /subscriptions``; the
-    token is the sync's), so it adds no time to the run; ``health`` waits for it (the client's timeouts and the run's
-    stop bound the wait) and returns None when events are not set up. ``given``: a health read elsewhere (the
-    module's ``events`` option), used when no subscription is named.
+    token is the sync's), so it adds no time to the run; ``health`` waits for it, at most ``WAIT`` seconds after the
+    sync (the client's timeouts and the run's stop bound the read itself; this bounds the wait whatever happens), and
+    returns None when events are not set up. ``given``: a health read elsewhere (the module's ``events`` option),
+    used when no subscription is named.
     """
+
+    # Seconds a finished sync waits for the read: one GET with the client's retries fits; a read still going is reported.
+    WAIT = 120
 
     def __init__(self, given):
         self.given = given
@@ -212,13 +216,14 @@ class EventsHealthRead(object):
 
     def wait(self):
         if self.thread is not None:
-            self.thread.join()
+            self.thread.join(self.WAIT)
 
     def health(self):
         if self.thread is None:
             return self.given
         self.wait()
-        return self.found.get('health')
+        return self.found.get('health') or {
+            'up': False, 'problem': 'the event subscription was not read within %g s after the sync' % self.WAIT}
 
 
 def absence_limits(shares, minimum):

@@ -66,3 +66,29 @@ def test_the_events_health_read_beside_the_sync_reports_a_stopped_run_and_falls_
     health = stopped.health()
     assert health['up'] is False and health['problem'] == 'the event subscription was not read: the run was cancelled by SIGTERM'
     assert not stopped.thread.is_alive()
+
+
+class _HangingClient(object):
+    """A NetSapiens client whose call never answers (until released)."""
+    api_version = 'v2'
+
+    def __init__(self):
+        import threading
+        self.release = threading.Event()
+
+    def call(self, *args, **kwargs):
+        self.release.wait(30)
+        raise AssertionError('released')
+
+
+def test_the_events_health_read_is_waited_for_at_most_its_bound(monkeypatch):
+    import time
+    monkeypatch.setattr(sync_module.EventsHealthRead, 'WAIT', 0.2)
+    client = _HangingClient()
+    read = sync_module.EventsHealthRead(None)
+    read.start(client, {'post_url': 'https://eda.example/netsapiens/s3cret', 'scope_domain': None})
+    started = time.monotonic()
+    health = read.health()
+    assert time.monotonic() - started < 5
+    assert health == {'up': False, 'problem': 'the event subscription was not read within 0.2 s after the sync'}
+    client.release.set()
