@@ -400,7 +400,7 @@ def test_threads_asking_for_the_version_at_once_wait_for_one_probe():
     fake.request = slow_probe
     client = make_client(fake, api_version='auto')
     versions = []
-    threads = [threading.Thread(target=lambda: versions.append(client.api_version)) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: versions.append(client.api_version)) for _thread_number in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
