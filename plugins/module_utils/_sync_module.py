@@ -196,6 +196,7 @@ class EventsHealthRead(object):
     def __init__(self, given):
         self.given = given
         self.thread = None
+        self.waited = False
         self.found = {}
 
     def start(self, netsapiens, options):
@@ -215,8 +216,11 @@ class EventsHealthRead(object):
         self.thread.start()
 
     def wait(self):
-        if self.thread is not None:
+        """Wait for the read once, at most ``WAIT`` seconds: after the sync (before its client is closed), and not again
+        for the report."""
+        if self.thread is not None and not self.waited:
             self.thread.join(self.WAIT)
+            self.waited = True
 
     def health(self):
         if self.thread is None:
