@@ -30,6 +30,7 @@ from ansible import context
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_settings import argument_spec, run_check
+from ansible_collections.clearip.netsapiens.plugins.plugin_utils._settings_shapes import shapes
 
 MODULE = 'clearip.netsapiens.subscriber_sync_settings_check'
 # The connections whose modules run on the controller itself, in an environment this process can tell.
@@ -77,6 +78,12 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         warnings = [warning(*found) for found in readable_settings_files(context.CLIARGS.get('extra_vars'), os.getcwd())]
+        # The settings' shapes from the task's variables, unless the task gives them (they are what the module checks).
+        args = dict(self._task.args)
+        if args.get('argument_specs') is None:
+            built = shapes(task_vars or {}, self._templar.template)
+            args.update((name, value) for name, value in built.items() if args.get(name) is None)
+            self._task.args = args
         if self._runs_on_controller():
             # The module's own validation (types, defaults, required), then the module's own check.
             dummy, params = self.validate_argument_spec(argument_spec=argument_spec())
@@ -91,7 +98,7 @@ class ActionModule(ActionBase):
             checked['invocation'] = {'module_args': params}
             result.update(checked)
         else:
-            result.update(self._execute_module(module_name=MODULE, module_args=self._task.args, task_vars=task_vars))
+            result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
         if warnings:
             result['warnings'] = list(result.get('warnings') or []) + warnings
         return result

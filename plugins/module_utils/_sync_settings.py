@@ -485,11 +485,11 @@ def argument_spec():
     """The options of the subscriber_sync_settings_check module (and its action plugin)."""
     return dict(
         entry_point=dict(type='str', default='main', choices=list(ENTRY_POINTS)),
-        config=dict(type='dict', default={}),
-        variables=dict(type='dict', default={}),
-        argument_specs=dict(type='dict', required=True),
+        config=dict(type='dict'),
+        variables=dict(type='dict'),
+        argument_specs=dict(type='dict'),
         require_settings=dict(type='bool', default=False),
-        other_variables=dict(type='list', elements='str', default=[]),
+        other_variables=dict(type='list', elements='str'),
     )
 
 
@@ -497,9 +497,9 @@ def run_check(params, environ):
     """The module's result for ``params`` (validated options): ``{changed, problems, entry_point}``, plus ``msg``
     when there are problems. ``environ`` is where the sync's modules will run; only its names are used."""
     env_names = [name for name, value in environ.items() if name.startswith(('NETSAPIENS_', 'CLEARIP_')) and value]
-    problems = check_settings(params['entry_point'], config=params['config'], variables=params['variables'],
-                              argument_specs=params['argument_specs'], env_names=env_names,
-                              require_settings=params['require_settings'], other_names=params['other_variables'])
+    problems = check_settings(params['entry_point'], config=params['config'] or {}, variables=params['variables'] or {},
+                              argument_specs=params['argument_specs'] or {}, env_names=env_names,
+                              require_settings=params['require_settings'], other_names=params['other_variables'] or [])
     result = dict(changed=False, problems=[p.as_dict() for p in problems], entry_point=params['entry_point'])
     if problems:
         result['msg'] = summary(problems)

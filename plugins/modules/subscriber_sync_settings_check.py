@@ -19,6 +19,8 @@ description:
     choices, and a host or URL without a usable scheme.
   - Never sees a secret and never prints a value - it receives the type of each setting, and the value only of the
     settings that are not secret (host, URL, API version, choices, booleans, numbers).
+  - The role's tasks give only O(entry_point) and O(require_settings); the action plugin builds the shapes on the controller
+    from the play's variables (each templated as the lookup C(ansible.builtin.vars) would), so no Jinja of the role's does it.
   - Talks to no API. The first task of each entry point of the P(clearip.netsapiens.subscriber_sync#role) role, and of the
     collection's playbooks before the role's argument validation, is this module.
   - On a local connection without become (the sync on the control node, as the collection's playbooks and the event-driven
@@ -49,18 +51,21 @@ options:
         that value when it is not an object, or a mapping of each key to C({type, value}).
       - Type names are V(null), V(empty) (an empty string), V(str), V(bool), V(int), V(float), V(dict), V(list) and V(other).
       - C(value) only for the keys C(host), C(url), C(apiVersion), C(tokenEndpoint) and C(validateCerts); null for every other key.
+      - Default (when O(argument_specs) is not given either) - built by the action plugin from the play's variables
+        C(netsapiens) and C(clearip), each templated, URL userinfo left out.
     type: dict
-    default: {}
   variables:
     description:
       - The shape of every visible C(subscriber_sync_*) variable, a mapping of each name to C({type, value}); C(value) only for variables
         whose value is checked (choices, booleans, numbers, the NetSapiens host and the ClearIP URL), null otherwise.
+      - Default (when O(argument_specs) is not given either) - built by the action plugin from the play's variables.
     type: dict
-    default: {}
   argument_specs:
-    description: The C(argument_specs) mapping of the role's C(meta/argument_specs.yml) - the variables each entry point knows.
+    description:
+      - The C(argument_specs) mapping of the role's C(meta/argument_specs.yml) - the variables each entry point knows.
+      - When not given, the action plugin reads the role's own file and builds O(config), O(variables) and
+        O(other_variables) from the play's variables where they are not given; the role's tasks give none of the four.
     type: dict
-    required: true
   require_settings:
     description:
       - Fail when no setting of an API the entry point needs is given at all (by config.json, a role variable or a
@@ -70,10 +75,11 @@ options:
     type: bool
     default: false
   other_variables:
-    description: Names of other variables, to suggest one close to C(netsapiens) or C(clearip) when that object is missing.
+    description:
+      - Names of other variables, to suggest one close to C(netsapiens) or C(clearip) when that object is missing.
+      - Default (when O(argument_specs) is not given either) - the play's variables whose names start with n, N, c or C.
     type: list
     elements: str
-    default: []
 notes:
   - Environment variables count as given when they are set and not empty where this module runs, which is where the
     sync's modules run.
@@ -92,6 +98,11 @@ EXAMPLES = r'''
     variables:
       subscriber_sync_report_pth: {type: str, value: null}
     argument_specs: "{{ (lookup('ansible.builtin.file', role_path ~ '/meta/argument_specs.yml') | from_yaml).argument_specs }}"
+
+- name: The same for the play's own variables, as the role runs it (the action plugin builds the shapes)
+  clearip.netsapiens.subscriber_sync_settings_check:
+    entry_point: main
+    require_settings: true
 '''
 
 RETURN = r'''
@@ -120,6 +131,9 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_settings 
 
 def main():
     module = CollectionModule(argument_spec=argument_spec(), needs_requests=False, supports_check_mode=True)
+    if module.params['argument_specs'] is None:
+        # The action plugin always gives them (it reads the role's file); only a module run without it lacks them.
+        module.fail_json(msg='argument_specs is required when the module runs without its action plugin')
     result = run_check(module.params, os.environ)
     if result['problems']:
         module.fail_json(**result)
