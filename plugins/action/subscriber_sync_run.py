@@ -10,12 +10,19 @@ A play that sets ``module_defaults`` for ``group/clearip.netsapiens.netsapiens``
 plugin resolves them as ansible-core would for a module of each group, and fills every connection
 setting the task's ``netsapiens`` or ``clearip`` option does not give. Runs on the controller; the
 module then runs on the target like any other.
+
+A targeted run (``domains`` given: the event-driven path, one or a few domains) on a local connection without become
+runs the module's code here instead, in this worker process (``plugin_utils/_in_process.py``): a module process cost
+that path about a second before its first request (issue 23). The result, the report, the signals that cancel a run
+and the secrets kept out of the result are the same. A full sync keeps a process of its own: its memory (100,000
+users) is given back when it ends, and its threads' malloc arenas are limited for it alone.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.plugins.action import ActionBase
+from ansible.utils.unsafe_proxy import wrap_var
 
 try:  # ansible-core 2.19 and later
     from ansible.executor.module_common import _apply_action_arg_defaults
@@ -30,8 +37,12 @@ except ImportError:  # ansible-core 2.16 to 2.18
                                              action_groups=task._parent._play._action_groups)
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils._options import CONNECTION_SETTINGS
+from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_module import SYNC_RULES, run_sync_module, sync_options
+from ansible_collections.clearip.netsapiens.plugins.plugin_utils import _in_process
 
 MODULE = 'clearip.netsapiens.subscriber_sync_run'
+# The connections whose modules run on the controller itself, in an environment this process can tell.
+LOCAL_TRANSPORTS = ('local', 'ansible.builtin.local', 'ansible.legacy.local')
 
 
 class ActionModule(ActionBase):
@@ -52,5 +63,18 @@ class ActionModule(ActionBase):
             merged = dict((key, defaults[key]) for key in settings if defaults.get(key) is not None)
             merged.update(given)
             args[option] = merged
-        result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
+        if args.get('domains') and self._runs_on_controller():
+            task_environment = {}
+            self._compute_environment_string(raw_environment_out=task_environment)
+            with _in_process.environment(task_environment):
+                ran = _in_process.run(run_sync_module, MODULE, sync_options(), args, check_mode=self._task.check_mode,
+                                      diff=self._task.diff, **SYNC_RULES)
+            # As a module's result: data, never a template (a NetSapiens name may hold "{{").
+            result.update(wrap_var(ran))
+        else:
+            result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
         return result
+
+    def _runs_on_controller(self):
+        """Whether the module would run on the controller, in this process's environment plus the task's."""
+        return getattr(self._connection, 'transport', None) in LOCAL_TRANSPORTS and not self._play_context.become

@@ -34,7 +34,12 @@ extends_documentation_fragment:
   - clearip.netsapiens.attributes
 attributes:
   action:
-    description: An action plugin of the same name adds the C(module_defaults) of the two groups before the module runs.
+    description:
+      - An action plugin of the same name adds the C(module_defaults) of the two groups before the module runs.
+      - For a targeted run (O(domains) given, the event-driven path) on a local connection without become, it runs the module's
+        code itself, in the C(ansible-playbook) worker of the task, with the module's argument validation, result and hidden
+        secrets, and the task's C(environment); no module process is started (it cost that path about a second before its
+        first request). A full sync always runs in a module process of its own.
     support: full
   async:
     description: Cannot run asynchronously.

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, clearip.netsapiens contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Issue 23: a targeted run on the controller (a local connection without become: the event-driven path) runs the sync
+module's code in ansible-playbook's worker, not in a module process of its own; anywhere else it runs as a module.
+Either way the same Users are created, the same report is written, a cancel is reported, and no secret is shown, even
+at -vvvv with a URL's userinfo to hide (plugins/plugin_utils/_in_process.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+
+from tests.integration.conftest import BIN, Sims, ansible_env, assert_no_secret, vendor_config, write_json, written_files
+from tests.integration.test_url_userinfo import NS_PROXY_PASSWORD, with_userinfo
+from tests.simulators.dataset import make_dataset
+
+MODULE_PROCESS = 'AnsiballZ_subscriber_sync_run.py'
+
+# The role on the implicit localhost (a local connection, the Python that runs Ansible), with become or without.
+PLAY = '''
+- hosts: localhost
+  gather_facts: false
+  become: "{{ use_become }}"
+  become_method: ansible.builtin.su
+  roles:
+    - role: clearip.netsapiens.subscriber_sync
+'''
+
+
+def new_users(s, domain, count, first=7001):
+    users = [{'user': str(first + index), 'domain': domain} for index in range(count)]
+    requests.post(s.netsapiens.url + '/_sim/users', json={'users': users}, timeout=30).raise_for_status()
+    return ['%s@%s' % (u['user'], domain) for u in users]
+
+
+@pytest.mark.parametrize('use_become', [False, True])
+def test_a_targeted_run_runs_in_ansible_playbook_on_a_local_connection_and_as_a_module_elsewhere(sims, playbook, tmp_path,
+                                                                                                 use_become):
+    dataset = make_dataset(resellers=2, domains=6, users=30, seed=231,
+                           clearip_existing={'service_providers': 2, 'groups': 6, 'users': 30})
+    s = sims(dataset)
+    domain = dataset['netsapiens']['domains'][2]['domain']
+    names = new_users(s, domain, 3)
+    config = vendor_config(s)
+    # A URL's userinfo is a secret the module's own code hides (protect_url_options): in-process as well.
+    config['netsapiens']['host'] = with_userinfo(s.netsapiens.url, 'proxyuser', NS_PROXY_PASSWORD)
+    run = playbook(PLAY, extra_vars=dict(config, use_become=use_become, subscriber_sync_domains=[domain],
+                                         # relative to where ansible-playbook starts: the run's directory
+                                         subscriber_sync_report_path='out/report.json'), args=('-vvvv',))
+    assert run.rc == 0, run.stdout[-3000:]
+    text = run.stdout + run.stderr
+    assert (MODULE_PROCESS in text) is use_become, text[-3000:]
+    held = set(u['name'] for u in Sims.state(s.clearip)['users'])
+    assert set(names) <= held and len(held) == 33
+    report = run.out['report']
+    assert report['status'] == 'ok' and sorted(report['tiers']['users']['created']) == sorted(names)
+    if not use_become:
+        # The module's argument validation ran in-process: its defaults are in the invocation shown at -vvvv.
+        assert '"lock_timeout": 900' in text, text[-3000:]   # not given by the role: the module's default
+    assert 'ignored the user name and password written into netsapiens.host' in text
+    secrets = s.secrets(config)
+    assert 'proxyuser:%s@' % NS_PROXY_PASSWORD in secrets
+    files = written_files(tmp_path)
+    assert any(path.name == 'report.json' for path in files)
+    assert_no_secret(secrets, [run.stdout, run.stderr], files)
+
+
+def start_targeted(collections_path, work, config, domain):
+    work.mkdir(parents=True)
+    variables = {'subscriber_sync_domains': [domain], 'subscriber_sync_report_path': str(work / 'report.json'),
+                 'subscriber_sync_metrics_path': str(work / 'sync.prom')}
+    command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.sync', '-vvv',
+               '-e', '@%s' % write_json(work / 'config.json', config, 0o600), '-e', '@%s' % write_json(work / 'vars.json', variables)]
+    # Output to files: -vvv prints more than a pipe holds while nobody reads it.
+    with open(str(work.parent / 'stdout.txt'), 'w') as stdout, open(str(work.parent / 'stderr.txt'), 'w') as stderr:
+        return subprocess.Popen(command, cwd=str(work), env=ansible_env(collections_path, work / 'home'), stdin=subprocess.DEVNULL,
+                                stdout=stdout, stderr=stderr)
+
+
+def wait_until(condition, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT])
+def test_a_cancelled_targeted_run_in_ansible_playbook_writes_its_report(sims, collections_path, tmp_path, signum):
+    """What AWX (or ansible-rulebook stopping) sends to ansible-playbook reaches the sync in its worker: the run stops
+    within seconds and its report says so, with what it created, all of it held in ClearIP."""
+    dataset = make_dataset(resellers=1, domains=2, users=4, seed=232)
+    s = sims(dataset)
+    domain = dataset['netsapiens']['domains'][0]['domain']
+    new_users(s, domain, 120)
+    # 0.5 s a User create: the Users tier lasts several seconds, so the signal meets it there.
+    s.add_fault(s.clearip, kind='slow', method='POST', path='^/users$', times=-1, delay=0.5)
+    config = vendor_config(s)
+    work = tmp_path / 'cancelled'
+    proc = start_targeted(collections_path, work, config, domain)
+
+    def posts():
+        return Sims.stats(s.clearip)['writes'].get('POST /users', 0)
+    assert wait_until(lambda: posts() >= 10 or proc.poll() is not None, 300), 'no User was written'
+    assert proc.poll() is None, 'the run ended before it could be cancelled'
+    os.kill(proc.pid, signum)
+    proc.wait(timeout=60)
+    stdout, stderr = (tmp_path / 'stdout.txt').read_text(), (tmp_path / 'stderr.txt').read_text()
+    assert proc.returncode != 0
+    assert MODULE_PROCESS not in stdout + stderr   # the in-process path is the one cancelled here
+    assert wait_until(lambda: (work / 'report.json').exists() and (work / 'sync.prom').exists(), 20), stdout[-3000:]
+    report = json.loads((work / 'report.json').read_text())
+    assert report['status'] == 'cancelled' and report['error']['stage'] == 'users', report['error']
+    assert report['error']['message'].startswith('the run was cancelled by %s' % signal.Signals(signum).name)
+    created = report['tiers']['users']['created']
+    held = set(u['name'] for u in Sims.state(s.clearip)['users'])
+    assert 1 <= len(created) < 120 and set(created) <= held
+    assert Sims.stats(s.clearip)['faults_fired'].get('slow', 0) >= len(created)
+    assert 'clearip_netsapiens_sync_status{status="cancelled"} 1' in (work / 'sync.prom').read_text()
+    assert_no_secret(s.secrets(config), [stdout, stderr], written_files(work))
