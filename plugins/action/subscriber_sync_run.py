@@ -11,8 +11,8 @@ plugin resolves them as ansible-core would for a module of each group, and fills
 setting the task's ``netsapiens`` or ``clearip`` option does not give. Runs on the controller; the
 module then runs on the target like any other.
 
-A targeted run (``domains`` given: the event-driven path, one or a few domains) on a local connection without become
-runs the module's code here instead, in this worker process (``plugin_utils/_in_process.py``): a module process cost
+A targeted run (``domains`` given: the event-driven path, one or a few domains) on a local connection without become,
+whose interpreter is this Python or left to discovery (not another one named), runs the module's code here instead, in this worker process (``plugin_utils/_in_process.py``): a module process cost
 that path about a second before its first request (issue 23). The result, the report, the signals that cancel a run
 and the secrets kept out of the result are the same. A full sync keeps a process of its own: its memory (100,000
 users) is given back when it ends, and its threads' malloc arenas are limited for it alone.
@@ -21,6 +21,10 @@ users) is given back when it ends, and its threads' malloc arenas are limited fo
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+import sys
+
+from ansible import constants as C
 from ansible.plugins.action import ActionBase
 from ansible.utils.unsafe_proxy import wrap_var
 
@@ -36,6 +40,7 @@ except ImportError:  # ansible-core 2.16 to 2.18
         return get_action_args_with_defaults(action, {}, task.module_defaults, templar,
                                              action_groups=task._parent._play._action_groups)
 
+from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HAS_REQUESTS
 from ansible_collections.clearip.netsapiens.plugins.module_utils._options import CONNECTION_SETTINGS
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_module import SYNC_RULES, run_sync_module, sync_options
 from ansible_collections.clearip.netsapiens.plugins.plugin_utils import _in_process
@@ -63,7 +68,7 @@ class ActionModule(ActionBase):
             merged = dict((key, defaults[key]) for key in settings if defaults.get(key) is not None)
             merged.update(given)
             args[option] = merged
-        if args.get('domains') and self._runs_on_controller():
+        if args.get('domains') and self._runs_on_controller(task_vars or {}):
             task_environment = {}
             self._compute_environment_string(raw_environment_out=task_environment)
             with _in_process.environment(task_environment):
@@ -75,6 +80,24 @@ class ActionModule(ActionBase):
             result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
         return result
 
-    def _runs_on_controller(self):
-        """Whether the module would run on the controller, in this process's environment plus the task's."""
-        return getattr(self._connection, 'transport', None) in LOCAL_TRANSPORTS and not self._play_context.become
+    def _runs_on_controller(self, task_vars):
+        """Whether the module would run on the controller, with this Python or one Ansible would discover, in this process's
+        environment plus the task's. An interpreter named that is not this Python (another virtualenv: other libraries) runs
+        the module, and so does a controller whose Python lacks requests (the module's may have it)."""
+        if getattr(self._connection, 'transport', None) not in LOCAL_TRANSPORTS or self._play_context.become or not HAS_REQUESTS:
+            return False
+        # As ansible-core reads it for the module's shebang: ansible_python_interpreter, else the configuration.
+        configured = C.config.get_config_value('INTERPRETER_PYTHON', variables=task_vars)
+        if not isinstance(configured, str):
+            return False
+        if configured.startswith('auto'):
+            return True   # left to discovery: the sync needs only requests, which this Python has
+        interpreter = self._templar.template(configured)
+        return isinstance(interpreter, str) and same_python(interpreter, sys.executable)
+
+
+def same_python(path, other):
+    """Whether two interpreter paths are one Python with the same libraries: the same binary in the same directory
+    (``python`` and ``python3`` of one virtualenv are; the base Python that a virtualenv links to is not)."""
+    path, other = os.path.abspath(path), os.path.abspath(other)
+    return os.path.dirname(path) == os.path.dirname(other) and os.path.realpath(path) == os.path.realpath(other)

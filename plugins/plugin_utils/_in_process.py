@@ -32,6 +32,7 @@ __metaclass__ = type
 
 import contextlib
 import os
+import signal
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -100,12 +101,22 @@ class InProcessModule(object):
         raise ModuleExit(self._result(kwargs))
 
 
+# The signals a module's code may take over (the sync's cancel): this process's own handlers come back after it.
+HANDLED_SIGNALS = tuple(getattr(signal, name) for name in ('SIGTERM', 'SIGINT', 'SIGHUP') if hasattr(signal, name))
+
+
 def run(main, *args, **kwargs):
-    """``main(InProcessModule(*args, **kwargs))``, which must end with ``exit_json`` or ``fail_json``: its result."""
+    """``main(InProcessModule(*args, **kwargs))``, which must end with ``exit_json`` or ``fail_json``: its result.
+    The handlers of ``HANDLED_SIGNALS`` are this process's again afterwards, however the code ended."""
+    saved = dict((number, signal.getsignal(number)) for number in HANDLED_SIGNALS)
     try:
         main(InProcessModule(*args, **kwargs))
     except ModuleExit as done:
         return done.result
+    finally:
+        for number, handler in saved.items():
+            if handler is not None:
+                signal.signal(number, handler)
     return {'failed': True, 'msg': 'the module ended without a result'}
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -23,15 +24,26 @@ from tests.simulators.dataset import make_dataset
 
 MODULE_PROCESS = 'AnsiballZ_subscriber_sync_run.py'
 
-# The role on the implicit localhost (a local connection, the Python that runs Ansible), with become or without.
+# The role on localhost (a local connection, the Python that runs Ansible unless told otherwise), with become or without.
 PLAY = '''
 - hosts: localhost
   gather_facts: false
   become: "{{ use_become }}"
   become_method: ansible.builtin.su
+  vars:
+    ansible_python_interpreter: "{{ interpreter | default(ansible_playbook_python) }}"
   roles:
     - role: clearip.netsapiens.subscriber_sync
 '''
+
+
+def another_python(tmp_path):
+    """Another interpreter (a wrapper script outside this virtualenv that runs its Python): a module runs with it."""
+    wrapper = tmp_path / 'other-python' / 'python3'
+    wrapper.parent.mkdir()
+    wrapper.write_text('#!/bin/sh\nexec %s "$@"\n' % sys.executable)
+    wrapper.chmod(0o755)
+    return str(wrapper)
 
 
 def new_users(s, domain, count, first=7001):
@@ -40,9 +52,11 @@ def new_users(s, domain, count, first=7001):
     return ['%s@%s' % (u['user'], domain) for u in users]
 
 
-@pytest.mark.parametrize('use_become', [False, True])
+@pytest.mark.parametrize('use_become, other_python', [(False, False), (True, False), (False, True)])
 def test_a_targeted_run_runs_in_ansible_playbook_on_a_local_connection_and_as_a_module_elsewhere(sims, playbook, tmp_path,
-                                                                                                 use_become):
+                                                                                                 use_become, other_python):
+    """In-process only where the module would run on the controller with the same Python: not with become, nor with
+    another interpreter named (a wrapper outside this virtualenv stands for another virtualenv here)."""
     dataset = make_dataset(resellers=2, domains=6, users=30, seed=231,
                            clearip_existing={'service_providers': 2, 'groups': 6, 'users': 30})
     s = sims(dataset)
@@ -51,17 +65,19 @@ def test_a_targeted_run_runs_in_ansible_playbook_on_a_local_connection_and_as_a_
     config = vendor_config(s)
     # A URL's userinfo is a secret the module's own code hides (protect_url_options): in-process as well.
     config['netsapiens']['host'] = with_userinfo(s.netsapiens.url, 'proxyuser', NS_PROXY_PASSWORD)
-    run = playbook(PLAY, extra_vars=dict(config, use_become=use_become, subscriber_sync_domains=[domain],
+    interpreter = {'interpreter': another_python(tmp_path)} if other_python else {}
+    module_process = use_become or other_python
+    run = playbook(PLAY, extra_vars=dict(config, use_become=use_become, subscriber_sync_domains=[domain], **interpreter,
                                          # relative to where ansible-playbook starts: the run's directory
                                          subscriber_sync_report_path='out/report.json'), args=('-vvvv',))
     assert run.rc == 0, run.stdout[-3000:]
     text = run.stdout + run.stderr
-    assert (MODULE_PROCESS in text) is use_become, text[-3000:]
+    assert (MODULE_PROCESS in text) is module_process, text[-3000:]
     held = set(u['name'] for u in Sims.state(s.clearip)['users'])
     assert set(names) <= held and len(held) == 33
     report = run.out['report']
     assert report['status'] == 'ok' and sorted(report['tiers']['users']['created']) == sorted(names)
-    if not use_become:
+    if not module_process:
         # The module's argument validation ran in-process: its defaults are in the invocation shown at -vvvv.
         assert '"lock_timeout": 900' in text, text[-3000:]   # not given by the role: the module's default
     assert 'ignored the user name and password written into netsapiens.host' in text

@@ -79,6 +79,22 @@ def test_module_exit_is_not_an_exception_a_module_would_catch():
     assert _in_process.run(main, 'x.y.z', SPEC, {'name': 'n'}, check_mode=False, diff=False, needs_requests=False)['done'] == 1
 
 
+def test_signal_handlers_the_code_set_are_undone_however_it_ended():
+    import signal
+
+    def mine(signum, frame):
+        pass
+    before = signal.signal(signal.SIGTERM, mine)
+    try:
+        def main(module):
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            module.fail_json(msg='refused before the run restored its handlers')
+        assert _in_process.run(main, 'x.y.z', SPEC, {'name': 'n'}, check_mode=False, diff=False, needs_requests=False)['failed']
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def test_a_main_that_never_exits_is_a_failure():
     result = _in_process.run(lambda module: None, 'x.y.z', SPEC, {'name': 'n'}, check_mode=False, diff=False, needs_requests=False)
     assert result['failed'] is True and 'without a result' in result['msg']
