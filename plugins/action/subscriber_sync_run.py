@@ -12,8 +12,9 @@ setting the task's ``netsapiens`` or ``clearip`` option does not give. Runs on t
 module then runs on the target like any other.
 
 A targeted run (``domains`` given: the event-driven path, one or a few domains) on a local connection without become,
-whose interpreter is this Python or left to discovery (not another one named), runs the module's code here instead, in this worker process (``plugin_utils/_in_process.py``): a module process cost
-that path about a second before its first request (issue 23). The result, the report, the signals that cancel a run
+whose interpreter is this Python or left to discovery (not another one named), runs the module's code here instead,
+in this worker process (``plugin_utils/_in_process.py``): a module process cost that path about a second before its
+first request (issue 23). The result, the report, the signals that cancel a run
 and the secrets kept out of the result are the same. A full sync keeps a process of its own: its memory (100,000
 users) is given back when it ends, and its threads' malloc arenas are limited for it alone.
 """
