@@ -12,7 +12,8 @@ setting the task's ``netsapiens`` or ``clearip`` option does not give. Runs on t
 module then runs on the target like any other.
 
 A targeted run (``domains`` given: the event-driven path, one or a few domains) on a local connection without become,
-whose interpreter is this Python or left to discovery (not another one named), runs the module's code here instead,
+whose interpreter is this Python (``ansible_python_interpreter``, as the collection's playbooks set it for localhost),
+runs the module's code here instead,
 in this worker process (``plugin_utils/_in_process.py``): a module process cost that path about a second before its
 first request (issue 23). The result, the report, the signals that cancel a run
 and the secrets kept out of the result are the same. A full sync keeps a process of its own: its memory (100,000
@@ -82,17 +83,18 @@ class ActionModule(ActionBase):
         return result
 
     def _runs_on_controller(self, task_vars):
-        """Whether the module would run on the controller, with this Python or one Ansible would discover, in this process's
-        environment plus the task's. An interpreter named that is not this Python (another virtualenv: other libraries) runs
-        the module, and so does a controller whose Python lacks requests (the module's may have it)."""
+        """Whether the module would run on the controller with this very Python (its libraries, its CA bundle), in this
+        process's environment plus the task's. An interpreter left to discovery (which may find the system's Python),
+        or another one named, runs the module; so does a controller whose Python lacks requests."""
         if getattr(self._connection, 'transport', None) not in LOCAL_TRANSPORTS or self._play_context.become or not HAS_REQUESTS:
             return False
+        variables = task_vars
+        if self._task.delegate_to:
+            variables = (task_vars.get('ansible_delegated_vars') or {}).get(self._task.delegate_to) or {}
         # As ansible-core reads it for the module's shebang: ansible_python_interpreter, else the configuration.
-        configured = C.config.get_config_value('INTERPRETER_PYTHON', variables=task_vars)
-        if not isinstance(configured, str):
+        configured = C.config.get_config_value('INTERPRETER_PYTHON', variables=variables)
+        if not isinstance(configured, str) or configured.startswith('auto'):
             return False
-        if configured.startswith('auto'):
-            return True   # left to discovery: the sync needs only requests, which this Python has
         interpreter = self._templar.template(configured)
         return isinstance(interpreter, str) and same_python(interpreter, sys.executable)
 

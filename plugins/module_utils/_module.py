@@ -39,6 +39,11 @@ class CollectionModule(AnsibleModule):
         if needs_requests and not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
 
+    def _load_params(self):
+        # Before the arguments are validated: a refusal shows them (invocation), and must not show a URL's userinfo.
+        super(CollectionModule, self)._load_params()
+        self.no_log_values.update(raw_userinfo_secrets(self.params))
+
     def exit_with_records(self, result, key, records, what):
         """Exit with ``records`` in ``result[key]``, or, when the module has a ``dest``, written there as a JSON list
         (``_files.write_json``: mode 0600, atomically; in check mode too, as it is the module's output) and its path
@@ -52,6 +57,20 @@ class CollectionModule(AnsibleModule):
         else:
             result[key] = records
         self.exit_json(**result)
+
+
+def raw_userinfo_secrets(params):
+    """The userinfo secrets of every ``URL_OPTIONS`` value in unvalidated ``params`` (top level or one dict down)."""
+    secrets = set()
+    for name, value in (params or {}).items():
+        places = [value] if name in URL_OPTIONS else (
+            [item for key, item in value.items() if key in URL_OPTIONS] if isinstance(value, dict) else [])
+        for place in places:
+            if isinstance(place, str):
+                userinfo = split_userinfo(place)[1]
+                if userinfo is not None:
+                    secrets.update(userinfo_secrets(userinfo))
+    return secrets
 
 
 def protect_url_options(module):

@@ -37,7 +37,7 @@ attributes:
     description:
       - An action plugin of the same name adds the C(module_defaults) of the two groups before the module runs.
       - For a targeted run (O(domains) given, the event-driven path) on a local connection without become, whose interpreter is
-        the Python that runs C(ansible-playbook) or left to discovery (not another one named), it runs the module's
+        the Python that runs C(ansible-playbook) (not one left to discovery, nor another one named), it runs the module's
         code itself, in the C(ansible-playbook) worker of the task, with the module's argument validation, result and hidden
         secrets, and the task's C(environment); no module process is started (it cost that path about a second before its
         first request). A full sync always runs in a module process of its own.

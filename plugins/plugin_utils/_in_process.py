@@ -14,7 +14,8 @@ imports are already compiled. ansible.netcommon's network action plugins do the 
 which: ``params``, ``check_mode``, ``_diff``, ``argument_spec``, ``no_log_values``, ``warn``, ``exit_json``,
 ``fail_json``), with AnsibleModule's rules for each:
 
-- ``params``: the task's arguments validated against the module's argument spec by ansible-core's own
+- ``params``: the task's arguments as the module would receive them (``plain_data``: vaulted values decrypted),
+  validated against the module's argument spec by ansible-core's own
   ``ArgumentSpecValidator`` (types, defaults, choices, ``required_if``, environment fallbacks); an invalid one fails
   with AnsibleModule's message; the values of ``no_log`` options and the URL userinfo (``_module.protect_url_options``)
   join ``no_log_values``;
@@ -33,6 +34,7 @@ __metaclass__ = type
 import contextlib
 import os
 import signal
+import warnings
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -40,7 +42,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HAS_REQUESTS
-from ansible_collections.clearip.netsapiens.plugins.module_utils._module import protect_url_options
+from ansible_collections.clearip.netsapiens.plugins.module_utils._module import protect_url_options, raw_userinfo_secrets
 
 
 class ModuleExit(BaseException):
@@ -62,7 +64,10 @@ class InProcessModule(object):
         self._diff = bool(diff)
         self.no_log_values = set()
         self.warnings = []
+        args = plain_data(args)
         self.params = dict(args)
+        # Before validation, as CollectionModule does: a refusal shows the arguments, never a URL's userinfo.
+        self.no_log_values.update(raw_userinfo_secrets(args))
         validated = ArgumentSpecValidator(argument_spec, **rules).validate(args)
         self.params = validated.validated_parameters
         self.no_log_values.update(validated._no_log_values)
@@ -105,12 +110,28 @@ class InProcessModule(object):
 HANDLED_SIGNALS = tuple(getattr(signal, name) for name in ('SIGTERM', 'SIGINT', 'SIGHUP') if hasattr(signal, name))
 
 
+def plain_data(value):
+    """``value`` as a module receives it (JSON): a vault-encrypted value decrypted - ansible-core before 2.19 hands a
+    ``!vault`` value of ``module_defaults`` to the action plugin still encrypted, and its module path encodes it as text -
+    tuples as lists."""
+    if getattr(value, '__ENCRYPTED__', False):
+        return str(value)
+    if isinstance(value, dict):
+        return dict((key, plain_data(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
+    return value
+
+
 def run(main, *args, **kwargs):
     """``main(InProcessModule(*args, **kwargs))``, which must end with ``exit_json`` or ``fail_json``: its result.
     The handlers of ``HANDLED_SIGNALS`` are this process's again afterwards, however the code ended."""
     saved = dict((number, signal.getsignal(number)) for number in HANDLED_SIGNALS)
     try:
-        main(InProcessModule(*args, **kwargs))
+        # Python warnings (urllib3's InsecureRequestWarning with validate_certs false) went to a module process's stderr,
+        # which Ansible does not show for a module that succeeds; here they would reach the worker's stderr.
+        with warnings.catch_warnings(record=True):
+            main(InProcessModule(*args, **kwargs))
     except ModuleExit as done:
         return done.result
     finally:

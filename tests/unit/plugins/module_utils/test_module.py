@@ -68,6 +68,24 @@ def test_a_module_without_requests_fails_with_ansibles_message(monkeypatch, caps
     assert result['failed'] is True and 'requests' in result['msg']
 
 
+def test_refused_arguments_never_show_a_urls_userinfo(capsys):
+    """The arguments are refused before the URL options are stripped; the refusal shows them (invocation)."""
+    with pytest.raises(SystemExit):
+        make(sync_options(), SYNC_RULES,
+             {'netsapiens': {'host': 'http://proxyuser:%s@pbx.example:8080' % PASSWORD, 'api_key': 'nss_x'},
+              'max_workers': 'many'})
+    out = capsys.readouterr().out
+    result = json.loads(out)
+    assert result['failed'] is True and 'max_workers' in result['msg']
+    assert PASSWORD not in out
+
+
+def test_raw_userinfo_secrets_are_found_at_the_top_and_one_dict_down():
+    found = _module.raw_userinfo_secrets({'url': 'https://u:%s@a.example' % PASSWORD, 'netsapiens': {'host': 'http://v:w2@b'},
+                                          'other': {'url': 3}, 'name': 'x:y@z'})
+    assert {PASSWORD, 'u:' + PASSWORD, 'w2', 'v:w2'} <= found and 'y' not in found
+
+
 class FakeModule(object):
     def __init__(self, spec, **params):
         self.argument_spec = spec

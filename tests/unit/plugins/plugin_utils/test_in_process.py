@@ -60,6 +60,40 @@ def test_no_log_values_and_url_userinfo_are_masked_everywhere_in_the_result():
     assert any('ignored the user name and password written into url' in w for w in result['warnings'])
 
 
+def test_refused_arguments_never_show_a_urls_userinfo():
+    result = exit_of(InProcessModule, 'x.y.z', SPEC, {'name': 'n', 'count': 'many', 'url': 'https://proxy:Pr0xyPw-2@pbx.example'},
+                     check_mode=False, diff=False, needs_requests=False)
+    assert result['failed'] is True and 'count' in result['msg']
+    assert 'Pr0xyPw-2' not in repr(result)
+
+
+class Vaulted(object):
+    """What ansible-core before 2.19 hands an action plugin for a !vault value of module_defaults: text once decrypted."""
+    __ENCRYPTED__ = True
+
+    def __str__(self):
+        return SECRET
+
+
+def test_a_vaulted_value_reaches_the_code_decrypted_and_masked():
+    args = _in_process.plain_data({'name': 'n', 'password': Vaulted(), 'nested': {'list': (Vaulted(), 1)}})
+    assert args == {'name': 'n', 'password': SECRET, 'nested': {'list': [SECRET, 1]}}
+    module = InProcessModule('x.y.z', SPEC, {'name': 'n', 'password': Vaulted()}, check_mode=False, diff=False, needs_requests=False)
+    assert module.params['password'] == SECRET and SECRET in module.no_log_values
+    assert SECRET not in repr(exit_of(module.exit_json, changed=False))
+
+
+def test_python_warnings_of_the_code_do_not_reach_stderr(capsys):
+    import warnings
+
+    def main(module):
+        warnings.warn('Unverified HTTPS request is being made to host pbx.example')
+        module.exit_json(changed=False)
+    assert _in_process.run(main, 'x.y.z', SPEC, {'name': 'n'}, check_mode=False, diff=False, needs_requests=False) == {
+        'changed': False, 'invocation': {'module_args': {'name': 'n', 'password': None, 'count': 3, 'url': None, 'mode': 'a'}}}
+    assert 'Unverified' not in capsys.readouterr().err
+
+
 def test_fail_json_fails_with_its_message_and_warnings():
     module = InProcessModule('x.y.z', SPEC, {'name': 'n'}, check_mode=False, diff=False, needs_requests=False)
     module.warn('first')
