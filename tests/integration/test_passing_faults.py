@@ -272,15 +272,21 @@ def test_a_lookup_after_a_refusal_never_takes_an_object_of_another_name(sims, sy
 
 # -- 4. a cancelled run still reports ---------------------------------------------------------------
 
-def start_sync(collections_path, work, config, extra=None):
+def start_sync(collections_path, work, config, extra=None, args=(), output_to=None):
+    """The sync playbook started in ``work`` (report.json and sync.prom there); ``args`` go to ansible-playbook. Its output
+    goes to pipes, or with ``output_to`` to stdout.txt and stderr.txt there: a verbose run prints more than a pipe holds
+    while nobody reads it."""
     work.mkdir()
     (work / 'home' / 'tmp').mkdir(parents=True)
     variables = {'subscriber_sync_report_path': str(work / 'report.json'), 'subscriber_sync_metrics_path': str(work / 'sync.prom')}
     variables.update(extra or {})
-    command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.sync', '-e', '@%s' % write_json(work / 'config.json', config, 0o600),
-               '-e', '@%s' % write_json(work / 'vars.json', variables)]
-    return subprocess.Popen(command, cwd=str(work), env=ansible_env(collections_path, work / 'home'), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.sync'] + list(args) + [
+        '-e', '@%s' % write_json(work / 'config.json', config, 0o600), '-e', '@%s' % write_json(work / 'vars.json', variables)]
+    start = dict(cwd=str(work), env=ansible_env(collections_path, work / 'home'), stdin=subprocess.DEVNULL)
+    if output_to is None:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **start)
+    with open(str(output_to / 'stdout.txt'), 'w') as stdout, open(str(output_to / 'stderr.txt'), 'w') as stderr:
+        return subprocess.Popen(command, stdout=stdout, stderr=stderr, **start)
 
 
 def wait_until(condition, seconds):
@@ -290,6 +296,22 @@ def wait_until(condition, seconds):
             return True
         time.sleep(0.05)
     return False
+
+
+def assert_cancelled_in_users_tier(s, work, signum, stdout):
+    """The report and metrics of a run cancelled by ``signum`` during the Users tier, in ``work``: status cancelled at
+    stage users, every User it says it created held in ClearIP and slowed by the test's fault. Returns those Users."""
+    # both are written atomically (a rename): once they exist they are whole
+    assert wait_until(lambda: (work / 'report.json').exists() and (work / 'sync.prom').exists(), 20), stdout[-3000:]
+    report = json.loads((work / 'report.json').read_text())
+    assert report['status'] == 'cancelled' and report['error']['stage'] == 'users', report['error']
+    assert report['error']['message'].startswith('the run was cancelled by %s' % signal.Signals(signum).name)
+    created = report['tiers']['users']['created']
+    held = set(u['name'] for u in Sims.state(s.clearip)['users'])
+    assert set(created) <= held
+    assert Sims.stats(s.clearip)['faults_fired'].get('slow', 0) >= len(created)   # every stored create was slowed
+    assert 'clearip_netsapiens_sync_status{status="cancelled"} 1' in (work / 'sync.prom').read_text()
+    return created
 
 
 # Not SIGHUP: ansible-playbook does not pass it on to the module, which runs to its end (docs/reliability.md).
@@ -308,16 +330,8 @@ def test_a_cancelled_run_writes_its_report_and_metrics_and_frees_the_lock(sims, 
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode != 0
     # The module, which got the signal from its worker, writes the report within seconds of it.
-    # both are written atomically (a rename): once they exist they are whole
-    assert wait_until(lambda: (work / 'report.json').exists() and (work / 'sync.prom').exists(), 20), stdout[-3000:]
-    report = json.loads((work / 'report.json').read_text())
-    assert report['status'] == 'cancelled' and report['error']['stage'] == 'users', report['error']
-    assert report['error']['message'].startswith('the run was cancelled by %s' % signal.Signals(signum).name)
-    created = report['tiers']['users']['created']
-    held = set(u['name'] for u in Sims.state(s.clearip)['users'])
-    assert len(created) >= 40 and set(created) <= held
-    assert Sims.stats(s.clearip)['faults_fired'].get('slow', 0) >= len(created)   # every stored create was slowed
-    assert 'clearip_netsapiens_sync_status{status="cancelled"} 1' in (work / 'sync.prom').read_text()
+    created = assert_cancelled_in_users_tier(s, work, signum, stdout)
+    assert len(created) >= 40
     # The cancelled run counts as a run: its output and its report are searched for secrets too (assert_exact).
     cancelled = type('Run', (), {'stdout': stdout + (work / 'report.json').read_text(), 'stderr': stderr, 'rc': proc.returncode})
     Sims.clear_faults(s.clearip)

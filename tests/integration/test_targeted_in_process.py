@@ -8,17 +8,15 @@ at -vvvv with a URL's userinfo to hide (plugins/plugin_utils/_in_process.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
-from tests.integration.conftest import BIN, Sims, ansible_env, assert_no_secret, vendor_config, write_json, written_files
+from tests.integration.conftest import Sims, assert_no_secret, vendor_config, written_files
+from tests.integration.test_passing_faults import assert_cancelled_in_users_tier, start_sync, wait_until
 from tests.integration.test_url_userinfo import NS_PROXY_PASSWORD, with_userinfo
 from tests.simulators.dataset import make_dataset
 
@@ -88,27 +86,6 @@ def test_a_targeted_run_runs_in_ansible_playbook_on_a_local_connection_and_as_a_
     assert_no_secret(secrets, [run.stdout, run.stderr], files)
 
 
-def start_targeted(collections_path, work, config, domain):
-    work.mkdir(parents=True)
-    variables = {'subscriber_sync_domains': [domain], 'subscriber_sync_report_path': str(work / 'report.json'),
-                 'subscriber_sync_metrics_path': str(work / 'sync.prom')}
-    command = [str(BIN / 'ansible-playbook'), 'clearip.netsapiens.sync', '-vvv',
-               '-e', '@%s' % write_json(work / 'config.json', config, 0o600), '-e', '@%s' % write_json(work / 'vars.json', variables)]
-    # Output to files: -vvv prints more than a pipe holds while nobody reads it.
-    with open(str(work.parent / 'stdout.txt'), 'w') as stdout, open(str(work.parent / 'stderr.txt'), 'w') as stderr:
-        return subprocess.Popen(command, cwd=str(work), env=ansible_env(collections_path, work / 'home'), stdin=subprocess.DEVNULL,
-                                stdout=stdout, stderr=stderr)
-
-
-def wait_until(condition, seconds):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT])
 def test_a_cancelled_targeted_run_in_ansible_playbook_writes_its_report(sims, collections_path, tmp_path, signum):
     """What AWX (or ansible-rulebook stopping) sends to ansible-playbook reaches the sync in its worker: the run stops
@@ -121,7 +98,8 @@ def test_a_cancelled_targeted_run_in_ansible_playbook_writes_its_report(sims, co
     s.add_fault(s.clearip, kind='slow', method='POST', path='^/users$', times=-1, delay=0.5)
     config = vendor_config(s)
     work = tmp_path / 'cancelled'
-    proc = start_targeted(collections_path, work, config, domain)
+    proc = start_sync(collections_path, work, config, extra={'subscriber_sync_domains': [domain]}, args=('-vvv',),
+                      output_to=tmp_path)
 
     def posts():
         return Sims.stats(s.clearip)['writes'].get('POST /users', 0)
@@ -132,13 +110,6 @@ def test_a_cancelled_targeted_run_in_ansible_playbook_writes_its_report(sims, co
     stdout, stderr = (tmp_path / 'stdout.txt').read_text(), (tmp_path / 'stderr.txt').read_text()
     assert proc.returncode != 0
     assert MODULE_PROCESS not in stdout + stderr   # the in-process path is the one cancelled here
-    assert wait_until(lambda: (work / 'report.json').exists() and (work / 'sync.prom').exists(), 20), stdout[-3000:]
-    report = json.loads((work / 'report.json').read_text())
-    assert report['status'] == 'cancelled' and report['error']['stage'] == 'users', report['error']
-    assert report['error']['message'].startswith('the run was cancelled by %s' % signal.Signals(signum).name)
-    created = report['tiers']['users']['created']
-    held = set(u['name'] for u in Sims.state(s.clearip)['users'])
-    assert 1 <= len(created) < 120 and set(created) <= held
-    assert Sims.stats(s.clearip)['faults_fired'].get('slow', 0) >= len(created)
-    assert 'clearip_netsapiens_sync_status{status="cancelled"} 1' in (work / 'sync.prom').read_text()
+    created = assert_cancelled_in_users_tier(s, work, signum, stdout)
+    assert 1 <= len(created) < 120
     assert_no_secret(s.secrets(config), [stdout, stderr], written_files(work))
