@@ -48,8 +48,6 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_module im
 from ansible_collections.clearip.netsapiens.plugins.plugin_utils import _in_process
 
 MODULE = 'clearip.netsapiens.subscriber_sync_run'
-# The connections whose modules run on the controller itself, in an environment this process can tell.
-LOCAL_TRANSPORTS = ('local', 'ansible.builtin.local', 'ansible.legacy.local')
 
 
 class ActionModule(ActionBase):
@@ -71,9 +69,7 @@ class ActionModule(ActionBase):
             merged.update(given)
             args[option] = merged
         if args.get('domains') and self._runs_on_controller(task_vars or {}):
-            task_environment = {}
-            self._compute_environment_string(raw_environment_out=task_environment)
-            with _in_process.environment(task_environment):
+            with _in_process.environment(_in_process.task_environment(self)):
                 ran = _in_process.run(run_sync_module, MODULE, sync_options(), args, check_mode=self._task.check_mode,
                                       diff=self._task.diff, **SYNC_RULES)
             # As a module's result: data, never a template (a NetSapiens name may hold "{{").
@@ -86,7 +82,7 @@ class ActionModule(ActionBase):
         """Whether the module would run on the controller with this very Python (its libraries, its CA bundle), in this
         process's environment plus the task's. An interpreter left to discovery (which may find the system's Python),
         or another one named, runs the module; so does a controller whose Python lacks requests."""
-        if getattr(self._connection, 'transport', None) not in LOCAL_TRANSPORTS or self._play_context.become or not HAS_REQUESTS:
+        if not _in_process.runs_locally(self) or not HAS_REQUESTS:
             return False
         variables = task_vars
         if self._task.delegate_to:

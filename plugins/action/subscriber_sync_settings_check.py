@@ -30,11 +30,10 @@ from ansible import context
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.clearip.netsapiens.plugins.module_utils._sync_settings import argument_spec, run_check
+from ansible_collections.clearip.netsapiens.plugins.plugin_utils._in_process import runs_locally, task_environment, with_environment
 from ansible_collections.clearip.netsapiens.plugins.plugin_utils._settings_shapes import shapes
 
 MODULE = 'clearip.netsapiens.subscriber_sync_settings_check'
-# The connections whose modules run on the controller itself, in an environment this process can tell.
-LOCAL_TRANSPORTS = ('local', 'ansible.builtin.local', 'ansible.legacy.local')
 # A top-level-looking "netsapiens": or clearip: key, in JSON or YAML (not subscriber_sync_netsapiens_host:).
 SETTINGS_OBJECT = re.compile(r'''(?<![\w.-])["']?(netsapiens|clearip)["']?\s*:''')
 
@@ -70,10 +69,6 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
 
-    def _runs_on_controller(self):
-        """Whether the module would run on the controller, in this process's environment plus the task's."""
-        return getattr(self._connection, 'transport', None) in LOCAL_TRANSPORTS and not self._play_context.become
-
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
@@ -84,14 +79,10 @@ class ActionModule(ActionBase):
             built = shapes(task_vars or {}, self._templar.template)
             args.update((name, value) for name, value in built.items() if args.get(name) is None)
             self._task.args = args
-        if self._runs_on_controller():
+        if runs_locally(self):
             # The module's own validation (types, defaults, required), then the module's own check.
             dummy, params = self.validate_argument_spec(argument_spec=argument_spec())
-            environ = dict(os.environ)
-            task_environment = {}
-            self._compute_environment_string(raw_environment_out=task_environment)
-            environ.update((str(name), str(value)) for name, value in task_environment.items())
-            checked = run_check(params, environ)
+            checked = run_check(params, with_environment(dict(os.environ), task_environment(self)))
             if checked['problems']:
                 checked['failed'] = True
             # As a module shows its arguments at -vvvv: the settings' shapes, no secret (the task gives none).

@@ -65,7 +65,6 @@ class InProcessModule(object):
         self.no_log_values = set()
         self.warnings = []
         args = plain_data(args)
-        self.params = dict(args)
         # Before validation, as CollectionModule does: a refusal shows the arguments, never a URL's userinfo.
         self.no_log_values.update(raw_userinfo_secrets(args))
         validated = ArgumentSpecValidator(argument_spec, **rules).validate(args)
@@ -106,6 +105,23 @@ class InProcessModule(object):
         raise ModuleExit(self._result(kwargs))
 
 
+# The connections whose modules run on the controller itself, in an environment this process can tell.
+LOCAL_TRANSPORTS = ('local', 'ansible.builtin.local', 'ansible.legacy.local')
+
+
+def runs_locally(action):
+    """Whether ``action`` (an action plugin) would run its module on the controller, on a local connection without become
+    (become may change the environment and the user)."""
+    return getattr(action._connection, 'transport', None) in LOCAL_TRANSPORTS and not action._play_context.become
+
+
+def task_environment(action):
+    """The task's ``environment`` keyword as ansible-core gives it to a module of ``action``: ``{name: value}``."""
+    found = {}
+    action._compute_environment_string(raw_environment_out=found)
+    return found
+
+
 # The signals a module's code may take over (the sync's cancel): this process's own handlers come back after it.
 HANDLED_SIGNALS = tuple(getattr(signal, name) for name in ('SIGTERM', 'SIGINT', 'SIGHUP') if hasattr(signal, name))
 
@@ -141,11 +157,17 @@ def run(main, *args, **kwargs):
     return {'failed': True, 'msg': 'the module ended without a result'}
 
 
+def with_environment(environ, extra):
+    """``environ`` updated with ``extra``, names and values as strings (as a process's environment holds them)."""
+    environ.update((str(name), str(value)) for name, value in (extra or {}).items())
+    return environ
+
+
 @contextlib.contextmanager
-def environment(task_environment):
-    """This process's environment plus ``task_environment`` (the task's ``environment``) while the block runs."""
+def environment(extra):
+    """This process's environment plus ``extra`` (the task's ``environment``) while the block runs."""
     saved = dict(os.environ)
-    os.environ.update((str(name), str(value)) for name, value in (task_environment or {}).items())
+    os.environ.update(with_environment({}, extra))
     try:
         yield
     finally:

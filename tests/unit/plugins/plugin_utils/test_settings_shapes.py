@@ -81,7 +81,7 @@ def test_other_variables_are_names_that_might_be_a_misspelt_object():
         'netsapien', 'Clearip', 'cleaRIP']
 
 
-def test_shapes_template_each_variable_once_it_is_asked_for_and_read_the_roles_specs():
+def test_shapes_template_only_the_variables_they_describe_and_read_the_roles_specs():
     templated = []
 
     def template(value):
