@@ -20,6 +20,7 @@ from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_errors
     ClearIPError, ClearIPLoginError, LoginRefused, error_message, explain_login_refusal, server_message)
 from ansible_collections.clearip.netsapiens.plugins.module_utils._clearip_records import (
     PARENT_ID_FIELD, USER_ID_FIELD, ref_id)
+from ansible_collections.clearip.netsapiens.plugins.module_utils._concurrency import run_workers
 from ansible_collections.clearip.netsapiens.plugins.module_utils._control import RunStopped
 from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError, HttpSession, OutcomeUnknown, Refused
 from ansible_collections.clearip.netsapiens.plugins.module_utils._kinds import GROUP, PARENT_KIND, SERVICE_PROVIDER, USER
@@ -583,34 +584,29 @@ class ClearIPClient(object):
         next_index = [0]
         control = getattr(self.session, 'control', None)
 
-        def work():
-            while True:
-                with lock:
-                    index = next_index[0]
-                    next_index[0] += 1
-                if index >= len(jobs):
-                    return
-                job = jobs[index]
-                if stop.is_set():
-                    results[index] = (job, FAILED, None, 'not attempted: %s' % self._refused)
-                elif control is not None and control.stopped:
-                    results[index] = (job, STOPPED, None, 'not attempted: %s' % control.reason)
-                else:
-                    results[index] = self._create_job(kind, job, shape, stop)
-                if progress is not None:
-                    progress.done(results[index][1] in (CREATED, FOUND))
+        def one():
+            with lock:
+                index = next_index[0]
+                next_index[0] += 1
+            if index >= len(jobs):
+                return False
+            job = jobs[index]
+            if stop.is_set():
+                results[index] = (job, FAILED, None, 'not attempted: %s' % self._refused)
+            elif control is not None and control.stopped:
+                results[index] = (job, STOPPED, None, 'not attempted: %s' % control.reason)
+            else:
+                results[index] = self._create_job(kind, job, shape, stop)
+            if progress is not None:
+                progress.done(results[index][1] in (CREATED, FOUND))
+            return True
 
-        workers = [threading.Thread(target=work, name='clearip-create-%d' % n) for n in range(min(self.max_workers, len(jobs)))]
         if progress is not None:
             progress.begin(len(jobs))
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            # A slow create (timeouts, retries) still gets its progress line on time.
-            while worker.is_alive():
-                worker.join(1.0)
-                if progress is not None:
-                    progress.tick()
+        # As many creating threads as the adaptive limit lets have a request in flight; a slow create (timeouts,
+        # retries) still gets its progress line on time.
+        run_workers(one, min(self.max_workers, len(jobs)), limit=getattr(self.session, 'limit', None),
+                    name='clearip-create', tick=progress.tick if progress is not None else None)
         if progress is not None:
             progress.finish()
         return results

@@ -17,6 +17,7 @@ import re
 import threading
 import time
 
+from ansible_collections.clearip.netsapiens.plugins.module_utils._concurrency import run_workers
 from ansible_collections.clearip.netsapiens.plugins.module_utils._http import HttpError, HttpSession
 from ansible_collections.clearip.netsapiens.plugins.module_utils._netsapiens_records import (
     FIELD_MAPS, NetSapiensError, cut_user, normalize_record, redacted, sort_records)
@@ -499,35 +500,29 @@ class NetSapiensClient(object):
         workers = min(max_workers or self.max_workers, len(domains))
         results = {}
         errors = {}
-        stop = threading.Event()
         queue = list(reversed(domains))
         queue_lock = threading.Lock()
 
-        def work():
-            while not stop.is_set():
-                with queue_lock:
-                    if not queue:
-                        return
-                    domain = queue.pop()
-                try:
-                    records = self.domain_users(domain)
-                    if fields is not None:
-                        records = [cut_user(record, fields) for record in records]
-                    results[domain] = records
-                except Exception as exc:  # pylint: disable=broad-except
-                    errors[domain] = exc
-                    stop.set()
+        def one():
+            with queue_lock:
+                if not queue or errors:
+                    return False
+                domain = queue.pop()
+            try:
+                records = self.domain_users(domain)
+                if fields is not None:
+                    records = [cut_user(record, fields) for record in records]
+                results[domain] = records
+            except Exception as exc:  # pylint: disable=broad-except
+                errors[domain] = exc
+                return False
+            return True
 
-        threads = [threading.Thread(target=work, name='netsapiens-users-%d' % i) for i in range(workers)]
-        for thread in threads:
-            thread.daemon = True
-            thread.start()
-        for thread in threads:
-            while thread.is_alive():   # in slices: a stopped run (every request checks it) is seen at once
-                thread.join(1.0)
-                control = getattr(self.http, 'control', None)
-                if control is not None:
-                    control.check()
+        control = getattr(self.http, 'control', None)
+        # As many readers as the adaptive limit lets have a request in flight (a stopped run, which every request
+        # checks, is seen by the check at once).
+        run_workers(one, workers, limit=getattr(self.http, 'limit', None), name='netsapiens-users',
+                    tick=control.check if control is not None else None)
         if errors:
             first = sorted(errors)[0]
             exc = errors[first]
