@@ -73,9 +73,10 @@ def test_the_module_profile_runs_small_and_covers_the_worker_threads(tmp_path):
     requests = int(proc.stdout.split(' requests')[0].rsplit(' ', 1)[1])
     assert requests >= DOMAINS, proc.stdout   # at least one page per domain's users
     assert (tmp_path / 'report.txt').read_text()
-    # The users are read in the client's worker threads (_netsapiens.NetSapiensClient.users' work()): they are in the merged profile.
+    # The users are read in the client's worker threads (_netsapiens.NetSapiensClient.users' one(), run by
+    # _concurrency.run_workers): they are in the merged profile.
     functions = pstats.Stats(str(tmp_path / 'subscriber_sync_run.prof')).stats
-    assert any(name == 'work' and path.endswith('module_utils/_netsapiens.py') for path, line, name in functions)
+    assert any(name == 'one' and path.endswith('module_utils/_netsapiens.py') for path, line, name in functions)
     assert any(name == 'domain_users' for path, line, name in functions)
 
 
