@@ -305,8 +305,8 @@ def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL)
     ``AdaptiveLimit`` (``None``: ``most`` threads). A thread stops taking items while more threads work than the
     limit allows (``int(limit.limit)``, at least one), and more start, every ``poll`` seconds, while it allows
     more. Why not ``most`` threads always, queued on the limit: each thread beyond it wakes, takes Python's GIL and
-    parses its answer beside the others, and on a busy process 16 such threads cost a fifth more CPU than 4 (a
-    no-change run at 100,000 users on loopback). ``tick()`` is called every ``poll`` seconds from this thread
+    parses its answer beside the others, and on a busy process 16 such threads cost a fifth to a third more CPU
+    than 4 (a no-change run at 100,000 users on loopback, docs/performance.md). ``tick()`` is called every ``poll`` seconds from this thread
     (progress lines, a stopped run's check, which may raise: the threads then end at their next item's check).
     """
     most = max(1, int(most))

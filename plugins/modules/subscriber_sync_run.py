@@ -155,10 +155,10 @@ options:
     description:
       - The most requests in flight at once on each API - the NetSapiens reads (a domain each), the pages of a ClearIP
         listing and the ClearIP creates.
-      - A ceiling - each API starts at 4 and grows towards it while answers stay fast and successful and more requests in
-        flight still raise the answers per second (on a slow link they do; on loopback or a busy server they soon do not,
-        and the limit settles, not below 4); it shrinks at once on HTTP 429, 503, timeouts or rising latency; a
-        C(Retry-After) holds back every request to that API. The report's C(concurrency) says where each API's limit went.
+      - A ceiling - each API starts at 4 and grows towards it while answers stay fast and successful; it does not grow,
+        and goes back to 4, while this process is busy (0.8 CPU seconds a second or more, as on a controller next to its
+        servers), since more requests in flight would then only wait for the process; it shrinks at once on HTTP 429,
+        503, timeouts or rising latency; a C(Retry-After) holds back every request to that API. The report's C(concurrency) says where each API's limit went.
       - At most 64 on the ClearIP side.
     type: int
     default: 16
