@@ -382,14 +382,19 @@ def run_in_background(**kwargs):
     return thread, errors
 
 
+def finish(items, thread, errors, count):
+    """Let every item end: the pool returns, with each of ``count`` items done once."""
+    items.release(count)
+    thread.join(5)
+    assert not thread.is_alive() and errors == []
+    assert sorted(items.done) == list(range(count))
+
+
 def test_run_workers_does_every_item_once_with_at_most_most_threads():
     items = Items(50)
     thread, errors = run_in_background(one=items.one, most=5)
     assert items.wait_running(5)
-    items.release(50)
-    thread.join(5)
-    assert not thread.is_alive() and errors == []
-    assert sorted(items.done) == list(range(50))
+    finish(items, thread, errors, 50)
     assert items.peak == 5
 
 
@@ -413,10 +418,7 @@ def test_run_workers_follows_the_limit_down_and_up():
     assert items.wait_running(1)
     limit.limit = 16.0
     assert items.wait_running(16)
-    items.release(200)
-    thread.join(5)
-    assert not thread.is_alive() and errors == []
-    assert sorted(items.done) == list(range(200))
+    finish(items, thread, errors, 200)
     assert items.peak == 16
 
 
