@@ -28,8 +28,8 @@ It owns retries, so that both clients treat a flaky server the same way:
 - How many attempts are in flight at once is one ``_concurrency.AdaptiveLimit`` per session (per API):
   it starts at 4, grows while answers are fast and successful, up to ``max_in_flight`` (the modules'
   ``max_workers``), and shrinks at once on 429, 503, timeouts, dropped connections and rising
-  latency; while this process is busy (near one CPU) it does not grow. A ``Retry-After`` (of a 429, or of a 503 to a create) pauses the whole session: no attempt of
-  any worker starts before it.
+  latency; while this process is busy (near one CPU) it does not grow. A ``Retry-After`` (of a 429,
+  or of a 503 to a create) pauses the whole session: no attempt of any worker starts before it.
 - With ``auth`` (a callable returning headers) the credentials are taken again before every
   attempt, so that a retry after any wait (backoff, Retry-After, a paused pool) sends the token
   that is current then, not the one held before waiting. The headers of the last attempt are
