@@ -615,6 +615,7 @@ class ClearIPClient(object):
         """One result of ``create_many``."""
         try:
             outcome, record, cause = self.create(kind, job['name'], job.get('parent_id'), job.get('comment'), job.get('user_id'))
+            shaped = shape(record) if shape and record is not None else record
         except LoginRefused as exc:
             stop.set()
             return job, FAILED, None, str(exc)
@@ -626,7 +627,7 @@ class ClearIPClient(object):
             return job, FAILED, None, 'unexpected error: %s: %s' % (type(exc).__name__, exc)
         if outcome == UNKNOWN:
             return job, UNKNOWN, None, '%s %r: %s (%s)' % (kind, job['name'], UNKNOWN_OUTCOME, cause)
-        return job, outcome, shape(record) if shape else record, None
+        return job, outcome, shaped, None
 
 
 def _unique(page, path, url):

@@ -85,16 +85,22 @@ class CpuMeter(object):
         self.cpu_clock = cpu_clock
         self.clock = clock
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         self._samples = [(clock(), cpu_clock())]   # (monotonic s, CPU s), oldest first
         self.rate = None                           # CPU s per s over the window; None until known
         self.peak_rate = 0.0
 
     def busy(self):
         """True while the process used at least ``busy_at`` CPU seconds a second over its last window."""
-        now = self.clock()
         with self._lock:
+            now = self.clock()
             if now - self._samples[-1][0] >= self.every:
-                self._samples.append((now, self.cpu_clock()))
+                cpu, pid = self.cpu_clock(), os.getpid()
+                if pid != self._pid or cpu < self._samples[-1][1]:
+                    # A forked process (its CPU seconds start again at 0) or a clock that went back: start again.
+                    self._pid, self._samples, self.rate = pid, [(now, cpu)], None
+                    return True
+                self._samples.append((now, cpu))
                 # Drop the oldest while the next is a whole window old: the rate spans at least one window once it can.
                 while len(self._samples) > 2 and now - self._samples[1][0] >= self.window:
                     self._samples.pop(0)
@@ -167,14 +173,17 @@ class AdaptiveLimit(object):
     def try_acquire(self, ignore_pause=False):
         """A ``Slot`` when one is free now, else ``(seconds worth waiting, paused_until)``."""
         with self._cond:
-            left = self.paused_until - self.clock()
-            if left > 0 and not ignore_pause:
-                return left, self.paused_until
-            if self.in_flight >= int(self.limit):
-                return WAIT_SLICE, None
-            self.in_flight += 1
-            self.stats['peak_in_flight'] = max(self.stats['peak_in_flight'], self.in_flight)
-            return Slot(self.clock(), self.in_flight, self._epoch)
+            return self._try_acquire(ignore_pause)
+
+    def _try_acquire(self, ignore_pause):
+        left = self.paused_until - self.clock()
+        if left > 0 and not ignore_pause:
+            return left, self.paused_until
+        if self.in_flight >= int(self.limit):
+            return WAIT_SLICE, None
+        self.in_flight += 1
+        self.stats['peak_in_flight'] = max(self.stats['peak_in_flight'], self.in_flight)
+        return Slot(self.clock(), self.in_flight, self._epoch)
 
     def acquire(self, sleep=None, check=None, ignore_pause=False):
         """Wait for a slot and take it: returns the ``Slot`` to give back to ``release``.
@@ -188,19 +197,20 @@ class AdaptiveLimit(object):
         while True:
             if check is not None:
                 check()
-            got = self.try_acquire(ignore_pause=ignore_pause)
-            if isinstance(got, Slot):
-                return got
-            seconds, until = got
-            if until is not None and sleep is not None:
-                if until == waited_for:
-                    ignore_pause = True   # slept through this very pause already
-                    continue
-                waited_for = until
-                sleep(seconds)
-                continue
             with self._cond:
-                self._cond.wait(min(seconds, WAIT_SLICE))
+                got = self._try_acquire(ignore_pause)
+                if isinstance(got, Slot):
+                    return got
+                seconds, until = got
+                if until is None or sleep is None:
+                    # Found full and waited on in one hold of the lock: a release in between cannot go unheard.
+                    self._cond.wait(min(seconds, WAIT_SLICE))
+                    continue
+            if until == waited_for:
+                ignore_pause = True   # slept through this very pause already
+                continue
+            waited_for = until
+            sleep(seconds)
 
     def pause(self, seconds):
         """No attempt starts for ``seconds`` (a Retry-After), whichever worker got it."""
@@ -301,7 +311,8 @@ def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL)
     """Call ``one()`` from worker threads until it returns False, with as many threads as ``limit`` lets work now.
 
     ``one()`` does one item (a domain's users, a create) and returns True, or False when nothing is left; it keeps
-    its own results and errors and must not raise. ``most``: the most threads; ``limit``: the API's
+    its own results and errors. Should it raise all the same, no thread takes another item and the first such
+    exception is raised here once every thread has ended. ``most``: the most threads; ``limit``: the API's
     ``AdaptiveLimit`` (``None``: ``most`` threads). A thread stops taking items while more threads work than the
     limit allows (``int(limit.limit)``, at least one), and more start, every ``poll`` seconds, while it allows
     more. Why not ``most`` threads always, queued on the limit: each thread beyond it wakes, takes Python's GIL and
@@ -311,7 +322,7 @@ def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL)
     """
     most = max(1, int(most))
     lock = threading.Lock()
-    state = {'working': 0, 'exhausted': False, 'started': 0}
+    state = {'working': 0, 'exhausted': False, 'started': 0, 'error': None}
     threads = []   # the threads started and not yet seen ended (only this thread touches the list)
 
     def allowed():
@@ -326,11 +337,13 @@ def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL)
                         return
                 if not one():
                     break
-        except BaseException:
+        except BaseException as exc:  # pylint: disable=broad-except
             with lock:
-                state['exhausted'] = True   # no thread takes more: the error shows in this thread
+                state['exhausted'] = True   # no thread takes more; the caller raises it
                 state['working'] -= 1
-            raise
+                if state['error'] is None:
+                    state['error'] = exc
+            return
         with lock:
             state['exhausted'] = True
             state['working'] -= 1
@@ -350,6 +363,8 @@ def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL)
         threads[:] = [thread for thread in threads if thread.is_alive()]
         if not threads:
             # The last thread working never leaves for the limit (at least one is allowed): all done or failed.
+            if state['error'] is not None:
+                raise state['error']
             return
         threads[0].join(poll)
         if tick is not None:

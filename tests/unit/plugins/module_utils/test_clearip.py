@@ -627,6 +627,22 @@ def test_create_many_keeps_order_and_reports_each_failure():
     assert sorted(u['name'] for u in store.users) == ['u0', 'u1', 'u2', 'u3', 'u4']
 
 
+def test_create_many_reports_an_unexpected_error_of_one_create_and_does_the_others():
+    store = Store([])
+    client, session, clock = make_client(store, max_workers=3)
+
+    def shape(record):
+        if record['name'] == 'u2':
+            raise TypeError('a record it cannot shape')
+        return record['name']
+    jobs = [{'name': 'u%d' % n, 'parent_id': 'g1'} for n in range(6)]
+    results = client.create_many(USER, jobs, shape=shape)
+    assert [(r[0]['name'], r[1], r[2]) for r in results] == [
+        ('u0', clearip.CREATED, 'u0'), ('u1', clearip.CREATED, 'u1'), ('u2', clearip.FAILED, None),
+        ('u3', clearip.CREATED, 'u3'), ('u4', clearip.CREATED, 'u4'), ('u5', clearip.CREATED, 'u5')]
+    assert results[2][3] == 'unexpected error: TypeError: a record it cannot shape'
+
+
 # -- the shared module body ------------------------------------------------------------------------
 
 

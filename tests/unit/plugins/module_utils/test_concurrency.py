@@ -316,6 +316,26 @@ def test_a_busy_process_still_backs_off_on_a_refusal():
     assert limit.limit == 2
 
 
+def test_the_cpu_meter_starts_again_after_a_fork_or_a_cpu_clock_that_went_back(monkeypatch):
+    # A limit made before a fork keeps its meter: in the child the CPU seconds start again at 0.
+    clock = Clock()
+    cpu = Cpu(clock, rate=0.9)
+    meter = CpuMeter(cpu_clock=cpu, clock=clock)
+    clock.now += 1.0
+    assert meter.busy() and round(meter.rate, 6) == 0.9
+    cpu.seconds = 0.001   # the child's CPU seconds
+    clock.now += 0.25
+    assert meter.busy() and meter.rate is None   # nothing known again: never a negative rate
+    clock.now += 0.5
+    assert meter.busy() and round(meter.rate, 6) == 0.9
+    monkeypatch.setattr(_concurrency.os, 'getpid', lambda: -2)   # another process, whatever its clock says
+    clock.now += 0.25
+    assert meter.busy() and meter.rate is None
+    cpu.set(0.1)
+    clock.now += 0.5
+    assert not meter.busy() and round(meter.rate, 6) == 0.1
+
+
 def test_each_process_has_its_own_cpu_meter(monkeypatch):
     assert process_cpu() is process_cpu()
     assert AdaptiveLimit(16).cpu is process_cpu()
@@ -422,16 +442,30 @@ def test_run_workers_follows_the_limit_down_and_up():
     assert items.peak == 16
 
 
-@pytest.mark.filterwarnings('ignore::pytest.PytestUnhandledThreadExceptionWarning')
-def test_run_workers_ends_when_an_item_raises_and_a_failing_tick_stops_the_wait():
+def test_run_workers_stops_taking_items_when_one_raises_and_raises_it_here_after_every_thread_ended():
     calls = []
+    lock = threading.Lock()
+    ended = threading.Event()
 
     def one():
-        calls.append(1)
-        raise ValueError('boom')
-    _concurrency.run_workers(one, 4)   # the error shows in its thread (a traceback); the pool does not hang
-    assert 1 <= len(calls) <= 4
+        with lock:
+            calls.append(1)
+            count = len(calls)
+        if count == 3:
+            raise ValueError('boom')
+        if count < 3:
+            ended.wait(0.2)   # a thread still at work when the error comes: the pool waits for it
+        return True
+    with pytest.raises(ValueError, match='boom'):
+        _concurrency.run_workers(one, 4)
+    taken = len(calls)
+    assert taken <= 4 + 3   # no thread took another item after the error (each finishes the one it had)
+    time.sleep(0.3)
+    assert len(calls) == taken   # and no thread is left working
+    assert not [t for t in threading.enumerate() if t.name.startswith('worker-')]
 
+
+def test_a_failing_tick_stops_the_wait():
     class Stopped(Exception):
         pass
 
