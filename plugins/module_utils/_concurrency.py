@@ -322,7 +322,8 @@ def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL)
     """
     most = max(1, int(most))
     lock = threading.Lock()
-    state = {'working': 0, 'exhausted': False, 'started': 0, 'error': None}
+    state = {'working': 0, 'exhausted': False, 'started': 0}
+    errors = []    # what one() raised, first first
     threads = []   # the threads started and not yet seen ended (only this thread touches the list)
 
     def allowed():
@@ -341,8 +342,7 @@ def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL)
             with lock:
                 state['exhausted'] = True   # no thread takes more; the caller raises it
                 state['working'] -= 1
-                if state['error'] is None:
-                    state['error'] = exc
+                errors.append(exc)
             return
         with lock:
             state['exhausted'] = True
@@ -363,8 +363,8 @@ def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL)
         threads[:] = [thread for thread in threads if thread.is_alive()]
         if not threads:
             # The last thread working never leaves for the limit (at least one is allowed): all done or failed.
-            if state['error'] is not None:
-                raise state['error']
+            if errors:
+                raise errors[0]
             return
         threads[0].join(poll)
         if tick is not None:
