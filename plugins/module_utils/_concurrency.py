@@ -307,15 +307,17 @@ class AdaptiveLimit(object):
                         baseline_s=self.baseline, recent_s=self.recent)
 
 
-def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL):
+def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL, least=DEFAULT_INITIAL):
     """Call ``one()`` from worker threads until it returns False, with as many threads as ``limit`` lets work now.
 
     ``one()`` does one item (a domain's users, a create) and returns True, or False when nothing is left; it keeps
     its own results and errors. Should it raise all the same, no thread takes another item and the first such
     exception is raised here once every thread has ended. ``most``: the most threads; ``limit``: the API's
     ``AdaptiveLimit`` (``None``: ``most`` threads). A thread stops taking items while more threads work than the
-    limit allows (``int(limit.limit)``, at least one), and more start, every ``poll`` seconds, while it allows
-    more. Why not ``most`` threads always, queued on the limit: each thread beyond it wakes, takes Python's GIL and
+    limit allows (``int(limit.limit)``, but never fewer than ``least``, 4, the limit's start), and more start, every
+    ``poll`` seconds, while it allows more. Why ``least``: a limit fallen to 1 after a burst of faults would leave
+    one or two requests to meet every further fault of the burst alone and spend their retries on it; queued on
+    the limit, four share it, as with the old fixed four workers. Why not ``most`` threads always, queued on the limit: each thread beyond it wakes, takes Python's GIL and
     parses its answer beside the others, and on a busy process 16 such threads cost a fifth to a third more CPU
     than 4 (a no-change run at 100,000 users on loopback, docs/performance.md). ``tick()`` is called every ``poll`` seconds from this thread
     (progress lines, a stopped run's check, which may raise: the threads then end at their next item's check).
@@ -327,7 +329,7 @@ def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL)
     threads = []   # the threads started and not yet seen ended (only this thread touches the list)
 
     def allowed():
-        return most if limit is None else max(1, min(most, int(limit.limit)))
+        return most if limit is None else min(most, max(1, least, int(limit.limit)))
 
     def work():
         try:

@@ -402,6 +402,24 @@ def run_in_background(**kwargs):
     return thread, errors
 
 
+def test_run_workers_keeps_four_threads_when_the_limit_falls_below_them():
+    # A burst of faults halves the limit to 1: four requests still share the burst, each with its own retries.
+    items = Items(20)
+    limit = FakeLimit(1.0)
+    thread, errors = run_in_background(one=items.one, most=16, limit=limit, poll=0.01)
+    assert items.wait_running(4)
+    time.sleep(0.1)
+    assert items.running == 4
+    finish(items, thread, errors, 20)
+    assert items.peak == 4
+    items = Items(10)   # and never more than most
+    thread, errors = run_in_background(one=items.one, most=2, limit=limit, poll=0.01)
+    assert items.wait_running(2)
+    time.sleep(0.1)
+    finish(items, thread, errors, 10)
+    assert items.peak == 2
+
+
 def finish(items, thread, errors, count):
     """Let every item end: the pool returns, with each of ``count`` items done once."""
     items.release(count)
@@ -422,7 +440,7 @@ def test_run_workers_follows_the_limit_down_and_up():
     # A busy process or a refusal lowers the limit: threads beyond it leave after their item, and come back when it grows.
     items = Items(200)
     limit = FakeLimit(2.5)
-    thread, errors = run_in_background(one=items.one, most=16, limit=limit, poll=0.01)
+    thread, errors = run_in_background(one=items.one, most=16, limit=limit, poll=0.01, least=1)
     assert items.wait_running(2)
     time.sleep(0.1)
     assert items.running == 2 and items.peak == 2   # int(2.5): no third thread while the limit is 2.5
