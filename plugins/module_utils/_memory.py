@@ -5,8 +5,8 @@
 
 glibc's malloc gives a thread that allocates while another thread holds an arena an arena of its own
 (up to 8 per core), and memory freed in an arena stays there for that arena's reuse. The sync's worker
-threads (up to ``max_workers``, 16 by default since issue 23, as many as the adaptive limit lets work: the
-NetSapiens readers, the ClearIP pages and creates) each receive and parse answers, so freed memory ends up spread over many arenas. Measured
+threads (up to ``max_workers``, 16 by default since issue 23: the NetSapiens readers, as many as the adaptive
+limit lets work, the ClearIP pages and creates) each receive and parse answers, so freed memory ends up spread over many arenas. Measured
 for the module process alone, a first sync of 20,000 users on loopback peaked (VmHWM) at 70.6 MiB with
 4 workers, 75.4 MiB with 16, and 68.9 MiB with 16 workers and 2 arenas (docs/performance.md). Python's
 own small objects come from its allocator, one for all threads under the GIL, so two arenas cost the
