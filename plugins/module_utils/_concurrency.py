@@ -317,10 +317,11 @@ def run_workers(one, most, limit=None, name='worker', tick=None, poll=POOL_POLL,
     limit allows (``int(limit.limit)``, but never fewer than ``least``, 4, the limit's start), and more start, every
     ``poll`` seconds, while it allows more. Why ``least``: a limit fallen to 1 after a burst of faults would leave
     one or two requests to meet every further fault of the burst alone and spend their retries on it; queued on
-    the limit, four share it, as with the old fixed four workers. Why not ``most`` threads always, queued on the limit: each thread beyond it wakes, takes Python's GIL and
-    parses its answer beside the others, and on a busy process 16 such threads cost a fifth to a third more CPU
-    than 4 (a no-change run at 100,000 users on loopback, docs/performance.md). ``tick()`` is called every ``poll`` seconds from this thread
-    (progress lines, a stopped run's check, which may raise: the threads then end at their next item's check).
+    the limit, four share it, as with the old fixed four workers. Why not ``most`` threads always, queued on the
+    limit: each thread beyond it wakes, takes Python's GIL and parses its answer beside the others, and on a busy
+    process 16 such threads cost a fifth to a third more CPU than 4 (a no-change run at 100,000 users on loopback,
+    docs/performance.md). ``tick()`` is called every ``poll`` seconds from this thread (progress lines, a stopped
+    run's check, which may raise: the threads then end at their next item's check).
     """
     most = max(1, int(most))
     lock = threading.Lock()
