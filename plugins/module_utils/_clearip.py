@@ -603,12 +603,11 @@ class ClearIPClient(object):
 
         if progress is not None:
             progress.begin(len(jobs))
-        # max_workers creating threads, queued on the adaptive limit (not fewer when it falls, unlike the readers: a
-        # burst of refusals is then spread over as many creates as before, each with its own retries); a slow create
-        # (timeouts, retries) still gets its progress line on time.
-        workers = min(self.max_workers, len(jobs))
-        run_workers(one, workers, limit=getattr(self.session, 'limit', None), least=workers,
-                    name='clearip-create', tick=progress.tick if progress is not None else None)
+        # max_workers creating threads, queued on the session's adaptive limit (not fewer when it falls, unlike the
+        # readers: a burst of refusals is then spread over as many creates as before, each with its own retries); a
+        # slow create (timeouts, retries) still gets its progress line on time.
+        run_workers(one, min(self.max_workers, len(jobs)), name='clearip-create',
+                    tick=progress.tick if progress is not None else None)
         if progress is not None:
             progress.finish()
         return results

@@ -21,7 +21,7 @@ shrinks at once when the server says it is overloaded:
   refuses more than N requests in flight costs a few refusals in a run, not one per round.
 - **Retry-After** pauses the whole session (``pause``): no attempt starts before the time the
   server asked for, whichever worker got the answer.
-- **a busy client does not grow**: while this process has used at least ``cpu_busy`` (0.8) of a CPU
+- **a busy client does not grow**: while this process has used at least ``busy_at`` (0.8) of a CPU
   second per second over the last second (``CpuMeter``, shared by both APIs' limits), the limit does
   not grow and, above ``initial``, steps back by ``1 / limit`` a success. Answers then wait for the
   process, not for the server: more threads in flight only contend for Python's GIL (measured on
